@@ -1,0 +1,32 @@
+using Microsoft.Data.Analysis;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Formatting;
+using SemiDpo.Imaging;
+using SemiDpo.Torch;
+using TorchSharp;
+
+namespace SemiDpo.Interactive;
+
+/// <summary>
+/// Loaded by dotnet-interactive after <c>#r "nuget: SemiDpo.Interactive"</c>: installs the FSharp.Core resolver,
+/// prepares libtorch (<see cref="TorchRuntime"/>) and registers the HTML formatters.
+/// </summary>
+public sealed class SemiDpoKernelExtension : IKernelExtension
+{
+    public Task OnLoadAsync(Kernel kernel)
+    {
+        Load();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Does what the extension does; also callable by hand (e.g. from a test or a notebook referencing the dll).</summary>
+    public static TorchRuntimeReport Load()
+    {
+        FSharpCoreResolver.Install();
+        var report = TorchRuntime.Init();
+        Formatter.Register<ImageGrid>(grid => HtmlFormatters.ImageGrid(grid), HtmlFormatter.MimeType);
+        Formatter.Register<torch.Tensor>(tensor => HtmlFormatters.Tensor(tensor), HtmlFormatter.MimeType);
+        Formatter.Register<DataFrame>(frame => HtmlFormatters.DataFrame(frame), HtmlFormatter.MimeType);
+        return report;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace SemiDpo.Tests.Notebooks;
+
+/// <summary>
+/// Executes every notebook in notebooks/ top to bottom with dotnet-repl (the local tool of .config/dotnet-tools.json),
+/// from the notebooks folder as VS Code does, and fails on any failing cell. The executed copies are kept in
+/// artifacts/notebooks/ for inspection.
+/// </summary>
+public class NotebookExecutionTests
+{
+    static readonly TimeSpan Limit = TimeSpan.FromMinutes(15);
+
+    public static TheoryData<string> Notebooks()
+    {
+        var data = new TheoryData<string>();
+        foreach (var path in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "notebooks"), "*.ipynb").Order())
+            data.Add(Path.GetFileName(path));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Notebook_RunsTopToBottomWithoutAFailingCell(string notebook)
+    {
+        var notebooks = Path.Combine(TestPaths.RepoRoot, "notebooks");
+        var outputDir = Directory.CreateDirectory(Path.Combine(TestPaths.RepoRoot, "artifacts", "notebooks")).FullName;
+        var executed = Path.Combine(outputDir, notebook);
+        File.Delete(executed);
+
+        var (exitCode, log) = Run(notebooks, "dotnet", "repl", "--run", notebook, "--exit-after-run",
+            "--output-path", executed, "--output-format", "ipynb");
+
+        var errors = File.Exists(executed) ? CellErrors(executed) : [];
+        Assert.True(exitCode == 0 && errors.Count == 0,
+            $"{notebook}: dotnet repl exited with {exitCode}; failing cells: {string.Join(" | ", errors)}\n{Tail(log)}");
+        Assert.True(File.Exists(executed), $"{notebook}: no executed notebook was written.\n{Tail(log)}");
+    }
+
+    static List<string> CellErrors(string ipynb)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(ipynb));
+        return json.RootElement.GetProperty("cells").EnumerateArray()
+            .Where(cell => cell.TryGetProperty("outputs", out _))
+            .SelectMany(cell => cell.GetProperty("outputs").EnumerateArray())
+            .Where(output => output.GetProperty("output_type").GetString() == "error")
+            .Select(output => output.TryGetProperty("evalue", out var v) ? v.GetString() ?? "" : "error")
+            .ToList();
+    }
+
+    static (int ExitCode, string Log) Run(string workingDirectory, string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(Limit))
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, $"timed out after {Limit}\n{stdout.Result}{stderr.Result}");
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    static string Tail(string log) => log.Length <= 4000 ? log : "…" + log[^4000..];
+}

@@ -14,5 +14,22 @@ app.Configure(config =>
             .WithExample("world", "build", "--out", "data/cache/world", "--pairs", "20000", "--seed", "1");
         world.AddCommand<WorldStatsCommand>("stats").WithDescription("Read a world back and print its Pick-a-Pic-likeness statistics.");
     });
+    config.AddBranch("judges", judges =>
+    {
+        judges.SetDescription("The world's reward models (MiniClip, MiniAesthetic, MiniHps, MiniImageReward, MiniPickScore).");
+        judges.AddCommand<JudgesTrainCommand>("train").WithDescription("Train the learned judges; writes weights and a SHA-256 manifest.");
+        judges.AddCommand<JudgesMatrixCommand>("matrix").WithDescription("Table-6-style specialisation matrix of the judges on a world.");
+    });
+    config.AddBranch<JudgeInputSettings>("filter", filter =>
+    {
+        filter.SetDescription("Stage 1: multi-reward consensus filtering into clean / noisy sets.");
+        filter.SetDefaultCommand<FilterCommand>();
+        filter.AddCommand<FilterAblateCommand>("ablate").WithDescription("K-ablation (Table 5) and every judge subset: clean size vs label accuracy.");
+    });
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Benchmarks that print rates and ratios.");
+        bench.AddCommand<BenchFilterCommand>("filter").WithDescription("Consensus filtering of N synthetic pre-scored pairs (pairs/s).");
+    });
 });
 return app.Run(args);

@@ -24,6 +24,6 @@ public sealed partial record SceneSpec(Shape Shape, NamedColor Color, int Count,
             Vocabulary.BackgroundColor(m.Groups["bg"].Value));
     }
 
-    [GeneratedRegex(@"^(?<count>one|two|three) (?<color>\w+) (?<shape>\w+) (?<place>on the left|on the right|at the top|at the bottom|in the center) on a (?<bg>\w+) background$")]
+    [GeneratedRegex(@"^(?<count>one|two|three|four) (?<color>\w+) (?<shape>\w+) (?<place>on the left|on the right|at the top|at the bottom|in the center) on a (?<bg>\w+) background$")]
     private static partial Regex CaptionPattern();
 }

@@ -28,7 +28,8 @@ public static class Vocabulary
         new("blue", 40, 80, 220), new("green", 40, 170, 60), new("yellow", 235, 210, 40),
     ];
 
-    public static readonly IReadOnlyList<string> CountWords = ["one", "two", "three"];
+    /// <summary>Count words; prompts ask for one to three objects, a generator's mistake may draw four.</summary>
+    public static readonly IReadOnlyList<string> CountWords = ["one", "two", "three", "four"];
 
     public static string Word(Shape shape, int count) =>
         shape.ToString().ToLowerInvariant() + (count > 1 ? "s" : "");

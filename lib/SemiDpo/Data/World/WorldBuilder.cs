@@ -1,5 +1,3 @@
-using SemiDpo.Imaging;
-
 namespace SemiDpo.Data.World;
 
 /// <summary>
@@ -19,7 +17,7 @@ public sealed class WorldBuilder(WorldConfig config)
     /// <summary>Pair number <paramref name="index"/> of this world.</summary>
     public PreferencePair Pair(long index)
     {
-        var rng = new Random(HashCode32(config.Seed, index));
+        var rng = new Random(StableHash.Mix(config.Seed, index));
         var prompts = PromptGrammar.Train;
         var asked = prompts[rng.Next(prompts.Count)];
         var generators = config.Generators;
@@ -79,7 +77,7 @@ public sealed class WorldBuilder(WorldConfig config)
 
     static IReadOnlyList<SimulatedAnnotator> CreateAnnotators(WorldConfig config)
     {
-        var rng = new Random(HashCode32(config.Seed, -1));
+        var rng = new Random(StableHash.Mix(config.Seed, -1));
         var (lo, hi) = config.Temperatures;
         return Enumerable.Range(1, config.Annotators)
             .Select(id => new SimulatedAnnotator(id, (Dimension)rng.Next(3), config.FavouriteWeight, lo + rng.NextDouble() * (hi - lo), config.TieMargin))
@@ -91,14 +89,5 @@ public sealed class WorldBuilder(WorldConfig config)
         Span<byte> bytes = stackalloc byte[16];
         rng.NextBytes(bytes);
         return new Guid(bytes).ToString();
-    }
-
-    /// <summary>A stable 32-bit mix of the seed and an index (SplitMix64 finaliser).</summary>
-    static int HashCode32(int seed, long index)
-    {
-        var z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)index);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return (int)(z ^ (z >> 31));
     }
 }

@@ -1,0 +1,17 @@
+using SemiDpo.Rewards;
+using Spectre.Console.Cli;
+
+namespace SemiDpo.Cli.Commands;
+
+/// <summary><c>semidpo filter ablate</c>: the K-ablation (paper Table 5) and every judge subset.</summary>
+public sealed class FilterAblateCommand : AsyncCommand<JudgeInputSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, JudgeInputSettings settings, CancellationToken cancellation)
+    {
+        var pairs = await JudgeInputs.LoadPairs(settings, cancellation);
+        var scores = JudgeInputs.Scores(settings, pairs);
+        Tables.Print(ConsensusAblation.ToFrame(ConsensusAblation.Run(pairs, scores)),
+            "Consensus with K judges: paper order first (CLIP+Aes, +HPS, +IR, +Pick), then every subset");
+        return 0;
+    }
+}

@@ -1,0 +1,26 @@
+using static TorchSharp.torch;
+
+namespace SemiDpo.Imaging;
+
+/// <summary>RGB images ↔ float tensors (N, 3, H, W) in −1…1, the range the judges and diffusion models use.</summary>
+public static class ImageTensors
+{
+    public static Tensor FromImages(IReadOnlyList<RgbImage> images, Device? device = null)
+    {
+        if (images.Count == 0) throw new ArgumentException("No images.", nameof(images));
+        var (w, h) = (images[0].Width, images[0].Height);
+        var n = w * h;
+        var data = new float[images.Count * 3 * n];
+        for (var k = 0; k < images.Count; k++)
+        {
+            var image = images[k];
+            if (image.Width != w || image.Height != h)
+                throw new ArgumentException($"Image {k} is {image.Width}×{image.Height}, the first is {w}×{h}.", nameof(images));
+            var offset = k * 3 * n;
+            for (var i = 0; i < n; i++)
+            for (var c = 0; c < 3; c++)
+                data[offset + c * n + i] = image.Pixels[3 * i + c] / 127.5f - 1f;
+        }
+        return tensor(data, [images.Count, 3, h, w], device: device);
+    }
+}

@@ -1,0 +1,56 @@
+using SemiDpo.Imaging;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Rewards;
+
+/// <summary>A judge backed by a Bradley-Terry <see cref="PreferenceRewardNet"/>.</summary>
+public sealed class PreferenceJudge(string name, string role, PreferenceRewardNet net, Device device) : IRewardModel
+{
+    public string Name => name;
+    public string Role => role;
+    public PreferenceRewardNet Net => net;
+
+    public float[] Score(IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images) =>
+        JudgeBatches.Score(net, prompts, images, device, (x, c) => net.forward(x, c));
+}
+
+/// <summary>A judge backed by the contrastive <see cref="ContrastiveNet"/> (cosine of image and caption).</summary>
+public sealed class ContrastiveJudge(string name, string role, ContrastiveNet net, Device device) : IRewardModel
+{
+    public string Name => name;
+    public string Role => role;
+    public ContrastiveNet Net => net;
+
+    public float[] Score(IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images) =>
+        JudgeBatches.Score(net, prompts, images, device, (x, c) => net.forward(x, c));
+}
+
+/// <summary>Scores in evaluation mode, without gradients, 512 images at a time.</summary>
+internal static class JudgeBatches
+{
+    public const int BatchSize = 512;
+
+    public static float[] Score(TorchSharp.torch.nn.Module module, IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images,
+        Device device, Func<Tensor, Tensor, Tensor> forward)
+    {
+        if (prompts.Count != images.Count) throw new ArgumentException($"{prompts.Count} prompts for {images.Count} images.");
+        module.eval();
+        var scores = new float[images.Count];
+        using var noGrad = no_grad();
+        for (var start = 0; start < images.Count; start += BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var count = Math.Min(BatchSize, images.Count - start);
+            var x = ImageTensors.FromImages(Slice(images, start, count), device);
+            var c = CaptionFeatures.Batch(Slice(prompts, start, count), device);
+            forward(x, c).cpu().data<float>().CopyTo(scores, start);
+        }
+        var bad = Array.FindIndex(scores, s => !float.IsFinite(s));
+        if (bad >= 0)
+            throw new InvalidOperationException($"{module.GetName()} gave a non-finite score for item {bad} of {scores.Length} ({prompts[bad]}); its weights or the native runtime are broken.");
+        return scores;
+    }
+
+    public static IReadOnlyList<T> Slice<T>(IReadOnlyList<T> list, int start, int count) =>
+        Enumerable.Range(start, count).Select(i => list[i]).ToList();
+}

@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace SemiDpo.Rewards;
+
+/// <summary>A score file that cannot be used; the message names the file and line.</summary>
+public sealed class ScoreFileException(string file, int line, string message)
+    : Exception(line > 0 ? $"{file}, line {line}: {message}" : $"{file}: {message}")
+{
+    public string File { get; } = file;
+    public int Line { get; } = line;
+}
+
+/// <summary>
+/// Reads and writes pair scores computed elsewhere. The official Semi-DPO pipeline writes, per reward model, jsonl
+/// lines <c>{"row": i, "&lt;model&gt;": [s0, s1]}</c>; several models may share a line or come in separate files. CSV
+/// files use a <c>row</c> column and <c>&lt;model&gt;_0</c>, <c>&lt;model&gt;_1</c> columns. Rows must cover 0…N−1 exactly.
+/// </summary>
+public static class ScoreFiles
+{
+    /// <summary>Writes one jsonl line per row with every judge's pair of scores.</summary>
+    public static void WriteJsonl(string path, ScoreTable scores)
+    {
+        using var writer = new StreamWriter(path);
+        for (var row = 0; row < scores.Rows; row++)
+        {
+            var line = new Dictionary<string, object> { ["row"] = row };
+            for (var k = 0; k < scores.Judges.Count; k++) line[scores.Judges[k]] = new[] { scores.Score0[k][row], scores.Score1[k][row] };
+            writer.WriteLine(JsonSerializer.Serialize(line));
+        }
+    }
+
+    /// <summary>Reads one or more jsonl or CSV score files (by extension) and merges their judges.</summary>
+    public static ScoreTable Read(params string[] paths)
+    {
+        var columns = new Dictionary<string, SortedDictionary<int, (float, float)>>();
+        var source = new Dictionary<string, string>();
+        foreach (var path in paths)
+        {
+            if (!System.IO.File.Exists(path)) throw new ScoreFileException(path, 0, "file not found.");
+            var read = Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? ReadCsv(path) : ReadJsonl(path);
+            foreach (var (judge, rows) in read)
+            {
+                if (!columns.TryAdd(judge, rows))
+                    throw new ScoreFileException(path, 0, $"judge '{judge}' also appears in {source[judge]}.");
+                source[judge] = path;
+            }
+        }
+        if (columns.Count == 0) throw new ScoreFileException(string.Join(", ", paths), 0, "no judge scores found.");
+        var judges = columns.Keys.ToList();
+        var rowCount = columns.Values.Max(c => c.Count == 0 ? 0 : c.Keys.Max() + 1);
+        var s0 = new float[judges.Count][];
+        var s1 = new float[judges.Count][];
+        for (var k = 0; k < judges.Count; k++)
+        {
+            var rows = columns[judges[k]];
+            var missing = Enumerable.Range(0, rowCount).FirstOrDefault(r => !rows.ContainsKey(r), -1);
+            if (missing >= 0) throw new ScoreFileException(source[judges[k]], 0, $"judge '{judges[k]}' has no score for row {missing} (rows must cover 0…{rowCount - 1}).");
+            s0[k] = rows.Values.Select(v => v.Item1).ToArray();
+            s1[k] = rows.Values.Select(v => v.Item2).ToArray();
+        }
+        return new ScoreTable(judges, s0, s1);
+    }
+
+    static Dictionary<string, SortedDictionary<int, (float, float)>> ReadJsonl(string path)
+    {
+        var result = new Dictionary<string, SortedDictionary<int, (float, float)>>();
+        var lineNumber = 0;
+        foreach (var line in System.IO.File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonDocument json;
+            try { json = JsonDocument.Parse(line); }
+            catch (JsonException e) { throw new ScoreFileException(path, lineNumber, $"not valid JSON ({e.Message})."); }
+            using (json)
+            {
+                var root = json.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("row", out var rowElement) || !rowElement.TryGetInt32(out var row) || row < 0)
+                    throw new ScoreFileException(path, lineNumber, "expected an object with a non-negative integer \"row\".");
+                foreach (var property in root.EnumerateObject().Where(p => p.Name != "row"))
+                {
+                    if (property.Value.ValueKind != JsonValueKind.Array || property.Value.GetArrayLength() != 2)
+                        throw new ScoreFileException(path, lineNumber, $"\"{property.Name}\" must be a pair [s0, s1], got {property.Value.GetRawText()}.");
+                    var pair = property.Value.EnumerateArray().Select(v => ParseScore(v, path, lineNumber, property.Name)).ToArray();
+                    Add(result, property.Name, row, (pair[0], pair[1]), path, lineNumber);
+                }
+            }
+        }
+        return result;
+    }
+
+    static float ParseScore(JsonElement value, string path, int line, string judge)
+    {
+        var ok = value.ValueKind == JsonValueKind.Number ? value.TryGetSingle(out var score) : float.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out score);
+        if (!ok || !float.IsFinite(score)) throw new ScoreFileException(path, line, $"\"{judge}\" has a score that is not a finite number ({value.GetRawText()}).");
+        return score;
+    }
+
+    static Dictionary<string, SortedDictionary<int, (float, float)>> ReadCsv(string path)
+    {
+        var lines = System.IO.File.ReadAllLines(path);
+        if (lines.Length == 0) throw new ScoreFileException(path, 0, "empty file.");
+        var header = lines[0].Split(',').Select(h => h.Trim()).ToArray();
+        var rowColumn = Array.IndexOf(header, "row");
+        if (rowColumn < 0) throw new ScoreFileException(path, 1, "no 'row' column.");
+        var judges = header.Where(h => h.EndsWith("_0", StringComparison.Ordinal)).Select(h => h[..^2]).ToList();
+        foreach (var judge in judges)
+            if (Array.IndexOf(header, judge + "_1") < 0) throw new ScoreFileException(path, 1, $"column {judge}_0 has no partner {judge}_1.");
+        var result = judges.ToDictionary(j => j, _ => new SortedDictionary<int, (float, float)>());
+        for (var i = 1; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            var cells = lines[i].Split(',');
+            if (cells.Length != header.Length) throw new ScoreFileException(path, i + 1, $"{cells.Length} cells, the header has {header.Length}.");
+            if (!int.TryParse(cells[rowColumn], out var row) || row < 0) throw new ScoreFileException(path, i + 1, $"row '{cells[rowColumn]}' is not a non-negative integer.");
+            foreach (var judge in judges)
+            {
+                float Cell(string column)
+                {
+                    var text = cells[Array.IndexOf(header, column)];
+                    if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !float.IsFinite(v))
+                        throw new ScoreFileException(path, i + 1, $"{column} = '{text}' is not a finite number.");
+                    return v;
+                }
+                Add(result, judge, row, (Cell(judge + "_0"), Cell(judge + "_1")), path, i + 1);
+            }
+        }
+        return result;
+    }
+
+    static void Add(Dictionary<string, SortedDictionary<int, (float, float)>> result, string judge, int row, (float, float) scores, string path, int line)
+    {
+        if (!result.TryGetValue(judge, out var rows)) result[judge] = rows = [];
+        if (!rows.TryAdd(row, scores)) throw new ScoreFileException(path, line, $"row {row} of '{judge}' appears twice.");
+    }
+}

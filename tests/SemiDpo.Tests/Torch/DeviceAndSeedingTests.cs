@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace SemiDpo.Tests.Torch;
 
+[Collection(TorchRandomCollection.Name)]
 public class DeviceAndSeedingTests
 {
     [Fact]

@@ -1,0 +1,121 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Diffusion;
+
+/// <summary>A checkpoint that cannot be used; the message says why and where.</summary>
+public sealed class CheckpointException(string path, string message) : Exception($"{path}: {message}")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>What a checkpoint carries besides the tensors.</summary>
+/// <param name="ConfigJson">The run's config record as JSON; a load compares it with the current run's.</param>
+/// <param name="Step">Optimizer steps done.</param>
+/// <param name="RngState">torch's CPU generator state (base64), restored on resume.</param>
+/// <param name="ModelSha256">SHA-256 of the model section.</param>
+/// <param name="OptimizerSha256">SHA-256 of the optimizer section (of zero bytes when none was saved).</param>
+public sealed record CheckpointHeader(string ConfigJson, long Step, string RngState, string ModelSha256, string OptimizerSha256);
+
+/// <summary>
+/// Model weights + config + step + optimizer state + torch RNG state in one file, written atomically (temp file in
+/// the same folder, then rename), so a crash never leaves half a checkpoint. Layout: magic, version, JSON header,
+/// model bytes, optimizer bytes; each byte section is checked against its SHA-256 on load.
+/// </summary>
+public static class Checkpoint
+{
+    static readonly byte[] Magic = "SDPOCKPT"u8.ToArray();
+    const int Version = 1;
+
+    public static void Save(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer, string configJson, long step)
+    {
+        var modelBytes = Serialize(w => model.save(w));
+        var optimizerBytes = optimizer is null ? [] : Serialize(w => optimizer.save_state_dict(w));
+        using var rng = get_rng_state();
+        var header = new CheckpointHeader(configJson, step, Convert.ToBase64String(rng.data<byte>().ToArray()),
+            Sha256(modelBytes), Sha256(optimizerBytes));
+
+        var full = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        var temp = $"{full}.{Environment.ProcessId}.tmp";
+        try
+        {
+            using (var stream = File.Create(temp))
+            using (var writer = new BinaryWriter(stream))
+            {
+                writer.Write(Magic);
+                writer.Write(Version);
+                writer.Write(JsonSerializer.Serialize(header));
+                writer.Write((long)modelBytes.Length);
+                writer.Write(modelBytes);
+                writer.Write((long)optimizerBytes.Length);
+                writer.Write(optimizerBytes);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    /// <summary>
+    /// Restores weights (and optimizer state and RNG state, when given an optimizer) from <paramref name="path"/>;
+    /// refuses a file that is corrupt, from another format version, or written for a different config.
+    /// </summary>
+    public static CheckpointHeader Load(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer, string expectedConfigJson)
+    {
+        if (!File.Exists(path)) throw new CheckpointException(path, "no such checkpoint.");
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var reader = new BinaryReader(stream, Encoding.UTF8);
+            if (!reader.ReadBytes(Magic.Length).SequenceEqual(Magic)) throw new CheckpointException(path, "not a Semi-DPO checkpoint (bad magic).");
+            var version = reader.ReadInt32();
+            if (version != Version) throw new CheckpointException(path, $"format version {version}, this build reads {Version}.");
+            var header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString())
+                ?? throw new CheckpointException(path, "empty header.");
+            if (!JsonEquals(header.ConfigJson, expectedConfigJson))
+                throw new CheckpointException(path, $"written for config {header.ConfigJson}, but this run has {expectedConfigJson}.");
+            var modelBytes = ReadSection(reader, path, "model");
+            var optimizerBytes = ReadSection(reader, path, "optimizer");
+            if (Sha256(modelBytes) != header.ModelSha256 || Sha256(optimizerBytes) != header.OptimizerSha256)
+                throw new CheckpointException(path, "corrupt: a section does not match its SHA-256.");
+            using (var modelReader = new BinaryReader(new MemoryStream(modelBytes))) model.load(modelReader);
+            if (optimizer is not null)
+            {
+                if (optimizerBytes.Length == 0) throw new CheckpointException(path, "has no optimizer state to resume from.");
+                using var optimizerReader = new BinaryReader(new MemoryStream(optimizerBytes));
+                optimizer.load_state_dict(optimizerReader);
+                set_rng_state(tensor(Convert.FromBase64String(header.RngState)));
+            }
+            return header;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new CheckpointException(path, "truncated.");
+        }
+    }
+
+    static byte[] ReadSection(BinaryReader reader, string path, string name)
+    {
+        var length = reader.ReadInt64();
+        if (length < 0 || length > reader.BaseStream.Length - reader.BaseStream.Position)
+            throw new CheckpointException(path, $"truncated in the {name} section.");
+        return reader.ReadBytes((int)length);
+    }
+
+    static byte[] Serialize(Action<BinaryWriter> write)
+    {
+        using var memory = new MemoryStream();
+        using (var writer = new BinaryWriter(memory, Encoding.UTF8, leaveOpen: true)) write(writer);
+        return memory.ToArray();
+    }
+
+    static bool JsonEquals(string a, string b) =>
+        JsonSerializer.Serialize(JsonDocument.Parse(a).RootElement) == JsonSerializer.Serialize(JsonDocument.Parse(b).RootElement);
+
+    static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+}

@@ -56,7 +56,7 @@ public static class JudgePanel
                 var (images, captions) = JudgeTrainer.CaptionedImages(spec.TrainingItems, spec.DataSeed);
                 JudgeTrainer.TrainContrastive(net, images, captions, trainConfig, device, spec.Name, progress);
                 net.save(WeightsPath(folder, spec.Name));
-                judge = new ContrastiveJudge(spec.Name, spec.Role, net, device);
+                judge = new NetworkJudge(spec.Name, spec.Role, net, device);
             }
             else
             {
@@ -64,7 +64,7 @@ public static class JudgePanel
                 var pairs = new WorldBuilder(new WorldConfig(Pairs: spec.TrainingItems, Seed: spec.DataSeed)).Pairs(0, spec.TrainingItems);
                 JudgeTrainer.TrainPreference(net, pairs, trainConfig, device, spec.Name, progress);
                 net.save(WeightsPath(folder, spec.Name));
-                judge = new PreferenceJudge(spec.Name, spec.Role, net, device);
+                judge = new NetworkJudge(spec.Name, spec.Role, net, device);
             }
             manifest[spec.Name] = Sha256(WeightsPath(folder, spec.Name));
             judges.Add(judge);
@@ -93,14 +93,14 @@ public static class JudgePanel
                 var net = new ContrastiveNet(spec.Width, JudgeSpec.Features, JudgeSpec.Embedding);
                 net.load(path);
                 net.to(device).eval();
-                judges.Add(new ContrastiveJudge(spec.Name, spec.Role, net, device));
+                judges.Add(new NetworkJudge(spec.Name, spec.Role, net, device));
             }
             else
             {
                 var net = new PreferenceRewardNet(spec.Width, JudgeSpec.Features);
                 net.load(path);
                 net.to(device).eval();
-                judges.Add(new PreferenceJudge(spec.Name, spec.Role, net, device));
+                judges.Add(new NetworkJudge(spec.Name, spec.Role, net, device));
             }
         }
         return Assemble(judges);

@@ -1,28 +1,21 @@
 using SemiDpo.Imaging;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace SemiDpo.Rewards;
 
-/// <summary>A judge backed by a Bradley-Terry <see cref="PreferenceRewardNet"/>.</summary>
-public sealed class PreferenceJudge(string name, string role, PreferenceRewardNet net, Device device) : IRewardModel
+/// <summary>
+/// A judge backed by a network: a Bradley-Terry <see cref="PreferenceRewardNet"/> (its reward) or the contrastive
+/// <see cref="ContrastiveNet"/> (cosine of image and caption). Both map (images, caption features) to one score each.
+/// </summary>
+public sealed class NetworkJudge(string name, string role, Module<Tensor, Tensor, Tensor> net, Device device) : IRewardModel
 {
     public string Name => name;
     public string Role => role;
-    public PreferenceRewardNet Net => net;
+    public Module<Tensor, Tensor, Tensor> Net => net;
 
     public float[] Score(IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images) =>
-        JudgeBatches.Score(net, prompts, images, device, (x, c) => net.forward(x, c));
-}
-
-/// <summary>A judge backed by the contrastive <see cref="ContrastiveNet"/> (cosine of image and caption).</summary>
-public sealed class ContrastiveJudge(string name, string role, ContrastiveNet net, Device device) : IRewardModel
-{
-    public string Name => name;
-    public string Role => role;
-    public ContrastiveNet Net => net;
-
-    public float[] Score(IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images) =>
-        JudgeBatches.Score(net, prompts, images, device, (x, c) => net.forward(x, c));
+        JudgeBatches.Score(net, prompts, images, device, net.forward);
 }
 
 /// <summary>Scores in evaluation mode, without gradients, 512 images at a time.</summary>

@@ -14,7 +14,8 @@ public sealed class ScoreFileException(string file, int line, string message)
 /// <summary>
 /// Reads and writes pair scores computed elsewhere. The official Semi-DPO pipeline writes, per reward model, jsonl
 /// lines <c>{"row": i, "&lt;model&gt;": [s0, s1]}</c>; several models may share a line or come in separate files. CSV
-/// files use a <c>row</c> column and <c>&lt;model&gt;_0</c>, <c>&lt;model&gt;_1</c> columns. Rows must cover 0…N−1 exactly.
+/// and parquet files use a <c>row</c> column and <c>&lt;model&gt;_0</c>, <c>&lt;model&gt;_1</c> columns (in parquet the
+/// "line" of an error is the 1-based row of the file). Rows must cover 0…N−1 exactly.
 /// </summary>
 public static class ScoreFiles
 {
@@ -38,7 +39,12 @@ public static class ScoreFiles
         foreach (var path in paths)
         {
             if (!System.IO.File.Exists(path)) throw new ScoreFileException(path, 0, "file not found.");
-            var read = Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? ReadCsv(path) : ReadJsonl(path);
+            var read = Path.GetExtension(path).ToLowerInvariant() switch
+            {
+                ".csv" => ReadCsv(path),
+                ".parquet" => ReadParquet(path),
+                _ => ReadJsonl(path),
+            };
             foreach (var (judge, rows) in read)
             {
                 if (!columns.TryAdd(judge, rows))
@@ -127,6 +133,80 @@ public static class ScoreFiles
             }
         }
         return result;
+    }
+
+    static Dictionary<string, SortedDictionary<int, (float, float)>> ReadParquet(string path)
+    {
+        using var stream = System.IO.File.OpenRead(path);
+        Parquet.ParquetReader reader;
+        try { reader = Parquet.ParquetReader.CreateAsync(stream).GetAwaiter().GetResult(); }
+        catch (Exception e) { throw new ScoreFileException(path, 0, $"not a readable parquet file: {e.Message}"); }
+        try
+        {
+            return ReadParquetScores(reader, path);
+        }
+        finally
+        {
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    static Dictionary<string, SortedDictionary<int, (float, float)>> ReadParquetScores(Parquet.ParquetReader reader, string path)
+    {
+        var fields = reader.Schema.GetDataFields();
+        var rowField = fields.FirstOrDefault(f => f.Name == "row") ?? throw new ScoreFileException(path, 0, "no 'row' column.");
+        var judges = fields.Where(f => f.Name.EndsWith("_0", StringComparison.Ordinal)).Select(f => f.Name[..^2]).ToList();
+        foreach (var judge in judges)
+            if (fields.All(f => f.Name != judge + "_1")) throw new ScoreFileException(path, 0, $"column {judge}_0 has no partner {judge}_1.");
+        var result = judges.ToDictionary(j => j, _ => new SortedDictionary<int, (float, float)>());
+        var offset = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var n = (int)group.RowCount;
+            var rows = ReadNumbers(group, rowField, n, path);
+            var columns = judges.ToDictionary(j => j, j => (ReadNumbers(group, fields.First(f => f.Name == j + "_0"), n, path),
+                ReadNumbers(group, fields.First(f => f.Name == j + "_1"), n, path)));
+            for (var i = 0; i < n; i++)
+            {
+                var line = offset + i + 1;
+                if (rows[i] is not { } rowValue || rowValue < 0 || rowValue != Math.Floor(rowValue))
+                    throw new ScoreFileException(path, line, $"row '{rows[i]}' is not a non-negative integer.");
+                foreach (var (judge, (s0, s1)) in columns)
+                {
+                    if (s0[i] is not { } a || s1[i] is not { } b || !double.IsFinite(a) || !double.IsFinite(b))
+                        throw new ScoreFileException(path, line, $"'{judge}' has a score that is not a finite number ({s0[i]}, {s1[i]}).");
+                    Add(result, judge, (int)rowValue, ((float)a, (float)b), path, line);
+                }
+            }
+            offset += n;
+        }
+        return result;
+    }
+
+    /// <summary>A numeric parquet column (int, long, float or double; nullable or not) as doubles.</summary>
+    static double?[] ReadNumbers(Parquet.ParquetRowGroupReader group, Parquet.Schema.DataField field, int n, string path)
+    {
+        double?[] Read<T>(Func<T, double> convert) where T : struct
+        {
+            if (field.IsNullable)
+            {
+                var nullable = new T?[n];
+                group.ReadAsync(field, nullable.AsMemory()).AsTask().GetAwaiter().GetResult();
+                return nullable.Select(v => v is { } x ? convert(x) : (double?)null).ToArray();
+            }
+            var values = new T[n];
+            group.ReadAsync(field, values.AsMemory()).AsTask().GetAwaiter().GetResult();
+            return values.Select(v => (double?)convert(v)).ToArray();
+        }
+        return field.ClrType switch
+        {
+            var t when t == typeof(double) => Read<double>(v => v),
+            var t when t == typeof(float) => Read<float>(v => v),
+            var t when t == typeof(long) => Read<long>(v => v),
+            var t when t == typeof(int) => Read<int>(v => v),
+            _ => throw new ScoreFileException(path, 0, $"column {field.Name} holds {field.ClrType.Name}, expected numbers."),
+        };
     }
 
     static void Add(Dictionary<string, SortedDictionary<int, (float, float)>> result, string judge, int row, (float, float) scores, string path, int line)

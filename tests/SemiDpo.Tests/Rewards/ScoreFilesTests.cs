@@ -84,3 +84,42 @@ public class ScoreFilesTests
         Assert.Contains("hps_0", e.Message);
     }
 }
+
+public class ParquetScoreFilesTests
+{
+    static async Task<string> Write(string folder, long[] rows, double[] s0, double[] s1)
+    {
+        var path = Path.Combine(folder, "scores.parquet");
+        var fields = new Parquet.Schema.DataField[] { new Parquet.Schema.DataField<long>("row"), new Parquet.Schema.DataField<double>("hps_0"), new Parquet.Schema.DataField<double>("hps_1") };
+        await using var stream = File.Create(path);
+        await using var writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(fields), stream);
+        using var group = writer.CreateRowGroup();
+        await group.WriteAsync(fields[0], new ReadOnlyMemory<long>(rows));
+        await group.WriteAsync(fields[1], new ReadOnlyMemory<double>(s0));
+        await group.WriteAsync(fields[2], new ReadOnlyMemory<double>(s1));
+        return path;
+    }
+
+    [Fact]
+    public async Task ParquetScoreColumns_AreRead()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var table = ScoreFiles.Read(await Write(temp.Path, [1, 0], [0.5, 1.5], [2, -1]));
+
+        Assert.Equal(["hps"], table.Judges);
+        Assert.Equal([1.5f, 0.5f], table.Score0[0]);
+        Assert.Equal([-1f, 2f], table.Score1[0]);
+    }
+
+    [Fact]
+    public async Task ANonFiniteParquetScore_IsRejectedNamingItsRow()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var path = await Write(temp.Path, [0, 1], [0.5, double.NaN], [2, -1]);
+
+        var e = Assert.Throws<ScoreFileException>(() => ScoreFiles.Read(path));
+
+        Assert.Equal(2, e.Line);
+        Assert.Contains("not a finite number", e.Message);
+    }
+}

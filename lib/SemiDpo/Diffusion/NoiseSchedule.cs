@@ -25,7 +25,13 @@ public sealed class NoiseSchedule
             product *= 1 - Betas[t];
             AlphasCumprod[t] = product;
         }
+        // Lookup tables live as long as the schedule, whatever dispose scope is open when it is built.
+        sqrtAlphasCumprod = tensor(AlphasCumprod.Select(a => (float)Math.Sqrt(a)).ToArray()).DetachFromDisposeScope();
+        sqrtOneMinusAlphasCumprod = tensor(AlphasCumprod.Select(a => (float)Math.Sqrt(1 - a)).ToArray()).DetachFromDisposeScope();
     }
+
+    readonly Tensor sqrtAlphasCumprod;
+    readonly Tensor sqrtOneMinusAlphasCumprod;
 
     public int Timesteps { get; }
     public double[] Betas { get; }
@@ -33,10 +39,10 @@ public sealed class NoiseSchedule
     public double[] AlphasCumprod { get; }
 
     /// <summary>√ᾱ_t gathered for a batch of timesteps, shaped (N, 1, 1, 1) to broadcast over images.</summary>
-    public Tensor SqrtAlphasCumprod(Tensor t) => Extract(AlphasCumprod.Select(Math.Sqrt), t);
+    public Tensor SqrtAlphasCumprod(Tensor t) => Extract(sqrtAlphasCumprod, t);
 
     /// <summary>√(1 − ᾱ_t) gathered for a batch of timesteps, shaped (N, 1, 1, 1).</summary>
-    public Tensor SqrtOneMinusAlphasCumprod(Tensor t) => Extract(AlphasCumprod.Select(x => Math.Sqrt(1 - x)), t);
+    public Tensor SqrtOneMinusAlphasCumprod(Tensor t) => Extract(sqrtOneMinusAlphasCumprod, t);
 
     /// <summary>q(x_t | x_0): x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε.</summary>
     public Tensor QSample(Tensor x0, Tensor noise, Tensor t) =>
@@ -46,9 +52,6 @@ public sealed class NoiseSchedule
     public Tensor PredictStartFromNoise(Tensor xt, Tensor t, Tensor noise) =>
         (xt - SqrtOneMinusAlphasCumprod(t).to(xt.device) * noise) / SqrtAlphasCumprod(t).to(xt.device);
 
-    static Tensor Extract(IEnumerable<double> table, Tensor t)
-    {
-        var values = tensor(table.Select(v => (float)v).ToArray());
-        return values.index_select(0, t.cpu().to_type(ScalarType.Int64)).view(-1, 1, 1, 1);
-    }
+    /// <summary>table[t] for each t of the batch, shaped (N, 1, 1, 1) to broadcast over images.</summary>
+    static Tensor Extract(Tensor table, Tensor t) => table.index_select(0, t.cpu().to_type(ScalarType.Int64)).view(-1, 1, 1, 1);
 }

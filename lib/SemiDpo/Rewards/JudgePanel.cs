@@ -3,6 +3,7 @@ using System.Text.Json;
 using SemiDpo.Data.World;
 using TorchSharp;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace SemiDpo.Rewards;
 
@@ -17,6 +18,10 @@ public sealed record JudgeSpec(string Name, string Role, int Width, int Training
 {
     public const int Features = 64;
     public const int Embedding = 32;
+
+    /// <summary>A fresh, untrained network of this judge's kind and size.</summary>
+    public Module<Tensor, Tensor, Tensor> CreateNet() =>
+        Contrastive ? new ContrastiveNet(Width, Features, Embedding) : new PreferenceRewardNet(Width, Features);
 }
 
 /// <summary>
@@ -49,25 +54,20 @@ public static class JudgePanel
         foreach (var spec in LearnedSpecs)
         {
             var trainConfig = (config ?? new JudgeTrainingConfig()) with { Seed = spec.DataSeed };
-            IRewardModel judge;
-            if (spec.Contrastive)
+            var net = spec.CreateNet();
+            if (net is ContrastiveNet contrastive)
             {
-                var net = new ContrastiveNet(spec.Width, JudgeSpec.Features, JudgeSpec.Embedding);
                 var (images, captions) = JudgeTrainer.CaptionedImages(spec.TrainingItems, spec.DataSeed);
-                JudgeTrainer.TrainContrastive(net, images, captions, trainConfig, device, spec.Name, progress);
-                net.save(WeightsPath(folder, spec.Name));
-                judge = new NetworkJudge(spec.Name, spec.Role, net, device);
+                JudgeTrainer.TrainContrastive(contrastive, images, captions, trainConfig, device, spec.Name, progress);
             }
             else
             {
-                var net = new PreferenceRewardNet(spec.Width, JudgeSpec.Features);
                 var pairs = new WorldBuilder(new WorldConfig(Pairs: spec.TrainingItems, Seed: spec.DataSeed)).Pairs(0, spec.TrainingItems);
-                JudgeTrainer.TrainPreference(net, pairs, trainConfig, device, spec.Name, progress);
-                net.save(WeightsPath(folder, spec.Name));
-                judge = new NetworkJudge(spec.Name, spec.Role, net, device);
+                JudgeTrainer.TrainPreference((PreferenceRewardNet)net, pairs, trainConfig, device, spec.Name, progress);
             }
+            net.save(WeightsPath(folder, spec.Name));
             manifest[spec.Name] = Sha256(WeightsPath(folder, spec.Name));
-            judges.Add(judge);
+            judges.Add(new NetworkJudge(spec.Name, spec.Role, net, device));
         }
         File.WriteAllText(Path.Combine(folder, ManifestName), JsonSerializer.Serialize(new Manifest(RegenerateCommand, manifest), JsonOptions));
         return Assemble(judges);
@@ -88,20 +88,10 @@ public static class JudgePanel
             if (!File.Exists(path)) throw new FileNotFoundException($"Judge weights {path} are missing. Regenerate with: {RegenerateCommand}", path);
             if (!manifest.Sha256.TryGetValue(spec.Name, out var expected) || expected != Sha256(path))
                 throw new InvalidDataException($"{path} does not match the SHA-256 in {manifestPath} (corrupt or from another version). Regenerate with: {RegenerateCommand}");
-            if (spec.Contrastive)
-            {
-                var net = new ContrastiveNet(spec.Width, JudgeSpec.Features, JudgeSpec.Embedding);
-                net.load(path);
-                net.to(device).eval();
-                judges.Add(new NetworkJudge(spec.Name, spec.Role, net, device));
-            }
-            else
-            {
-                var net = new PreferenceRewardNet(spec.Width, JudgeSpec.Features);
-                net.load(path);
-                net.to(device).eval();
-                judges.Add(new NetworkJudge(spec.Name, spec.Role, net, device));
-            }
+            var net = spec.CreateNet();
+            net.load(path);
+            net.to(device).eval();
+            judges.Add(new NetworkJudge(spec.Name, spec.Role, net, device));
         }
         return Assemble(judges);
     }

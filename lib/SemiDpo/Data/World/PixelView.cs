@@ -17,19 +17,21 @@ internal sealed class PixelView
         var planes = ImageOps.ToPlanes(image);
         (r, g, b) = (planes[..n], planes[n..(2 * n)], planes[(2 * n)..]);
         Background = (BorderMedian(r), BorderMedian(g), BorderMedian(b));
-        distance = new float[n];
-        for (var i = 0; i < n; i++)
-        {
-            var (dr, dg, db) = (r[i] - Background.R, g[i] - Background.G, b[i] - Background.B);
-            distance[i] = MathF.Sqrt(dr * dr + dg * dg + db * db);
-        }
+        distance = DistanceFromBackground(r, g, b);
         (medianR, medianG, medianB) = (Median3(r), Median3(g), Median3(b));
-        smoothDistance = new float[n];
-        for (var i = 0; i < n; i++)
+        smoothDistance = DistanceFromBackground(medianR, medianG, medianB);
+    }
+
+    /// <summary>Euclidean RGB distance of each pixel of the given planes from <see cref="Background"/>.</summary>
+    float[] DistanceFromBackground(float[] red, float[] green, float[] blue)
+    {
+        var result = new float[red.Length];
+        for (var i = 0; i < result.Length; i++)
         {
-            var (dr, dg, db) = (medianR[i] - Background.R, medianG[i] - Background.G, medianB[i] - Background.B);
-            smoothDistance[i] = MathF.Sqrt(dr * dr + dg * dg + db * db);
+            var (dr, dg, db) = (red[i] - Background.R, green[i] - Background.G, blue[i] - Background.B);
+            result[i] = MathF.Sqrt(dr * dr + dg * dg + db * db);
         }
+        return result;
     }
 
     public int Width { get; }

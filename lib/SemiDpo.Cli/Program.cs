@@ -26,6 +26,8 @@ app.Configure(config =>
         filter.SetDefaultCommand<FilterCommand>();
         filter.AddCommand<FilterAblateCommand>("ablate").WithDescription("K-ablation (Table 5) and every judge subset: clean size vs label accuracy.");
     });
+    config.AddCommand<PretrainCommand>("pretrain")
+        .WithDescription("Train the world's base diffusion model (resumable); writes weights + SHA-256 to data/base-model.");
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print rates and ratios.");

@@ -72,11 +72,7 @@ public static class Checkpoint
         {
             using var stream = File.OpenRead(path);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
-            if (!reader.ReadBytes(Magic.Length).SequenceEqual(Magic)) throw new CheckpointException(path, "not a Semi-DPO checkpoint (bad magic).");
-            var version = reader.ReadInt32();
-            if (version != Version) throw new CheckpointException(path, $"format version {version}, this build reads {Version}.");
-            var header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString())
-                ?? throw new CheckpointException(path, "empty header.");
+            var header = ReadHeader(reader, path);
             if (!JsonEquals(header.ConfigJson, expectedConfigJson))
                 throw new CheckpointException(path, $"written for config {header.ConfigJson}, but this run has {expectedConfigJson}.");
             var modelBytes = ReadSection(reader, path, "model");
@@ -97,6 +93,29 @@ public static class Checkpoint
         {
             throw new CheckpointException(path, "truncated.");
         }
+    }
+
+    /// <summary>The header alone (config, step), without loading tensors.</summary>
+    public static CheckpointHeader ReadHeader(string path)
+    {
+        if (!File.Exists(path)) throw new CheckpointException(path, "no such checkpoint.");
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            return ReadHeader(reader, path);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new CheckpointException(path, "truncated.");
+        }
+    }
+
+    static CheckpointHeader ReadHeader(BinaryReader reader, string path)
+    {
+        if (!reader.ReadBytes(Magic.Length).SequenceEqual(Magic)) throw new CheckpointException(path, "not a Semi-DPO checkpoint (bad magic).");
+        var version = reader.ReadInt32();
+        if (version != Version) throw new CheckpointException(path, $"format version {version}, this build reads {Version}.");
+        return JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString()) ?? throw new CheckpointException(path, "empty header.");
     }
 
     static byte[] ReadSection(BinaryReader reader, string path, string name)

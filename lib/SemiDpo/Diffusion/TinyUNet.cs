@@ -1,3 +1,4 @@
+using SemiDpo.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -21,11 +22,11 @@ public sealed class TinyUNet : Module<Tensor, Tensor, Tensor, Tensor>
 {
     readonly TextEncoder text;
     readonly TimestepEmbedding time;
-    readonly Conv2d inputConv;
+    readonly Conv2dLayer inputConv;
     readonly ResBlock down1;
-    readonly Conv2d downsample1;
+    readonly Conv2dLayer downsample1;
     readonly ResBlock down2;
-    readonly Conv2d downsample2;
+    readonly Conv2dLayer downsample2;
     readonly ResBlock middle1;
     readonly CrossAttention middleAttention;
     readonly ResBlock middle2;
@@ -33,7 +34,7 @@ public sealed class TinyUNet : Module<Tensor, Tensor, Tensor, Tensor>
     readonly CrossAttention upAttention;
     readonly ResBlock up1;
     readonly GroupNormalization outputNorm;
-    readonly Conv2d outputConv;
+    readonly Conv2dLayer outputConv;
 
     public TinyUNet(UNetConfig config, int vocabulary) : base(nameof(TinyUNet))
     {
@@ -41,11 +42,11 @@ public sealed class TinyUNet : Module<Tensor, Tensor, Tensor, Tensor>
         Config = config;
         text = new TextEncoder(vocabulary, d);
         time = new TimestepEmbedding(c, e);
-        inputConv = Conv2d(3, c, 3, padding: 1);
+        inputConv = new Conv2dLayer(3, c, 3, padding: 1);
         down1 = new ResBlock(c, c, e);
-        downsample1 = Conv2d(c, c, 3, stride: 2, padding: 1);
+        downsample1 = new Conv2dLayer(c, c, 3, stride: 2, padding: 1);
         down2 = new ResBlock(c, 2 * c, e);
-        downsample2 = Conv2d(2 * c, 2 * c, 3, stride: 2, padding: 1);
+        downsample2 = new Conv2dLayer(2 * c, 2 * c, 3, stride: 2, padding: 1);
         middle1 = new ResBlock(2 * c, 2 * c, e);
         middleAttention = new CrossAttention(2 * c, d);
         middle2 = new ResBlock(2 * c, 2 * c, e);
@@ -53,7 +54,7 @@ public sealed class TinyUNet : Module<Tensor, Tensor, Tensor, Tensor>
         upAttention = new CrossAttention(c, d);
         up1 = new ResBlock(2 * c, c, e);
         outputNorm = new GroupNormalization(8, c);
-        outputConv = Conv2d(c, 3, 3, padding: 1);
+        outputConv = new Conv2dLayer(c, 3, 3, padding: 1);
         RegisterComponents();
     }
 

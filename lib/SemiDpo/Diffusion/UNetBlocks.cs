@@ -1,3 +1,4 @@
+using SemiDpo.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -30,20 +31,20 @@ public sealed class TimestepEmbedding : Module<Tensor, Tensor>
 public sealed class ResBlock : Module<Tensor, Tensor, Tensor>
 {
     readonly GroupNormalization norm1;
-    readonly Conv2d conv1;
+    readonly Conv2dLayer conv1;
     readonly Linear timeShift;
     readonly GroupNormalization norm2;
-    readonly Conv2d conv2;
+    readonly Conv2dLayer conv2;
     readonly Module<Tensor, Tensor> skip;
 
     public ResBlock(int input, int output, int embedding) : base(nameof(ResBlock))
     {
         norm1 = new GroupNormalization(Math.Min(8, input), input);
-        conv1 = Conv2d(input, output, 3, padding: 1);
+        conv1 = new Conv2dLayer(input, output, 3, padding: 1);
         timeShift = Linear(embedding, output);
         norm2 = new GroupNormalization(Math.Min(8, output), output);
-        conv2 = Conv2d(output, output, 3, padding: 1);
-        skip = input == output ? Identity() : Conv2d(input, output, 1);
+        conv2 = new Conv2dLayer(output, output, 3, padding: 1);
+        skip = input == output ? Identity() : new Conv2dLayer(input, output, 1);
         RegisterComponents();
     }
 

@@ -31,6 +31,7 @@ public static class Doctor
             checks.Add(new("libstdc++", true, report.LibStdCxx ?? "not inspected"));
             checks.Add(new("native folder", true, report.NativeFolder ?? "TorchSharp's default"));
             checks.Add(new("device", true, report.Device.ToString()));
+            checks.Add(new("oneDNN convolution", true, report.OneDnn));
             checks.Add(new("threads", true, report.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             checks.Add(Smoke(report.Device));
         }

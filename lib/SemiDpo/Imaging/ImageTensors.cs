@@ -23,4 +23,16 @@ public static class ImageTensors
         }
         return tensor(data, [images.Count, 3, h, w], device: device);
     }
+
+    /// <summary>(N, 3, H, W) in −1…1 (values outside are clipped) → RGB images.</summary>
+    public static RgbImage[] ToImages(Tensor images)
+    {
+        if (images.dim() != 4 || images.shape[1] != 3) throw new ArgumentException($"Expected (N, 3, H, W), got ({string.Join(", ", images.shape)}).", nameof(images));
+        using var scope = NewDisposeScope();
+        var (count, h, w) = ((int)images.shape[0], (int)images.shape[2], (int)images.shape[3]);
+        var bytes = ((images.detach().cpu().to_type(ScalarType.Float32).clamp(-1, 1) + 1) * 127.5f).round()
+            .to_type(ScalarType.Byte).permute(0, 2, 3, 1).contiguous().data<byte>().ToArray();
+        var size = h * w * 3;
+        return Enumerable.Range(0, count).Select(k => new RgbImage(w, h, bytes[(k * size)..((k + 1) * size)])).ToArray();
+    }
 }

@@ -1,3 +1,4 @@
+using SemiDpo.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -12,10 +13,10 @@ public sealed class ImageEncoder : Module<Tensor, Tensor>
     public ImageEncoder(int width, int features) : base(nameof(ImageEncoder))
     {
         layers = Sequential(
-            Conv2d(3, width, 3, padding: 1), SiLU(),
-            Conv2d(width, 2 * width, 3, stride: 2, padding: 1), SiLU(),
-            Conv2d(2 * width, 4 * width, 3, stride: 2, padding: 1), SiLU(),
-            Conv2d(4 * width, features, 3, stride: 2, padding: 1), SiLU(),
+            new Conv2dLayer(3, width, 3, padding: 1), SiLU(),
+            new Conv2dLayer(width, 2 * width, 3, stride: 2, padding: 1), SiLU(),
+            new Conv2dLayer(2 * width, 4 * width, 3, stride: 2, padding: 1), SiLU(),
+            new Conv2dLayer(4 * width, features, 3, stride: 2, padding: 1), SiLU(),
             AdaptiveAvgPool2d(1), Flatten());
         RegisterComponents();
     }

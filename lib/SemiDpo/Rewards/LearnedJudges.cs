@@ -30,6 +30,7 @@ internal static class JudgeBatches
         module.eval();
         var scores = new float[images.Count];
         using var noGrad = no_grad();
+        using var oneDnn = SemiDpo.Torch.OneDnnSwitch.ForForward();
         for (var start = 0; start < images.Count; start += BatchSize)
         {
             using var scope = NewDisposeScope();

@@ -13,11 +13,12 @@ public sealed record TorchRuntimeReport(
     string TorchSharpVersion,
     string Backend,
     Device Device,
-    int Threads)
+    int Threads,
+    string OneDnn)
 {
     public override string ToString() =>
         $"TorchSharp {TorchSharpVersion} (libtorch {LibTorchVersion}, {Backend} build) | device {Device} | threads {Threads} | " +
-        $"compat: {Compat}";
+        $"oneDNN {OneDnn} | compat: {Compat}";
 }
 
 /// <summary>Raised when libtorch cannot be loaded; the message says what was tried.</summary>
@@ -34,6 +35,7 @@ public static class TorchRuntime
     static string? compat;
     static string? nativeFolder;
     static string? libStdCxx;
+    static string? oneDnn;
     static Exception? compatFailure;
     static TorchRuntimeReport? report;
 
@@ -51,6 +53,8 @@ public static class TorchRuntime
             try
             {
                 compat = PrepareNatives();
+                // When the natives were preloaded (Debian 12), switch oneDNN off before any TorchSharp call.
+                if (nativeFolder is not null) oneDnn = OneDnnSwitch.ApplyDefault();
             }
             catch (Exception e)
             {
@@ -70,9 +74,10 @@ public static class TorchRuntime
             try
             {
                 var threads = get_num_threads();
+                if (oneDnn is null || oneDnn.StartsWith("unchanged", StringComparison.Ordinal)) oneDnn = OneDnnSwitch.ApplyDefault();
                 report = new TorchRuntimeReport(compat!, nativeFolder, libStdCxx, __version__,
                     typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "?",
-                    TorchBackend.Current.Name, TorchDevice.Default(), threads);
+                    TorchBackend.Current.Name, TorchDevice.Default(), threads, oneDnn);
                 return report;
             }
             catch (Exception e)

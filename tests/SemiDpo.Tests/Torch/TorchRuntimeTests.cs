@@ -31,4 +31,13 @@ public class TorchRuntimeTests
         Assert.Equal(new float[] { 11, 15, 11, 15 }, a.grad!.data<float>().ToArray());
         Assert.Equal(1 * 5 + 2 * 7 + 1 * 6 + 2 * 8 + 3 * 5 + 4 * 7 + 3 * 6 + 4 * 8, y.item<float>());
     }
+
+    [Fact]
+    public void Init_LeavesOneDnnOffOutsideForwardScopes()
+    {
+        TorchRuntime.Init();
+        Assert.Equal(false, OneDnnSwitch.Enabled());
+        using (OneDnnSwitch.ForForward()) Assert.Equal(true, OneDnnSwitch.Enabled());
+        Assert.Equal(false, OneDnnSwitch.Enabled());
+    }
 }

@@ -1,0 +1,50 @@
+using SemiDpo.Torch;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace SemiDpo.Tests.Torch;
+
+public class ConvolutionViaForwardTests
+{
+    public ConvolutionViaForwardTests() => TorchRuntime.Init();
+
+    [Theory]
+    [InlineData(3, 1, 1, 16, 16)]
+    [InlineData(3, 2, 1, 16, 16)]
+    [InlineData(3, 2, 1, 9, 7)]
+    [InlineData(1, 1, 0, 8, 8)]
+    [InlineData(3, 1, 0, 10, 10)]
+    public void Gradients_MatchFloat64Autograd(int kernel, int stride, int padding, int height, int width)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(5);
+        var x = randn([4, 6, height, width], generator: generator);
+        var w = randn([5, 6, kernel, kernel], generator: generator) * 0.2;
+        var b = randn([5], generator: generator);
+        var (xa, wa, ba) = (x.clone().requires_grad_(true), w.clone().requires_grad_(true), b.clone().requires_grad_(true));
+        var (xr, wr, br) = (x.to(float64).requires_grad_(true), w.to(float64).requires_grad_(true), b.to(float64).requires_grad_(true));
+
+        var y = ConvolutionViaForward.Apply(xa, wa, ba, stride, padding);
+        var reference = F.conv2d(xr, wr, br, strides: [stride, stride], padding: [padding, padding]);
+        var upstream = randn(reference.shape, generator: generator);
+        y.backward([upstream]);
+        reference.backward([upstream.to(float64)]);
+
+        Assert.Equal(reference.shape, y.shape);
+        Assert.True(RelativeError(y, reference) < 1e-5);
+        Assert.True(RelativeError(xa.grad!, xr.grad!) < 1e-5, $"input gradient off by {RelativeError(xa.grad!, xr.grad!):E1}");
+        Assert.True(RelativeError(wa.grad!, wr.grad!) < 1e-5, $"weight gradient off by {RelativeError(wa.grad!, wr.grad!):E1}");
+        Assert.True(RelativeError(ba.grad!, br.grad!) < 1e-5);
+    }
+
+    [Fact]
+    public void Conv2dLayer_NamesItsParametersLikeNnConv2d()
+    {
+        var names = new Conv2dLayer(3, 4, 3, padding: 1).named_parameters().Select(p => p.name).ToArray();
+        var expected = TorchSharp.torch.nn.Conv2d(3, 4, 3, padding: 1).named_parameters().Select(p => p.name).ToArray();
+        Assert.Equal(expected, names);
+    }
+
+    static double RelativeError(Tensor actual, Tensor expected) =>
+        ((actual.to(float64) - expected).abs().max() / expected.abs().max()).item<double>();
+}

@@ -1,0 +1,37 @@
+namespace SemiDpo.Alignment;
+
+/// <summary>
+/// One DPO training stage, scaled for the miniature world (the paper's SD1.5 settings in brackets: global batch 512,
+/// lr 4e-9 × 512 (Iter0) / 4e-10 × 512 (Iter1/2), 1600 / 4000 steps, warmup 400, AdamW wd 1e-2, clip 1.0, β 2500).
+/// </summary>
+/// <param name="Steps">Optimizer steps.</param>
+/// <param name="BatchSize">Global batch (pairs per optimizer step).</param>
+/// <param name="MicroBatch">Pairs per forward/backward; gradients accumulate to the global batch.</param>
+/// <param name="LearningRate">AdamW peak learning rate.</param>
+/// <param name="WarmupSteps">Linear warmup steps.</param>
+/// <param name="Beta">DPO β in the official Semi-DPO convention (see <see cref="DiffusionDpoLoss"/>).</param>
+/// <param name="GradientClip">Global gradient-norm clip.</param>
+/// <param name="WeightDecay">AdamW weight decay.</param>
+/// <param name="Seed">Drives batch order, timesteps and noise.</param>
+/// <param name="CheckpointEvery">Steps between resumable checkpoints (0 = only at the end).</param>
+public sealed record DpoTrainConfig(
+    int Steps = 300,
+    int BatchSize = 32,
+    int MicroBatch = 32,
+    double LearningRate = 2e-5,
+    int WarmupSteps = 30,
+    double Beta = DiffusionDpoLoss.OfficialBeta,
+    double GradientClip = 1.0,
+    double WeightDecay = 1e-2,
+    int Seed = 1,
+    int CheckpointEvery = 100)
+{
+    public void Validate()
+    {
+        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Steps must be at least 1.");
+        if (BatchSize < 1 || MicroBatch < 1 || BatchSize % MicroBatch != 0)
+            throw new ArgumentOutOfRangeException(nameof(MicroBatch), MicroBatch, $"MicroBatch must divide BatchSize ({BatchSize}).");
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
+        if (!(Beta > 0)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "Beta must be positive.");
+    }
+}

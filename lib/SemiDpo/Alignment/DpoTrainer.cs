@@ -1,0 +1,126 @@
+using System.Text.Json;
+using SemiDpo.Data.World;
+using SemiDpo.Diffusion;
+using SemiDpo.Training;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Alignment;
+
+/// <summary>Loss and implicit accuracy of every optimizer step of a stage.</summary>
+public sealed record TrainingLog(string Stage, List<double> Loss, List<double> Accuracy);
+
+/// <summary>
+/// Trains a policy with <see cref="DiffusionDpoLoss"/> against a frozen reference on a list of
+/// <see cref="TrainingExample"/>s (one stage: Iter0, Iter1, … or a baseline). Each example draws one t uniformly from
+/// its allowed intervals and takes that interval's winner/loser; AdamW with warmup, gradient clipping and accumulation
+/// to the global batch; resumable checkpoints; a non-finite loss stops the stage naming the step, the batch and the
+/// last good checkpoint, with the weights untouched.
+/// </summary>
+public sealed class DpoTrainer(DpoTrainConfig config)
+{
+    public TrainingLog Train(string stage, DiffusionModel policy, DiffusionModel reference, PairSet labeled, PairSet? unlabeled,
+        IReadOnlyList<TrainingExample> examples, string? checkpoint, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        config.Validate();
+        if (examples.Count == 0) throw new TrainingException($"{stage}: no training pairs (empty clean set, and no pseudo-label accepted).");
+        if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
+        var loss = new DiffusionDpoLoss(config.Beta);
+        var parameters = policy.UNet.parameters().ToList();
+        using var optimizer = optim.AdamW(parameters, config.LearningRate, weight_decay: config.WeightDecay);
+        var runJson = RunConfigJson(stage, examples);
+        long step = 0;
+        if (checkpoint is not null && File.Exists(checkpoint)) step = policy.Resume(checkpoint, optimizer, runJson).Step;
+        else Torch.Seeding.Everything(config.Seed);
+
+        var log = new TrainingLog(stage, [], []);
+        var order = new EpochOrder(examples.Count, config.Seed);
+        reference.UNet.eval();
+        policy.UNet.train();
+        while (step < config.Steps)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            step++;
+            var batch = order.Batch(step, config.BatchSize).Select(i => examples[i]).ToArray();
+            var rng = new Random(StableHash.Mix(config.Seed ^ 0x7D9, step));
+            double stepLoss = 0, stepAccuracy = 0;
+            for (var start = 0; start < batch.Length; start += config.MicroBatch)
+            {
+                using var scope = NewDisposeScope();
+                var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
+                var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng);
+                var output = loss.Compute(policy, reference, w, l, tokens, t, randn_like(w));
+                var value = output.Loss.item<float>();
+                if (!float.IsFinite(value))
+                    throw new TrainingException($"{stage} step {step}: loss is {value} on pairs [{string.Join(", ", micro.Select(e => (e.FromUnlabeled ? "u" : "c") + e.Index))}]; " +
+                                                $"weights not updated; last good checkpoint: {(checkpoint is not null && File.Exists(checkpoint) ? checkpoint : "none")}.");
+                (output.Loss * ((double)micro.Length / batch.Length)).backward();
+                stepLoss += value * micro.Length / batch.Length;
+                stepAccuracy += output.Accuracy() * micro.Length / batch.Length;
+            }
+            var rate = OptimizerStep.WarmupRate(config.LearningRate, step, config.WarmupSteps);
+            OptimizerStep.Apply(optimizer, parameters, rate, config.GradientClip, $"{stage} step {step}");
+            log.Loss.Add(stepLoss);
+            log.Accuracy.Add(stepAccuracy);
+            progress?.Report(new TrainingProgress(stage, step, config.Steps, stepLoss, stepAccuracy, rate));
+            if (checkpoint is not null && ((config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0) || step == config.Steps))
+                policy.Save(checkpoint, optimizer, step, runJson);
+        }
+        return log;
+    }
+
+    string RunConfigJson(string stage, IReadOnlyList<TrainingExample> examples) => JsonSerializer.Serialize(new
+    {
+        Stage = stage,
+        Config = config,
+        Examples = examples.Count,
+        Fingerprint = examples.Aggregate(17L, (h, e) => h * 31 + e.Index * 7 + e.Intervals * 3 + e.Swap + (e.FromUnlabeled ? 1 : 0)),
+    });
+
+    /// <summary>Winners, losers (after each example's swap at its drawn interval), tokens and timesteps of a micro-batch.</summary>
+    static (Tensor W, Tensor L, Tensor Tokens, Tensor T) Gather(TrainingExample[] micro, PairSet labeled, PairSet? unlabeled, Device device, Random rng)
+    {
+        var timesteps = new long[micro.Length];
+        var swap = new bool[micro.Length];
+        for (var i = 0; i < micro.Length; i++)
+        {
+            timesteps[i] = TimestepIntervals.Draw(micro[i].Intervals, rng, out var interval);
+            swap[i] = (micro[i].Swap & (1 << interval)) != 0;
+        }
+        var parts = new List<(Tensor W, Tensor L, Tensor Tokens)>();
+        var order = new List<int>();
+        foreach (var (set, fromUnlabeled) in new[] { (labeled, false), (unlabeled, true) })
+        {
+            var members = Enumerable.Range(0, micro.Length).Where(i => micro[i].FromUnlabeled == fromUnlabeled).ToArray();
+            if (members.Length == 0) continue;
+            parts.Add(set!.Batch(tensor(members.Select(i => (long)micro[i].Index).ToArray()), device));
+            order.AddRange(members);
+        }
+        var w = cat(parts.Select(p => p.W).ToList(), 0);
+        var l = cat(parts.Select(p => p.L).ToList(), 0);
+        var tokens = cat(parts.Select(p => p.Tokens).ToList(), 0);
+        var t = tensor(order.Select(i => timesteps[i]).ToArray(), device: device);
+        var flip = tensor(order.Select(i => swap[i]).ToArray(), device: device).view(-1, 1, 1, 1);
+        return (where(flip, l, w), where(flip, w, l), tokens, t);
+    }
+
+    /// <summary>Shuffled passes over the examples; step k's batch depends only on (seed, k), so resuming repeats nothing.</summary>
+    sealed class EpochOrder(int count, int seed)
+    {
+        readonly Dictionary<long, int[]> permutations = [];
+
+        public IEnumerable<int> Batch(long step, int size)
+        {
+            for (var position = (step - 1) * size; position < step * size; position++)
+                yield return Permutation(position / count)[position % count];
+        }
+
+        int[] Permutation(long epoch)
+        {
+            if (permutations.TryGetValue(epoch, out var p)) return p;
+            permutations.Clear();
+            p = Enumerable.Range(0, count).ToArray();
+            new Random(StableHash.Mix(seed, epoch)).Shuffle(p);
+            return permutations[epoch] = p;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using SemiDpo.Data;
+using SemiDpo.Diffusion;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Alignment;
+
+/// <summary>
+/// Non-tie preference pairs held as tensors for training: images as bytes (N, 3, H, W), oriented so that index 0 is
+/// the HUMAN winner; caption tokens; and, in the miniature world, whether the human winner is the true winner.
+/// Ties are dropped (as the paper does). Kept on the CPU; batches move to the model's device.
+/// </summary>
+public sealed class PairSet : IDisposable
+{
+    PairSet(Tensor winners, Tensor losers, Tensor tokens, bool[]? humanIsTrue, string[] captions)
+    {
+        Winners = winners;
+        Losers = losers;
+        Tokens = tokens;
+        HumanIsTrue = humanIsTrue;
+        Captions = captions;
+    }
+
+    /// <summary>Human winners, uint8 (N, 3, H, W).</summary>
+    public Tensor Winners { get; }
+    /// <summary>Human losers, uint8 (N, 3, H, W).</summary>
+    public Tensor Losers { get; }
+    /// <summary>Caption token ids (N, L).</summary>
+    public Tensor Tokens { get; }
+    /// <summary>Per pair: does the human label agree with the world's true preference? Null without ground truth.</summary>
+    public bool[]? HumanIsTrue { get; }
+    public string[] Captions { get; }
+    public int Count => Captions.Length;
+
+    public static PairSet From(IReadOnlyList<PreferencePair> pairs, CaptionTokenizer tokenizer)
+    {
+        var kept = pairs.Where(p => !p.IsTie).ToList();
+        if (kept.Count == 0) throw new ArgumentException("No non-tie pairs.", nameof(pairs));
+        var (h, w) = (kept[0].Image0.Height, kept[0].Image0.Width);
+        var size = 3 * h * w;
+        var winners = new byte[kept.Count * size];
+        var losers = new byte[kept.Count * size];
+        Parallel.For(0, kept.Count, i =>
+        {
+            var p = kept[i];
+            var (win, lose) = p.HumanPreference > 0 ? (p.Image0, p.Image1) : (p.Image1, p.Image0);
+            Planar(win.Pixels, winners.AsSpan(i * size, size));
+            Planar(lose.Pixels, losers.AsSpan(i * size, size));
+        });
+        var tokens = kept.SelectMany(p => tokenizer.Encode(p.Caption)).ToArray();
+        bool[]? truth = kept.All(p => p.Truth is not null)
+            ? kept.Select(p => Math.Sign(p.Truth!.Utility0 - p.Truth.Utility1) == p.HumanPreference).ToArray()
+            : null;
+        return new PairSet(
+            tensor(winners, [kept.Count, 3, h, w]), tensor(losers, [kept.Count, 3, h, w]),
+            tensor(tokens, [kept.Count, CaptionTokenizer.MaxLength]), truth, kept.Select(p => p.Caption).ToArray());
+    }
+
+    static void Planar(byte[] interleaved, Span<byte> planar)
+    {
+        var n = interleaved.Length / 3;
+        for (var i = 0; i < n; i++)
+        for (var c = 0; c < 3; c++)
+            planar[c * n + i] = interleaved[3 * i + c];
+    }
+
+    /// <summary>Images of the given pairs as floats in −1…1 on <paramref name="device"/>: (winners, losers).</summary>
+    public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(Tensor indices, Device device) =>
+        (ToFloat(Winners.index_select(0, indices), device), ToFloat(Losers.index_select(0, indices), device),
+            Tokens.index_select(0, indices).to(device));
+
+    /// <summary>A fixed random subset of <paramref name="count"/> pairs (the same for the same seed).</summary>
+    public PairSet Subset(int count, int seed)
+    {
+        var chosen = Enumerable.Range(0, Count).ToArray();
+        new Random(seed).Shuffle(chosen);
+        chosen = chosen[..Math.Min(count, Count)];
+        Array.Sort(chosen);
+        var index = tensor(chosen.Select(i => (long)i).ToArray());
+        return new PairSet(Winners.index_select(0, index), Losers.index_select(0, index), Tokens.index_select(0, index),
+            HumanIsTrue is null ? null : chosen.Select(i => HumanIsTrue[i]).ToArray(), chosen.Select(i => Captions[i]).ToArray());
+    }
+
+    static Tensor ToFloat(Tensor bytes, Device device) => bytes.to(device).to_type(ScalarType.Float32) / 127.5f - 1f;
+
+    public void Dispose()
+    {
+        Winners.Dispose();
+        Losers.Dispose();
+        Tokens.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+namespace SemiDpo.Alignment;
+
+/// <summary>Per unlabeled pair: the intervals where it is accepted, and where its pseudo-label swaps winner and loser.</summary>
+public sealed record PseudoLabels(ushort[] Accepted, ushort[] Swap)
+{
+    /// <summary>Pairs accepted in at least one interval.</summary>
+    public int PairsAccepted => Accepted.Count(m => m != 0);
+
+    /// <summary>(pair, interval) slots accepted.</summary>
+    public int SlotsAccepted => Accepted.Sum(m => System.Numerics.BitOperations.PopCount(m));
+}
+
+/// <summary>
+/// Pseudo-labels from the implicit classifier (paper Eq. 10): in interval j an unlabeled pair is accepted when
+/// |z^(t_j)| &gt; τ_j, and its label is sign(z): z &gt; 0 keeps the human winner, z &lt; 0 swaps it. Only the
+/// unlabeled set is labelled: clean test pairs never are (the official code leaks them into training; we do not).
+/// </summary>
+public static class PseudoLabeler
+{
+    public static PseudoLabels Label(ConfidenceTable unlabeled, IReadOnlyList<IntervalThreshold> thresholds)
+    {
+        if (thresholds.Count != TimestepIntervals.Count)
+            throw new ArgumentException($"{thresholds.Count} thresholds for {TimestepIntervals.Count} intervals.", nameof(thresholds));
+        var accepted = new ushort[unlabeled.Pairs];
+        var swap = new ushort[unlabeled.Pairs];
+        for (var i = 0; i < unlabeled.Pairs; i++)
+        for (var j = 0; j < TimestepIntervals.Count; j++)
+        {
+            var z = unlabeled.Z[i, j];
+            if (!(Math.Abs(z) > thresholds[j].Tau)) continue;
+            accepted[i] |= (ushort)(1 << j);
+            if (z < 0) swap[i] |= (ushort)(1 << j);
+        }
+        return new PseudoLabels(accepted, swap);
+    }
+}

@@ -1,0 +1,44 @@
+namespace SemiDpo.Alignment;
+
+/// <summary>Which model plays the reference.</summary>
+public enum ReferenceChoice
+{
+    /// <summary>The pretrained base model.</summary>
+    Base,
+    /// <summary>The model the previous iteration started from (for training: the previous iteration's result).</summary>
+    Previous,
+}
+
+/// <summary>
+/// The whole Stage 2 (paper §3.4): Iter0 on the clean set, then iterations that pseudo-label the unlabeled pairs
+/// with the previous model and train on labeled + pseudo-labeled pairs. The official code computes confidence
+/// against the BASE model but trains Iter1/2 against the PREVIOUS checkpoint; both are options here.
+/// </summary>
+/// <param name="Iterations">Iter0 … Iter(n−1); the paper uses 3.</param>
+/// <param name="ConfidenceReference">Reference for z when pseudo-labelling (official: the base model).</param>
+/// <param name="TrainingReference">Reference of the DPO loss in Iter i &gt; 0 (official SD1.5 scripts: the previous checkpoint).</param>
+/// <param name="UnlabeledSample">Score at most this many unlabeled pairs per iteration (0 = all), a fixed random subset.</param>
+public sealed record SemiDpoConfig(
+    int Iterations = 3,
+    ReferenceChoice ConfidenceReference = ReferenceChoice.Base,
+    ReferenceChoice TrainingReference = ReferenceChoice.Previous,
+    int UnlabeledSample = 0)
+{
+    /// <summary>Iter0 training (paper: 1600 steps).</summary>
+    public DpoTrainConfig Iter0 { get; init; } = new();
+
+    /// <summary>Iter i &gt; 0 training (paper: 4000 steps at a tenth of Iter0's learning rate).</summary>
+    public DpoTrainConfig Later { get; init; } = new(Steps: 300, LearningRate: 1e-5);
+
+    public ThresholdConfig Thresholds { get; init; } = new();
+
+    public ConfidenceConfig Confidence { get; init; } = new();
+
+    public void Validate()
+    {
+        if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "At least Iter0.");
+        if (UnlabeledSample < 0) throw new ArgumentOutOfRangeException(nameof(UnlabeledSample), UnlabeledSample, "0 (all) or a positive count.");
+        Iter0.Validate();
+        Later.Validate();
+    }
+}

@@ -1,0 +1,85 @@
+using SemiDpo.Diffusion;
+using SemiDpo.Training;
+
+namespace SemiDpo.Alignment;
+
+/// <summary>The data of Stage 2: the clean split from the consensus filter and the unlabeled (noisy) pairs.</summary>
+public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet Unlabeled);
+
+/// <summary>What one iteration did.</summary>
+/// <param name="Thresholds">Per-interval thresholds (Iter i &gt; 0).</param>
+/// <param name="Labels">Pseudo-labels of the unlabeled pairs (Iter i &gt; 0).</param>
+/// <param name="TestAccuracyAfter">Mean implicit accuracy on the clean test split over the 10 anchors, against the base model, after training.</param>
+public sealed record IterationReport(
+    string Name, string? Checkpoint, TrainingLog Log, IReadOnlyList<IntervalThreshold>? Thresholds, PseudoLabels? Labels,
+    int LabeledPairs, double TestAccuracyAfter);
+
+/// <summary>
+/// Runs Iter0 → Iter1 → … (paper §3.4, Eq. 8–10): Iter0 trains on the clean pairs; Iter i &gt; 0 scores the unlabeled
+/// pairs with the previous model (<see cref="ConfidenceScorer"/>), sets per-interval thresholds on the clean test split
+/// (<see cref="ThresholdSchedule"/>), pseudo-labels (<see cref="PseudoLabeler"/>) and trains the previous model further
+/// on labeled + pseudo-labeled pairs. Each iteration writes <c>iter{i}.ckpt</c> in the output folder and is skipped
+/// (resumed) when that checkpoint is complete.
+/// </summary>
+public sealed class SemiDpoPipeline(SemiDpoConfig config)
+{
+    public IReadOnlyList<IterationReport> Run(DiffusionModel baseModel, StageTwoData data, string? outputFolder,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        config.Validate();
+        if (data.CleanTrain.Count == 0) throw new TrainingException("The clean training set is empty: consensus filtering kept no pair.");
+        if (outputFolder is not null) Directory.CreateDirectory(outputFolder);
+        var unlabeled = SampleUnlabeled(data.Unlabeled);
+        var reports = new List<IterationReport>();
+        var models = new List<DiffusionModel> { baseModel };   // base, Iter0, Iter1, …
+        try
+        {
+            for (var i = 0; i < config.Iterations; i++)
+            {
+                var name = $"Iter{i}";
+                var previous = models[^1];
+                var trainConfig = i == 0 ? config.Iter0 : config.Later;
+                var examples = TrainingExample.Labeled(data.CleanTrain.Count).ToList();
+                IReadOnlyList<IntervalThreshold>? thresholds = null;
+                PseudoLabels? labels = null;
+                if (i > 0)
+                {
+                    var confidenceReference = config.ConfidenceReference == ReferenceChoice.Base ? baseModel : models[^2];
+                    var scorer = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence);
+                    var zTest = scorer.Score(previous, confidenceReference, data.CleanTest, Report(progress, $"{name} confidence (test)"), cancellation);
+                    var zUnlabeled = scorer.Score(previous, confidenceReference, unlabeled, Report(progress, $"{name} confidence"), cancellation);
+                    thresholds = ThresholdSchedule.Fit(config.Thresholds, zTest, zUnlabeled, unlabeled.HumanIsTrue);
+                    labels = PseudoLabeler.Label(zUnlabeled, thresholds);
+                    if (labels.PairsAccepted == 0)
+                        throw new TrainingException($"{name}: no unlabeled pair passed the thresholds (τ = {string.Join(", ", thresholds.Select(r => r.Tau.ToString("G3")))}); nothing was trained or overwritten.");
+                    examples.AddRange(TrainingExample.PseudoLabeled(labels));
+                }
+                var policy = previous.Copy();
+                models.Add(policy);
+                var trainingReference = i == 0 || config.TrainingReference == ReferenceChoice.Base ? baseModel : previous;
+                var checkpoint = outputFolder is null ? null : Path.Combine(outputFolder, $"iter{i}.ckpt");
+                var log = new DpoTrainer(trainConfig with { Seed = trainConfig.Seed + i }).Train(name, policy, trainingReference,
+                    data.CleanTrain, unlabeled, examples, checkpoint, progress, cancellation);
+                var after = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence)
+                    .Score(policy, baseModel, data.CleanTest, null, cancellation);
+                var accuracy = Enumerable.Range(0, TimestepIntervals.Count).Average(j => ThresholdSchedule.Accuracy(after.Interval(j)));
+                reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, data.CleanTrain.Count, accuracy));
+            }
+            return reports;
+        }
+        finally
+        {
+            foreach (var model in models.Skip(1).SkipLast(1)) model.Dispose();
+            if (models.Count > 1) LastModel = models[^1];
+        }
+    }
+
+    /// <summary>The final model of the last <see cref="Run"/> (the caller owns it).</summary>
+    public DiffusionModel? LastModel { get; private set; }
+
+    PairSet SampleUnlabeled(PairSet unlabeled) =>
+        config.UnlabeledSample == 0 || config.UnlabeledSample >= unlabeled.Count ? unlabeled : unlabeled.Subset(config.UnlabeledSample, config.Confidence.Seed);
+
+    static IProgress<(int Done, int Total)>? Report(IProgress<TrainingProgress>? progress, string stage) =>
+        progress is null ? null : new InlineProgress<(int Done, int Total)>(p => progress.Report(new TrainingProgress(stage, p.Done, p.Total, double.NaN, null, 0)));
+}

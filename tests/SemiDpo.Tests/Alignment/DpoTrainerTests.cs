@@ -1,0 +1,82 @@
+using SemiDpo.Alignment;
+using SemiDpo.Data.World;
+using SemiDpo.Diffusion;
+using SemiDpo.Torch;
+using SemiDpo.Training;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Tests.Alignment;
+
+[Collection(TorchRandomCollection.Name)]
+public class DpoTrainerTests
+{
+    static readonly UNetConfig Small = new(Channels: 8, TextWidth: 8);
+
+    public DpoTrainerTests() => TorchRuntime.Init();
+
+    static PairSet WorldPairs(int count, int seed, CaptionTokenizer tokenizer) =>
+        PairSet.From(new WorldBuilder(new WorldConfig(Pairs: count, Seed: seed)).Pairs(0, count), tokenizer);
+
+    [Fact]
+    public void Training_RaisesTheImplicitAccuracyOnItsPairs()
+    {
+        Seeding.Everything(6);
+        using var reference = new DiffusionModel(Small, CPU);
+        using var policy = reference.Copy();
+        using var pairs = WorldPairs(24, 3, policy.Tokenizer);
+        var config = new DpoTrainConfig(Steps: 40, BatchSize: 8, MicroBatch: 4, LearningRate: 3e-3, WarmupSteps: 2, Beta: 500);
+
+        var log = new DpoTrainer(config).Train("test", policy, reference, pairs, null, TrainingExample.Labeled(pairs.Count).ToList(), null);
+
+        Assert.Equal(40, log.Loss.Count);
+        Assert.Equal(0.5, log.Accuracy[0], 6);                       // policy = reference at step 1: z = 0
+        Assert.True(log.Accuracy.TakeLast(10).Average() > 0.65, $"late accuracy {log.Accuracy.TakeLast(10).Average():F2}");
+        Assert.True(log.Loss.TakeLast(10).Average() < Math.Log(2), $"late loss {log.Loss.TakeLast(10).Average():F3}");
+    }
+
+    [Fact]
+    public void NonFiniteLoss_StopsWithStepAndPairs_AndLeavesTheWeights()
+    {
+        Seeding.Everything(7);
+        using var reference = new DiffusionModel(Small, CPU);
+        using var policy = reference.Copy();
+        using var pairs = WorldPairs(8, 4, policy.Tokenizer);
+        using (no_grad()) policy.UNet.parameters().Last().fill_(float.NaN);
+        var before = policy.UNet.parameters().First().data<float>().ToArray();
+
+        var e = Assert.Throws<TrainingException>(() => new DpoTrainer(new DpoTrainConfig(Steps: 3, BatchSize: 4, MicroBatch: 4))
+            .Train("Iter0", policy, reference, pairs, null, TrainingExample.Labeled(pairs.Count).ToList(), null));
+
+        Assert.Contains("Iter0 step 1", e.Message);
+        Assert.Contains("pairs [c", e.Message);
+        Assert.Equal(before, policy.UNet.parameters().First().data<float>().ToArray());
+    }
+
+    [Fact]
+    public void NoExamples_IsAClearError()
+    {
+        using var model = new DiffusionModel(Small, CPU);
+        using var pairs = WorldPairs(4, 5, model.Tokenizer);
+        var e = Assert.Throws<TrainingException>(() => new DpoTrainer(new DpoTrainConfig()).Train("Iter0", model, model, pairs, null, [], null));
+        Assert.Contains("no training pairs", e.Message);
+    }
+
+    [Fact]
+    public void SwappedExamples_TrainTowardsTheOtherImage()
+    {
+        // The same pairs with every interval swapped must drive the implicit accuracy of the ORIGINAL orientation down.
+        Seeding.Everything(8);
+        using var reference = new DiffusionModel(Small, CPU);
+        using var policy = reference.Copy();
+        using var pairs = WorldPairs(16, 6, policy.Tokenizer);
+        var swapped = Enumerable.Range(0, pairs.Count).Select(i => new TrainingExample(true, i, TimestepIntervals.All, TimestepIntervals.All)).ToList();
+
+        new DpoTrainer(new DpoTrainConfig(Steps: 30, BatchSize: 8, MicroBatch: 8, LearningRate: 3e-3, WarmupSteps: 2, Beta: 500))
+            .Train("swap", policy, reference, pairs, pairs, swapped, null);
+        var z = new ConfidenceScorer(new DiffusionDpoLoss(500), new ConfidenceConfig()).Score(policy, reference, pairs);
+        var accuracy = Enumerable.Range(0, TimestepIntervals.Count).Average(j => ThresholdSchedule.Accuracy(z.Interval(j)));
+        var meanZ = Enumerable.Range(0, TimestepIntervals.Count).Average(j => z.Interval(j).Average());
+
+        Assert.True(accuracy < 0.5 && meanZ < 0, $"human orientation after training on the swapped one: accuracy {accuracy:F2}, mean z {meanZ:F2}");
+    }
+}

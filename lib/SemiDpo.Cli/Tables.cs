@@ -8,12 +8,12 @@ namespace SemiDpo.Cli;
 internal static class Tables
 {
     /// <summary>Prints the frame; with <paramref name="fractionsAsPercent"/>, doubles in 0…1 show as percentages.</summary>
-    public static void Print(DataFrame frame, string title, bool fractionsAsPercent = true)
+    public static void Print(DataFrame frame, string title, bool fractionsAsPercent = true, params string[] plainColumns)
     {
         var table = new Table { Title = new TableTitle(Markup.Escape(title)) };
         foreach (var column in frame.Columns) table.AddColumn(Markup.Escape(column.Name));
         for (long r = 0; r < frame.Rows.Count; r++)
-            table.AddRow(frame.Columns.Select(c => Markup.Escape(Format(c[r], fractionsAsPercent))).ToArray());
+            table.AddRow(frame.Columns.Select(c => Markup.Escape(Format(c[r], fractionsAsPercent && !plainColumns.Contains(c.Name)))).ToArray());
         AnsiConsole.Write(table);
     }
 

@@ -1,10 +1,34 @@
+using SemiDpo.Data;
 using SemiDpo.Diffusion;
+using SemiDpo.Rewards;
 using SemiDpo.Training;
 
 namespace SemiDpo.Alignment;
 
 /// <summary>The data of Stage 2: the clean split from the consensus filter and the unlabeled (noisy) pairs.</summary>
-public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet Unlabeled);
+public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet Unlabeled) : IDisposable
+{
+    /// <summary>Reads clean-train, clean-test and noisy parquet files written by <c>semidpo filter</c>.</summary>
+    public static async Task<StageTwoData> LoadAsync(ConsensusFiles files, CaptionTokenizer tokenizer, CancellationToken cancellation = default)
+    {
+        foreach (var path in new[] { files.CleanTrain, files.CleanTest, files.Noisy })
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing: run `semidpo filter` first.", path);
+        async Task<PairSet> Read(string path)
+        {
+            var pairs = await PickapicFile.ReadPairsAsync(path, cancellation: cancellation);
+            if (pairs.Count(p => !p.IsTie) == 0) throw new TrainingException($"{path} has no non-tie pairs.");
+            return PairSet.From(pairs, tokenizer);
+        }
+        return new StageTwoData(await Read(files.CleanTrain), await Read(files.CleanTest), await Read(files.Noisy));
+    }
+
+    public void Dispose()
+    {
+        CleanTrain.Dispose();
+        CleanTest.Dispose();
+        Unlabeled.Dispose();
+    }
+}
 
 /// <summary>What one iteration did.</summary>
 /// <param name="Thresholds">Per-interval thresholds (Iter i &gt; 0).</param>

@@ -21,8 +21,9 @@ public sealed class TimestepEmbedding : Module<Tensor, Tensor>
     public override Tensor forward(Tensor t)
     {
         var half = channels / 2;
-        var frequencies = exp(arange(half, dtype: ScalarType.Float32, device: t.device) * (-Math.Log(10_000) / half));
-        var angles = t.to_type(ScalarType.Float32).unsqueeze(1) * frequencies.unsqueeze(0);
+        var dtype = mlp.parameters().First().dtype;   // float32 normally, float64 in the PyTorch cross-check
+        var frequencies = exp(arange(half, dtype: dtype, device: t.device) * (-Math.Log(10_000) / half));
+        var angles = t.to_type(dtype).unsqueeze(1) * frequencies.unsqueeze(0);
         return mlp.forward(cat([sin(angles), cos(angles)], 1));
     }
 }

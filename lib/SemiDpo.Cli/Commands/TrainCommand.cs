@@ -1,0 +1,164 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using SemiDpo.Alignment;
+using SemiDpo.Diffusion;
+using SemiDpo.Rewards;
+using SemiDpo.Torch;
+using SemiDpo.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SemiDpo.Cli.Commands;
+
+/// <summary><c>semidpo train</c>: Stage 2 — Iter0 on the clean pairs, then pseudo-labelled iterations.</summary>
+public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--filter <DIR>"), Description("Folder written by `semidpo filter` (clean-train / clean-test / noisy parquet).")]
+        public string Filter { get; init; } = Path.Combine("data", "cache", "filter");
+
+        [CommandOption("--base <FILE>"), Description("Base model checkpoint.")]
+        public string Base { get; init; } = BaseModelFile.DefaultPath;
+
+        [CommandOption("--out <DIR>"), Description("Folder for iter{i}.ckpt, thresholds-iter{i}.csv, train-log.csv, config.json (resumes from it).")]
+        public string Out { get; init; } = Path.Combine("results", "train");
+
+        [CommandOption("--iterations <N>"), Description("Iter0 … Iter(N−1); the paper uses 3.")]
+        public int Iterations { get; init; } = new SemiDpoConfig().Iterations;
+
+        [CommandOption("--steps0 <N>"), Description("Iter0 optimizer steps.")]
+        public int Steps0 { get; init; } = new SemiDpoConfig().Iter0.Steps;
+
+        [CommandOption("--steps <N>"), Description("Optimizer steps of each later iteration.")]
+        public int Steps { get; init; } = new SemiDpoConfig().Later.Steps;
+
+        [CommandOption("--lr0 <LR>"), Description("Iter0 learning rate.")]
+        public double Lr0 { get; init; } = new SemiDpoConfig().Iter0.LearningRate;
+
+        [CommandOption("--lr <LR>"), Description("Learning rate of later iterations.")]
+        public double Lr { get; init; } = new SemiDpoConfig().Later.LearningRate;
+
+        [CommandOption("--batch <N>"), Description("Global batch (pairs per step).")]
+        public int Batch { get; init; } = new SemiDpoConfig().Iter0.BatchSize;
+
+        [CommandOption("--micro-batch <N>"), Description("Pairs per forward/backward (gradient accumulation up to --batch).")]
+        public int MicroBatch { get; init; } = new SemiDpoConfig().Iter0.MicroBatch;
+
+        [CommandOption("--beta <B>"), Description("DPO β, official Semi-DPO convention (= Diffusion-DPO's β/2).")]
+        public double Beta { get; init; } = DiffusionDpoLoss.OfficialBeta;
+
+        [CommandOption("--threshold <MODE>"), Description("automatic | fixed | handset.")]
+        public ThresholdMode Threshold { get; init; } = ThresholdMode.Automatic;
+
+        [CommandOption("--percentile <P>"), Description("Percentile of |z| (automatic: starting point).")]
+        public double Percentile { get; init; } = new ThresholdConfig().Percentile;
+
+        [CommandOption("--target <ACC>"), Description("Automatic thresholds: accuracy target on the clean test split.")]
+        public double Target { get; init; } = new ThresholdConfig().TargetAccuracy;
+
+        [CommandOption("--confidence-reference <REF>"), Description("Reference for pseudo-label confidence: base (official) | previous.")]
+        public ReferenceChoice ConfidenceReference { get; init; } = ReferenceChoice.Base;
+
+        [CommandOption("--training-reference <REF>"), Description("Reference of the DPO loss in Iter i > 0: previous (official) | base.")]
+        public ReferenceChoice TrainingReference { get; init; } = ReferenceChoice.Previous;
+
+        [CommandOption("--unlabeled-sample <N>"), Description("Score at most N unlabeled pairs per iteration (0 = all).")]
+        public int UnlabeledSample { get; init; }
+
+        [CommandOption("--seed <N>"), Description("Training seed (batch order, timesteps, noise).")]
+        public int Seed { get; init; } = new DpoTrainConfig().Seed;
+
+        [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
+        public string? Device { get; init; }
+
+        public SemiDpoConfig ToConfig()
+        {
+            var defaults = new SemiDpoConfig();
+            return new SemiDpoConfig(Iterations, ConfidenceReference, TrainingReference, UnlabeledSample)
+            {
+                Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed },
+                Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed },
+                Thresholds = new ThresholdConfig(Threshold, Percentile, Target),
+            };
+        }
+
+        public override ValidationResult Validate()
+        {
+            try
+            {
+                ToConfig().Validate();
+                return ValidationResult.Success();
+            }
+            catch (ArgumentException e)
+            {
+                return ValidationResult.Error(e.Message);
+            }
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
+        var config = settings.ToConfig();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
+            using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), baseModel.Tokenizer, cancellation);
+            AnsiConsole.MarkupLine($"clean train {data.CleanTrain.Count:N0}, clean test {data.CleanTest.Count:N0}, unlabeled {data.Unlabeled.Count:N0} pairs");
+            Directory.CreateDirectory(settings.Out);
+            File.WriteAllText(Path.Combine(settings.Out, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
+            var pipeline = new SemiDpoPipeline(config);
+            IReadOnlyList<IterationReport> reports = [];
+            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                reports = pipeline.Run(baseModel, data, settings.Out, new InlineProgress<TrainingProgress>(p =>
+                {
+                    var stage = p.Stage;
+                    if (!tasks.TryGetValue(stage, out var task)) tasks[stage] = task = ctx.AddTask(stage, maxValue: p.TotalSteps);
+                    task.Value = p.Step;
+                    if (p.Accuracy is { } accuracy) task.Description = $"{stage} (loss {p.Loss:F3}, acc {accuracy:P0})";
+                }), cancellation);
+            });
+            pipeline.LastModel?.Dispose();
+            Report(reports, settings.Out);
+        }
+        catch (Exception e) when (e is CheckpointException or TrainingException or FileNotFoundException or Data.PreferenceDataException)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return 1;
+        }
+        AnsiConsole.MarkupLine($"Stage 2 took {clock.Elapsed.TotalSeconds:F0} s; checkpoints in {Markup.Escape(settings.Out)}");
+        return 0;
+    }
+
+    static void Report(IReadOnlyList<IterationReport> reports, string folder)
+    {
+        using (var log = new StreamWriter(Path.Combine(folder, "train-log.csv")))
+        {
+            log.WriteLine("stage,step,loss,implicit_accuracy");
+            foreach (var r in reports)
+            for (var i = 0; i < r.Log.Loss.Count; i++)
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name},{i + 1},{r.Log.Loss[i]},{r.Log.Accuracy[i]}"));
+        }
+        var summary = new Table().AddColumns("iteration", "steps (this run)", "final loss", "pairs trained", "pseudo-labelled pairs", "clean-test accuracy after");
+        foreach (var r in reports)
+        {
+            var last = r.Log.Loss.Count == 0 ? "resumed" : r.Log.Loss.TakeLast(20).Average().ToString("F3", CultureInfo.InvariantCulture);
+            summary.AddRow(r.Name, r.Log.Loss.Count.ToString(CultureInfo.InvariantCulture), last,
+                (r.LabeledPairs + (r.Labels?.PairsAccepted ?? 0)).ToString("N0", CultureInfo.InvariantCulture),
+                r.Labels is null ? "–" : $"{r.Labels.PairsAccepted:N0} ({r.Labels.SlotsAccepted:N0} pair-intervals)",
+                r.TestAccuracyAfter.ToString("P1", CultureInfo.InvariantCulture));
+            if (r.Thresholds is null) continue;
+            var frame = ThresholdTable.ToFrame(r.Thresholds);
+            Tables.Print(frame, $"{r.Name}: thresholds per timestep interval (Table 7 analogue)", true, "percentile", "tau");
+            Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, Path.Combine(folder, $"thresholds-{r.Name.ToLowerInvariant()}.csv"));
+        }
+        AnsiConsole.Write(summary);
+    }
+}

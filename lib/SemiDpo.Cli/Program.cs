@@ -37,6 +37,7 @@ app.Configure(config =>
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print rates and ratios.");
+        bench.AddCommand<BenchDpoStepCommand>("dpo-step").WithDescription("One Diffusion-DPO training step here vs the PyTorch peer (bench/dpo_step.py): step-time ratio and peak memory.");
         bench.AddCommand<BenchFilterCommand>("filter").WithDescription("Consensus filtering of N synthetic pre-scored pairs (pairs/s).");
     });
 });

@@ -54,7 +54,7 @@ public static class TorchRuntime
             {
                 compat = PrepareNatives();
                 // When the natives were preloaded (Debian 12), switch oneDNN off before any TorchSharp call.
-                if (nativeFolder is not null) oneDnn = OneDnnSwitch.ApplyDefault();
+                if (nativeFolder is not null) oneDnn = ApplyBackendDefaults();
             }
             catch (Exception e)
             {
@@ -74,7 +74,7 @@ public static class TorchRuntime
             try
             {
                 var threads = get_num_threads();
-                if (oneDnn is null || oneDnn.StartsWith("unchanged", StringComparison.Ordinal)) oneDnn = OneDnnSwitch.ApplyDefault();
+                if (oneDnn is null || oneDnn.StartsWith("unchanged", StringComparison.Ordinal)) oneDnn = ApplyBackendDefaults();
                 report = new TorchRuntimeReport(compat!, nativeFolder, libStdCxx, __version__,
                     typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "?",
                     TorchBackend.Current.Name, TorchDevice.Default(), threads, oneDnn);
@@ -87,6 +87,13 @@ public static class TorchRuntime
                     $"libstdc++: {libStdCxx ?? "not found"}. Cause: {e.Message}", compatFailure ?? e);
             }
         }
+    }
+
+    /// <summary>oneDNN for forwards only (<see cref="OneDnnSwitch"/>); NNPACK off (unsupported on many server CPUs, where it warns at every convolution).</summary>
+    static string ApplyBackendDefaults()
+    {
+        LibTorchContext.Set(LibTorchFlag.Nnpack, false);
+        return OneDnnSwitch.ApplyDefault();
     }
 
     static string PrepareNatives()

@@ -30,7 +30,7 @@ app.Configure(config =>
         .WithDescription("Train the world's base diffusion model (resumable); writes weights + SHA-256 to data/base-model.");
     config.AddCommand<SampleCommand>("sample")
         .WithDescription("DDIM samples of a model for one prompt, as a PNG grid (with the oracle's mean scores).")
-        .WithExample("sample", "--prompt", "two red circles on the left on a blue background", "--n", "16", "--out", "grid.png");
+        .WithExample("sample", "--prompt", "two red circles on the left on a blue background", "-n", "16", "--out", "grid.png");
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Stage 2: Iter0 on the clean pairs, then iterations with pseudo-labels (reads `semidpo filter` output).")
         .WithExample("train", "--iterations", "3");

@@ -17,7 +17,7 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
         [CommandOption("--prompt <TEXT>"), Description("A caption of the world's grammar, e.g. \"two red circles on the left on a blue background\".")]
         public string Prompt { get; init; } = "";
 
-        [CommandOption("--n <N>"), Description("Images to draw (seeds 0…N−1 of the prompt).")]
+        [CommandOption("-n|--count <N>"), Description("Images to draw (seeds 0…N−1 of the prompt).")]
         public int Count { get; init; } = 16;
 
         [CommandOption("--out <FILE>"), Description("PNG grid to write.")]
@@ -41,7 +41,7 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Prompt)) return ValidationResult.Error("--prompt is required.");
-            if (Count is < 1 or > 1024) return ValidationResult.Error("--n must be in 1…1024.");
+            if (Count is < 1 or > 1024) return ValidationResult.Error("-n must be in 1…1024.");
             if (Steps is < 1 or > 1000) return ValidationResult.Error("--steps must be in 1…1000.");
             return ValidationResult.Success();
         }

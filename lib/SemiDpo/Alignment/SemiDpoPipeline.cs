@@ -22,6 +22,15 @@ public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet
         return new StageTwoData(await Read(files.CleanTrain), await Read(files.CleanTest), await Read(files.Noisy));
     }
 
+    /// <summary>The three sets of an in-memory consensus split (notebooks).</summary>
+    public static StageTwoData FromSplit(IReadOnlyList<PreferencePair> pairs, ConsensusSplit split, CaptionTokenizer tokenizer)
+    {
+        if (split.CleanTrain.Length == 0) throw new TrainingException("The consensus filter kept no clean training pair.");
+        if (split.CleanTest.Length == 0) throw new TrainingException("The clean test split is empty: raise the test fraction.");
+        PairSet Of(int[] rows) => PairSet.From(rows.Select(i => pairs[i]).ToList(), tokenizer);
+        return new StageTwoData(Of(split.CleanTrain), Of(split.CleanTest), Of(split.Noisy));
+    }
+
     public void Dispose()
     {
         CleanTrain.Dispose();

@@ -24,12 +24,23 @@ public static class OneDnnSwitch
     /// Applies the default (off unless <c>SEMIDPO_MKLDNN=1</c>) and says what it did; "unchanged" while libtorch is not
     /// loaded yet or does not export the switch.
     /// </summary>
-    public static string ApplyDefault() => LibTorchContext.Set(LibTorchFlag.Mkldnn, KeepOn) switch
+    public static string ApplyDefault()
     {
-        null => "unchanged (libtorch not loaded or without the switch)",
-        true => $"on everywhere ({EnvironmentVariable}=1)",
-        false => "forward only (backward uses forward kernels: oneDNN's conv backward is wrong on some AVX-512 CPUs)",
-    };
+        var state = LibTorchContext.Set(LibTorchFlag.Mkldnn, KeepOn);
+        ForwardOnly = state == false;
+        return state switch
+        {
+            null => "unchanged (libtorch not loaded or without the switch)",
+            true => $"on everywhere ({EnvironmentVariable}=1)",
+            false => "forward only (backward uses forward kernels: oneDNN's conv backward is wrong on some AVX-512 CPUs)",
+        };
+    }
+
+    /// <summary>
+    /// True once the default policy is in force: oneDNN may only run forwards, so convolutions that need a backward go
+    /// through <see cref="ConvolutionViaForward"/> (whatever the switch says inside a <see cref="ForForward"/> scope).
+    /// </summary>
+    public static bool ForwardOnly { get; private set; }
 
     /// <summary>Whether oneDNN is enabled now, or null when the switch is not available.</summary>
     public static bool? Enabled() => LibTorchContext.Get(LibTorchFlag.Mkldnn);

@@ -14,11 +14,12 @@ public sealed record TorchRuntimeReport(
     string Backend,
     Device Device,
     int Threads,
-    string OneDnn)
+    string OneDnn,
+    string OmpWaitPolicy)
 {
     public override string ToString() =>
         $"TorchSharp {TorchSharpVersion} (libtorch {LibTorchVersion}, {Backend} build) | device {Device} | threads {Threads} | " +
-        $"oneDNN {OneDnn} | compat: {Compat}";
+        $"OMP_WAIT_POLICY {OmpWaitPolicy} | oneDNN {OneDnn} | compat: {Compat}";
 }
 
 /// <summary>Raised when libtorch cannot be loaded; the message says what was tried.</summary>
@@ -36,6 +37,7 @@ public static class TorchRuntime
     static string? nativeFolder;
     static string? libStdCxx;
     static string? oneDnn;
+    static string? ompWaitPolicy;
     static Exception? compatFailure;
     static TorchRuntimeReport? report;
 
@@ -52,6 +54,7 @@ public static class TorchRuntime
             if (compat is not null) return;
             try
             {
+                ompWaitPolicy = OpenMpDefaults.Apply();
                 compat = PrepareNatives();
                 // When the natives were preloaded (Debian 12), switch oneDNN off before any TorchSharp call.
                 if (nativeFolder is not null) oneDnn = ApplyBackendDefaults();
@@ -77,7 +80,7 @@ public static class TorchRuntime
                 if (oneDnn is null || oneDnn.StartsWith("unchanged", StringComparison.Ordinal)) oneDnn = ApplyBackendDefaults();
                 report = new TorchRuntimeReport(compat!, nativeFolder, libStdCxx, __version__,
                     typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "?",
-                    TorchBackend.Current.Name, TorchDevice.Default(), threads, oneDnn);
+                    TorchBackend.Current.Name, TorchDevice.Default(), threads, oneDnn, ompWaitPolicy ?? "default");
                 return report;
             }
             catch (Exception e)

@@ -1,6 +1,9 @@
 using SemiDpo.Cli.Commands;
 using Spectre.Console.Cli;
 
+// Redirected output (logs, CI) has no terminal width; Spectre then assumes 80 columns and wraps wide tables.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 200;
+
 var app = new CommandApp();
 app.Configure(config =>
 {
@@ -31,6 +34,8 @@ app.Configure(config =>
     config.AddCommand<SampleCommand>("sample")
         .WithDescription("DDIM samples of a model for one prompt, as a PNG grid (with the oracle's mean scores).")
         .WithExample("sample", "--prompt", "two red circles on the left on a blue background", "-n", "16", "--out", "grid.png");
+    config.AddCommand<EvalCommand>("eval")
+        .WithDescription("Sample held-out prompts from models and score them with the oracle and the judges, beside noise and the world's generators.");
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Stage 2: Iter0 on the clean pairs, then iterations with pseudo-labels (reads `semidpo filter` output).")
         .WithExample("train", "--iterations", "3");

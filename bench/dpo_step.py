@@ -5,7 +5,6 @@ forwards on winners + losers, backward, AdamW), timed the same way. Prints one J
 """
 import argparse
 import json
-import resource
 import statistics
 import time
 
@@ -37,20 +36,50 @@ tables = sqrt_alphas_cumprod_tables()
 b = args.batch
 winners, losers = torch.rand(b, 3, 32, 32) * 2 - 1, torch.rand(b, 3, 32, 32) * 2 - 1
 tokens = torch.randint(2, 36, (b, 12))
-times = []
+
+def errors(model, xt, tt, tok, eps):
+    return (model(xt, tt, tok) - eps).pow(2).mean(dim=(1, 2, 3))
+
+
+sqrt_a, sqrt_1ma = tables
+times, phases = [], {"policy forward": [], "reference forward": [], "backward": [], "clip + AdamW": []}
 for step in range(args.warmup + args.steps):
     start = time.perf_counter()
     t = torch.randint(0, 1000, (b,))
     noise = torch.randn(b, 3, 32, 32)
-    z = dpo_logit(policy, reference, winners, losers, tokens, t, noise, 2500.0, tables)
-    loss = torch.nn.functional.softplus(-z).mean()
-    optimizer.zero_grad()
+    x0, eps, tt, tok = torch.cat([winners, losers]), torch.cat([noise, noise]), torch.cat([t, t]), torch.cat([tokens, tokens])
+    xt = sqrt_a[tt].view(-1, 1, 1, 1) * x0 + sqrt_1ma[tt].view(-1, 1, 1, 1) * eps
+    marks = [time.perf_counter()]
+    policy_error = errors(policy, xt, tt, tok, eps)
+    marks.append(time.perf_counter())
+    with torch.no_grad():
+        reference_error = errors(reference, xt, tt, tok, eps)
+    marks.append(time.perf_counter())
+    pw, pl = policy_error.chunk(2)
+    rw, rl = reference_error.chunk(2)
+    loss = torch.nn.functional.softplus(-2500.0 * ((rw - rl) - (pw - pl))).mean()
     loss.backward()
+    marks.append(time.perf_counter())
     torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
     optimizer.step()
+    optimizer.zero_grad()
+    marks.append(time.perf_counter())
     if step >= args.warmup:
         times.append((time.perf_counter() - start) * 1000)
+        for (name, values), a, z in zip(phases.items(), marks, marks[1:]):
+            values.append((z - a) * 1000)
+
+
+def peak_rss_mb():
+    """VmHWM of this process (ru_maxrss would include the parent's peak, inherited across fork and exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
 
 print(json.dumps({"peer": f"PyTorch {torch.__version__}", "median_ms": statistics.median(times), "min_ms": min(times),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "threads": torch.get_num_threads(),
+                  "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(),
+                  "phases_ms": {name: statistics.median(values) for name, values in phases.items()},
                   "mkldnn": torch.backends.mkldnn.enabled}))

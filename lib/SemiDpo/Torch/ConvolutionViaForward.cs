@@ -10,8 +10,8 @@ namespace SemiDpo.Torch;
 /// AVX-512 CPUs (see <see cref="OneDnnSwitch"/>); libtorch's native backward is correct but 3–10× slower.
 /// For y = conv(x, W, stride s, padding p), with g = ∂L/∂y:
 /// ∂L/∂x = conv(g dilated by s, Wᵀ flipped, padding k−1−p), cropped to x's size (the transposed convolution);
-/// ∂L/∂W = Σ_n g_n · unfold(x_n)ᵀ as one matrix product (not as a convolution with the image-sized kernel g:
-/// oneDNN's forward is wrong too when the kernel covers the whole unpadded input);
+/// ∂L/∂W = conv(xᵀ, gᵀ, padding p, dilation s)ᵀ cropped to k×k (batch and channel axes swapped), and for 1×1
+/// kernels a plain matrix product (oneDNN's forward is wrong when the kernel covers the whole unpadded input);
 /// ∂L/∂b = Σ g over batch and positions. Checked against float64 autograd in the tests.
 /// </summary>
 public sealed class ConvolutionViaForward : SingleTensorFunction<ConvolutionViaForward>
@@ -52,9 +52,21 @@ public sealed class ConvolutionViaForward : SingleTensorFunction<ConvolutionViaF
         var gradInput = F.conv2d(dilated, weight.transpose(0, 1).flip(2, 3), padding: [k - 1 - p, k - 1 - p]);
         if (gradInput.shape[2] != h || gradInput.shape[3] != w) gradInput = gradInput[.., .., ..(int)h, ..(int)w];
 
-        var columns = F.unfold(x, k, padding: p, stride: s);                               // (N, C_in·k·k, L)
-        var gradWeight = matmul(g.reshape(n, outChannels, -1).permute(1, 0, 2).reshape(outChannels, -1),
-            columns.permute(0, 2, 1).reshape(-1, columns.shape[1])).view(weight.shape);
+        Tensor gradWeight;
+        if (k == 1 && p == 0)
+        {
+            // 1×1: a plain matrix product over batch and positions (as a convolution its kernel would cover the whole
+            // unpadded input, the case where oneDNN's forward is wrong).
+            var xs = s == 1 ? x : x[.., .., TensorIndex.Slice(null, null, s), TensorIndex.Slice(null, null, s)];
+            gradWeight = matmul(g.transpose(0, 1).reshape(outChannels, -1), xs.transpose(0, 1).reshape(x.shape[1], -1).T)
+                .view(weight.shape);
+        }
+        else
+        {
+            // Batch and channel axes swapped: the input's channels become the batch, g's the kernels (dilated by s).
+            gradWeight = F.conv2d(x.transpose(0, 1), g.transpose(0, 1), padding: [p, p], dilation: [s, s]);
+            gradWeight = gradWeight[.., .., ..(int)k, ..(int)k].transpose(0, 1);
+        }
         return [gradInput, gradWeight, g.sum([0, 2, 3]), null!, null!];
     }
 }

@@ -37,6 +37,41 @@ public class ConvolutionViaForwardTests
         Assert.True(RelativeError(ba.grad!, br.grad!) < 1e-5);
     }
 
+    /// <summary>Every convolution shape of the base-size TinyUNet, at the batch sizes training uses (the batch becomes the channels of the weight-gradient convolution).</summary>
+    [Theory]
+    [InlineData(3, 32, 3, 1, 32)]
+    [InlineData(32, 32, 3, 1, 32)]
+    [InlineData(32, 32, 3, 2, 32)]
+    [InlineData(32, 64, 3, 1, 16)]
+    [InlineData(32, 64, 1, 1, 16)]
+    [InlineData(64, 64, 3, 2, 16)]
+    [InlineData(64, 64, 3, 1, 8)]
+    [InlineData(128, 32, 3, 1, 16)]
+    [InlineData(128, 32, 1, 1, 16)]
+    [InlineData(64, 32, 3, 1, 32)]
+    [InlineData(32, 3, 3, 1, 32)]
+    public void Gradients_MatchFloat64_ForTheUNetShapes_AtEveryTrainingBatchSize(int input, int output, int kernel, int stride, int size)
+    {
+        foreach (var batch in new[] { 1, 2, 8, 16, 32, 64 })
+        {
+            using var scope = NewDisposeScope();
+            var generator = new Generator((ulong)(batch * 1000 + input));
+            var x = randn([batch, input, size, size], generator: generator);
+            var w = randn([output, input, kernel, kernel], generator: generator) * 0.1;
+            var b = randn([output], generator: generator);
+            var (xa, wa) = (x.clone().requires_grad_(true), w.clone().requires_grad_(true));
+            var (xr, wr) = (x.to(float64).requires_grad_(true), w.to(float64).requires_grad_(true));
+            var padding = kernel / 2;
+            var y = ConvolutionViaForward.Apply(xa, wa, b, stride, padding);
+            var reference = F.conv2d(xr, wr, b.to(float64), strides: [stride, stride], padding: [padding, padding]);
+            var upstream = randn(reference.shape, generator: generator);
+            y.backward([upstream]);
+            reference.backward([upstream.to(float64)]);
+            Assert.True(RelativeError(xa.grad!, xr.grad!) < 1e-4, $"batch {batch}: input gradient off by {RelativeError(xa.grad!, xr.grad!):E1}");
+            Assert.True(RelativeError(wa.grad!, wr.grad!) < 1e-4, $"batch {batch}: weight gradient off by {RelativeError(wa.grad!, wr.grad!):E1}");
+        }
+    }
+
     [Fact]
     public void Conv2dLayer_NamesItsParametersLikeNnConv2d()
     {

@@ -34,6 +34,8 @@ app.Configure(config =>
     config.AddCommand<SampleCommand>("sample")
         .WithDescription("DDIM samples of a model for one prompt, as a PNG grid (with the oracle's mean scores).")
         .WithExample("sample", "--prompt", "two red circles on the left on a blue background", "-n", "16", "--out", "grid.png");
+    config.AddCommand<ConfidenceCommand>("confidence")
+        .WithDescription("One Stage-2 step alone: z per anchor of a model vs a reference, thresholds, pseudo-label counts and precision.");
     config.AddCommand<EvalCommand>("eval")
         .WithDescription("Sample held-out prompts from models and score them with the oracle and the judges, beside noise and the world's generators.");
     config.AddCommand<TrainCommand>("train")

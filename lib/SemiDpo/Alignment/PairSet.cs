@@ -11,8 +11,9 @@ namespace SemiDpo.Alignment;
 /// </summary>
 public sealed class PairSet : IDisposable
 {
-    PairSet(Tensor winners, Tensor losers, Tensor tokens, bool[]? humanIsTrue, string[] captions)
+    PairSet(Tensor winners, Tensor losers, Tensor tokens, bool[]? humanIsTrue, string[] captions, double[][]? truthGaps = null)
     {
+        TruthGaps = truthGaps;
         Winners = winners;
         Losers = losers;
         Tokens = tokens;
@@ -29,6 +30,14 @@ public sealed class PairSet : IDisposable
     /// <summary>Per pair: does the human label agree with the world's true preference? Null without ground truth.</summary>
     public bool[]? HumanIsTrue { get; }
     public string[] Captions { get; }
+
+    /// <summary>
+    /// Per pair (world only): oracle gaps winner − loser of the human orientation, as [alignment, aesthetics, detail,
+    /// true utility]; null without ground truth.
+    /// </summary>
+    public double[][]? TruthGaps { get; }
+
+    public static IReadOnlyList<string> TruthDimensions { get; } = ["alignment", "aesthetics", "detail", "true utility"];
     public int Count => Captions.Length;
 
     public static PairSet From(IReadOnlyList<PreferencePair> pairs, CaptionTokenizer tokenizer)
@@ -50,9 +59,17 @@ public sealed class PairSet : IDisposable
         bool[]? truth = kept.All(p => p.Truth is not null)
             ? kept.Select(p => Math.Sign(p.Truth!.Utility0 - p.Truth.Utility1) == p.HumanPreference).ToArray()
             : null;
+        double[][]? gaps = truth is null ? null : kept.Select(p =>
+        {
+            var sign = p.HumanPreference;
+            var gt = p.Truth!;
+            var (a, b) = (gt.Image0, gt.Image1);
+            return new[] { a.Alignment - b.Alignment, a.Aesthetics - b.Aesthetics, a.Detail - b.Detail, gt.Utility0 - gt.Utility1 }
+                .Select(d => sign * d).ToArray();
+        }).ToArray();
         return new PairSet(
             tensor(winners, [kept.Count, 3, h, w]), tensor(losers, [kept.Count, 3, h, w]),
-            tensor(tokens, [kept.Count, CaptionTokenizer.MaxLength]), truth, kept.Select(p => p.Caption).ToArray());
+            tensor(tokens, [kept.Count, CaptionTokenizer.MaxLength]), truth, kept.Select(p => p.Caption).ToArray(), gaps);
     }
 
     static void Planar(byte[] interleaved, Span<byte> planar)
@@ -77,7 +94,8 @@ public sealed class PairSet : IDisposable
         Array.Sort(chosen);
         var index = tensor(chosen.Select(i => (long)i).ToArray());
         return new PairSet(Winners.index_select(0, index), Losers.index_select(0, index), Tokens.index_select(0, index),
-            HumanIsTrue is null ? null : chosen.Select(i => HumanIsTrue[i]).ToArray(), chosen.Select(i => Captions[i]).ToArray());
+            HumanIsTrue is null ? null : chosen.Select(i => HumanIsTrue[i]).ToArray(), chosen.Select(i => Captions[i]).ToArray(),
+            TruthGaps is null ? null : chosen.Select(i => TruthGaps[i]).ToArray());
     }
 
     static Tensor ToFloat(Tensor bytes, Device device) => bytes.to(device).to_type(ScalarType.Float32) / 127.5f - 1f;

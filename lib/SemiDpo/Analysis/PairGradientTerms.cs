@@ -1,0 +1,47 @@
+using SemiDpo.Alignment;
+using SemiDpo.Data.World;
+using SemiDpo.Diffusion;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Analysis;
+
+/// <summary>
+/// Per-pair quantities of the DPO gradient at one timestep (paper Eq. 6): f = (1 − σ(z))·β and ‖Δφ‖², where
+/// Δφ = ∂z/∂θ / β = ∇_θ[e_θ(xˡ) − e_θ(xʷ)] over ALL parameters of the policy (one backward per pair).
+/// </summary>
+public static class PairGradientTerms
+{
+    /// <summary>f·‖Δφ‖² for each listed pair; <paramref name="swap"/>[i] trains pair i the other way round (pseudo-label).</summary>
+    public static double[] Compute(DiffusionModel policy, DiffusionModel reference, PairSet pairs, IReadOnlyList<int> indices,
+        IReadOnlyList<bool> swap, long t, double beta, int seed)
+    {
+        var loss = new DiffusionDpoLoss(beta);
+        var parameters = policy.UNet.parameters().Cast<Tensor>().ToList();
+        var result = new double[indices.Count];
+        var wasTraining = policy.UNet.training;
+        policy.UNet.eval();   // the quantity is a property of the model, not of dropout noise
+        reference.UNet.eval();
+        try
+        {
+            for (var k = 0; k < indices.Count; k++)
+            {
+                using var scope = NewDisposeScope();
+                var (w, l, tokens) = pairs.Batch(tensor(new[] { (long)indices[k] }), policy.Device);
+                if (swap[k]) (w, l) = (l, w);
+                using var generator = new Generator((ulong)(uint)StableHash.Mix(StableHash.Mix(seed, indices[k]), t));
+                var noise = randn([1, .. w.shape[1..]], generator: generator).to(policy.Device);
+                var timestep = full(1, t, dtype: ScalarType.Int64, device: policy.Device);
+                var z = loss.Compute(policy, reference, w, l, tokens, timestep, noise).Z;
+                var f = (1 - sigmoid(z.detach())).item<float>() * beta;
+                var gradients = autograd.grad([z / beta], parameters);
+                var normSquared = gradients.Sum(g => g.to_type(ScalarType.Float64).pow(2).sum().item<double>());
+                result[k] = f * normSquared;
+            }
+        }
+        finally
+        {
+            if (wasTraining) policy.UNet.train();
+        }
+        return result;
+    }
+}

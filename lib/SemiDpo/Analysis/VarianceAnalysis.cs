@@ -1,0 +1,76 @@
+using Microsoft.Data.Analysis;
+using SemiDpo.Alignment;
+using SemiDpo.Diffusion;
+
+namespace SemiDpo.Analysis;
+
+/// <summary>One row of the analysis: a subset of pairs, a timestep, a dimension of the truth, and both sides of the bound.</summary>
+public sealed record VarianceRow(string Subset, int Timestep, string Dimension, VarianceBoundResult Result);
+
+/// <summary>Settings: pairs per subset and the timesteps measured.</summary>
+public sealed record VarianceConfig(int PairsPerSubset = 200, int[]? Timesteps = null, int Seed = 7)
+{
+    public int[] Anchors => Timesteps ?? [50, 250, 450, 650, 850];
+}
+
+/// <summary>
+/// Measures the variance bound (see <see cref="VarianceBound"/>) on real per-pair gradients of a trained policy against
+/// its reference: the clean subset, the noisy subset with its human labels, and — given pseudo-labels — the noisy
+/// pairs accepted at each interval with their human labels and with their pseudo-labels, for every oracle dimension
+/// (alignment, aesthetics, detail, true utility) and several timesteps.
+/// </summary>
+public sealed class VarianceAnalysis(VarianceConfig config)
+{
+    public List<VarianceRow> Run(DiffusionModel policy, DiffusionModel reference, PairSet clean, PairSet noisy,
+        ConfidenceTable? noisyConfidence = null, IReadOnlyList<IntervalThreshold>? thresholds = null,
+        double beta = DiffusionDpoLoss.OfficialBeta, IProgress<string>? progress = null)
+    {
+        if (clean.TruthGaps is null || noisy.TruthGaps is null) throw new ArgumentException("The variance analysis needs the world's ground truth (oracle gaps).");
+        var rows = new List<VarianceRow>();
+        var cleanPick = Pick(clean.Count, config.Seed);
+        var noisyPick = Pick(noisy.Count, config.Seed + 1);
+        foreach (var t in config.Anchors)
+        {
+            progress?.Report($"t = {t}");
+            Add(rows, "clean, human labels", t, policy, reference, clean, cleanPick, cleanPick.Select(_ => false).ToList(), beta);
+            Add(rows, "noisy, human labels", t, policy, reference, noisy, noisyPick, noisyPick.Select(_ => false).ToList(), beta);
+            if (noisyConfidence is null || thresholds is null) continue;
+            var interval = TimestepIntervals.Of(t);
+            var accepted = noisyPick.Where(i => Math.Abs(noisyConfidence.Z[i, interval]) > thresholds[interval].Tau).ToList();
+            if (accepted.Count < 2) continue;
+            Add(rows, "noisy accepted, human labels", t, policy, reference, noisy, accepted, accepted.Select(_ => false).ToList(), beta);
+            Add(rows, "noisy accepted, pseudo-labels", t, policy, reference, noisy, accepted, accepted.Select(i => noisyConfidence.Z[i, interval] < 0).ToList(), beta);
+        }
+        return rows;
+    }
+
+    void Add(List<VarianceRow> rows, string subset, int t, DiffusionModel policy, DiffusionModel reference, PairSet pairs,
+        List<int> indices, List<bool> swap, double beta)
+    {
+        var terms = PairGradientTerms.Compute(policy, reference, pairs, indices, swap, t, beta, config.Seed);
+        for (var d = 0; d < PairSet.TruthDimensions.Count; d++)
+        {
+            var gaps = indices.Select((i, k) => (swap[k] ? -1 : 1) * pairs.TruthGaps![i][d]).ToList();
+            rows.Add(new VarianceRow(subset, t, PairSet.TruthDimensions[d], VarianceBound.Measure(terms, gaps)));
+        }
+    }
+
+    List<int> Pick(int count, int seed)
+    {
+        var all = Enumerable.Range(0, count).ToArray();
+        new Random(seed).Shuffle(all);
+        return all[..Math.Min(config.PairsPerSubset, count)].Order().ToList();
+    }
+
+    public static DataFrame ToFrame(IReadOnlyList<VarianceRow> rows) => new(
+        new StringDataFrameColumn("subset", rows.Select(r => r.Subset)),
+        new Int32DataFrameColumn("t", rows.Select(r => r.Timestep)),
+        new StringDataFrameColumn("dimension", rows.Select(r => r.Dimension)),
+        new Int32DataFrameColumn("pairs", rows.Select(r => r.Result.Pairs)),
+        new DoubleDataFrameColumn("p_c", rows.Select(r => r.Result.PConflict)),
+        new DoubleDataFrameColumn("m_a", rows.Select(r => r.Result.MAgree)),
+        new DoubleDataFrameColumn("m_c", rows.Select(r => r.Result.MConflict)),
+        new DoubleDataFrameColumn("Var[xi] measured", rows.Select(r => r.Result.Measured)),
+        new DoubleDataFrameColumn("bound p_a p_c (m_a+m_c)^2", rows.Select(r => r.Result.Bound)),
+        new DoubleDataFrameColumn("bound / measured", rows.Select(r => r.Result.Bound / r.Result.Measured)));
+}

@@ -41,6 +41,11 @@ app.Configure(config =>
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Stage 2: Iter0 on the clean pairs, then iterations with pseudo-labels (reads `semidpo filter` output).")
         .WithExample("train", "--iterations", "3");
+    config.AddBranch("analyze", analyze =>
+    {
+        analyze.SetDescription("Analyses of trained models.");
+        analyze.AddCommand<AnalyzeVarianceCommand>("variance").WithDescription("The variance bound (Eq. 7) beside the variance of per-pair gradients: clean, noisy, pseudo-labelled.");
+    });
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print rates and ratios.");

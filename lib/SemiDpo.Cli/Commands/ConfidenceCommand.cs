@@ -16,7 +16,7 @@ namespace SemiDpo.Cli.Commands;
 /// </summary>
 public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ThresholdSettings
     {
         [CommandOption("--model <FILE>"), Description("The trained model (e.g. results/train/iter0.ckpt).")]
         public string Model { get; init; } = "";
@@ -29,15 +29,6 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
 
         [CommandOption("--out <DIR>"), Description("Writes z-test.csv, z-unlabeled.csv (pair × anchor) and thresholds.csv here.")]
         public string Out { get; init; } = Path.Combine("results", "confidence");
-
-        [CommandOption("--threshold <MODE>"), Description("automatic | fixed | handset.")]
-        public ThresholdMode Threshold { get; init; } = ThresholdMode.Automatic;
-
-        [CommandOption("--percentile <P>"), Description("Percentile of |z| (automatic: starting point).")]
-        public double Percentile { get; init; } = new ThresholdConfig().Percentile;
-
-        [CommandOption("--target <ACC>"), Description("Automatic thresholds: accuracy target on the clean test split.")]
-        public double Target { get; init; } = new ThresholdConfig().TargetAccuracy;
 
         [CommandOption("--unlabeled-sample <N>"), Description("Score at most N unlabeled pairs (0 = all).")]
         public int UnlabeledSample { get; init; }
@@ -77,7 +68,7 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
                 zTest = scorer.Score(model, reference, data.CleanTest, new InlineProgress<(int Done, int Total)>(p => testTask.Value = p.Done), cancellation);
                 zUnlabeled = scorer.Score(model, reference, unlabeled, new InlineProgress<(int Done, int Total)>(p => unlabeledTask.Value = p.Done), cancellation);
             });
-            var thresholds = ThresholdSchedule.Fit(new ThresholdConfig(settings.Threshold, settings.Percentile, settings.Target), zTest, zUnlabeled, unlabeled.HumanIsTrue);
+            var thresholds = ThresholdSchedule.Fit(settings.ToThresholdConfig(), zTest, zUnlabeled, unlabeled.HumanIsTrue);
             var labels = PseudoLabeler.Label(zUnlabeled, thresholds);
             Directory.CreateDirectory(settings.Out);
             WriteZ(Path.Combine(settings.Out, "z-test.csv"), zTest);

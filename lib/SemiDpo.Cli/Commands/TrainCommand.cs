@@ -15,7 +15,7 @@ namespace SemiDpo.Cli.Commands;
 /// <summary><c>semidpo train</c>: Stage 2 — Iter0 on the clean pairs, then pseudo-labelled iterations.</summary>
 public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ThresholdSettings
     {
         [CommandOption("--filter <DIR>"), Description("Folder written by `semidpo filter` (clean-train / clean-test / noisy parquet).")]
         public string Filter { get; init; } = Path.Combine("data", "cache", "filter");
@@ -50,15 +50,6 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--beta <B>"), Description("DPO β, official Semi-DPO convention (= Diffusion-DPO's β/2).")]
         public double Beta { get; init; } = DiffusionDpoLoss.OfficialBeta;
 
-        [CommandOption("--threshold <MODE>"), Description("automatic | fixed | handset.")]
-        public ThresholdMode Threshold { get; init; } = ThresholdMode.Automatic;
-
-        [CommandOption("--percentile <P>"), Description("Percentile of |z| (automatic: starting point).")]
-        public double Percentile { get; init; } = new ThresholdConfig().Percentile;
-
-        [CommandOption("--target <ACC>"), Description("Automatic thresholds: accuracy target on the clean test split.")]
-        public double Target { get; init; } = new ThresholdConfig().TargetAccuracy;
-
         [CommandOption("--confidence-reference <REF>"), Description("Reference for pseudo-label confidence: base (official) | previous.")]
         public ReferenceChoice ConfidenceReference { get; init; } = ReferenceChoice.Base;
 
@@ -81,7 +72,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             {
                 Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed },
                 Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed },
-                Thresholds = new ThresholdConfig(Threshold, Percentile, Target),
+                Thresholds = ToThresholdConfig(),
             };
         }
 

@@ -29,6 +29,9 @@ public sealed class AnalyzeVarianceCommand : AsyncCommand<AnalyzeVarianceCommand
         [CommandOption("--pairs <N>"), Description("Pairs per subset (clean and noisy), one backward each per timestep.")]
         public int Pairs { get; init; } = new VarianceConfig().PairsPerSubset;
 
+        [CommandOption("--judges <DIR>"), Description("Judge weights folder (each judge is a dimension too).")]
+        public string Judges { get; init; } = Path.Combine("data", "judges");
+
         [CommandOption("--out <FILE>"), Description("CSV of every row.")]
         public string Out { get; init; } = Path.Combine("results", "variance.csv");
 
@@ -56,7 +59,8 @@ public sealed class AnalyzeVarianceCommand : AsyncCommand<AnalyzeVarianceCommand
                 var zNoisy = scorer.Score(policy, reference, noisy);
                 var thresholds = ThresholdSchedule.Fit(new ThresholdConfig(), scorer.Score(policy, reference, data.CleanTest), zNoisy);
                 rows = new VarianceAnalysis(config).Run(policy, reference, clean, noisy, zNoisy, thresholds,
-                    progress: new InlineProgress<string>(s => status.Status($"per-pair gradients, {s}")));
+                    progress: new InlineProgress<string>(s => status.Status($"per-pair gradients, {s}")),
+                    judges: JudgePanel.Load(settings.Judges, device).Judges);
             });
             var frame = VarianceAnalysis.ToFrame(rows);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.Out))!);

@@ -1,5 +1,6 @@
 using SemiDpo.Data;
 using SemiDpo.Diffusion;
+using SemiDpo.Imaging;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Alignment;
@@ -84,6 +85,15 @@ public sealed class PairSet : IDisposable
     public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(Tensor indices, Device device) =>
         (ToFloat(Winners.index_select(0, indices), device), ToFloat(Losers.index_select(0, indices), device),
             Tokens.index_select(0, indices).to(device));
+
+    /// <summary>The human winners (or losers) of the listed pairs as RGB images, e.g. for the judges.</summary>
+    public RgbImage[] Images(IReadOnlyList<int> indices, bool winners)
+    {
+        using var scope = NewDisposeScope();
+        var index = tensor(indices.Select(i => (long)i).ToArray());
+        var bytes = (winners ? Winners : Losers).index_select(0, index).to_type(ScalarType.Float32) / 127.5f - 1f;
+        return ImageTensors.ToImages(bytes);
+    }
 
     /// <summary>A fixed random subset of <paramref name="count"/> pairs (the same for the same seed).</summary>
     public PairSet Subset(int count, int seed)

@@ -1,6 +1,7 @@
 using Microsoft.Data.Analysis;
 using SemiDpo.Alignment;
 using SemiDpo.Diffusion;
+using SemiDpo.Rewards;
 
 namespace SemiDpo.Analysis;
 
@@ -17,18 +18,24 @@ public sealed record VarianceConfig(int PairsPerSubset = 200, int[]? Timesteps =
 /// Measures the variance bound (see <see cref="VarianceBound"/>) on real per-pair gradients of a trained policy against
 /// its reference: the clean subset, the noisy subset with its human labels, and — given pseudo-labels — the noisy
 /// pairs accepted at each interval with their human labels and with their pseudo-labels, for every oracle dimension
-/// (alignment, aesthetics, detail, true utility) and several timesteps.
+/// (alignment, aesthetics, detail, true utility), every judge given, and several timesteps.
 /// </summary>
 public sealed class VarianceAnalysis(VarianceConfig config)
 {
     public List<VarianceRow> Run(DiffusionModel policy, DiffusionModel reference, PairSet clean, PairSet noisy,
         ConfidenceTable? noisyConfidence = null, IReadOnlyList<IntervalThreshold>? thresholds = null,
-        double beta = DiffusionDpoLoss.OfficialBeta, IProgress<string>? progress = null)
+        double beta = DiffusionDpoLoss.OfficialBeta, IProgress<string>? progress = null, IReadOnlyList<IRewardModel>? judges = null)
     {
         if (clean.TruthGaps is null || noisy.TruthGaps is null) throw new ArgumentException("The variance analysis needs the world's ground truth (oracle gaps).");
         var rows = new List<VarianceRow>();
         var cleanPick = Pick(clean.Count, config.Seed);
         var noisyPick = Pick(noisy.Count, config.Seed + 1);
+        dimensions = [.. PairSet.TruthDimensions, .. (judges ?? []).Select(j => j.Name)];
+        gaps = new Dictionary<PairSet, Dictionary<int, double[]>>
+        {
+            [clean] = Gaps(clean, cleanPick, judges),
+            [noisy] = Gaps(noisy, noisyPick, judges),
+        };
         foreach (var t in config.Anchors)
         {
             progress?.Report($"t = {t}");
@@ -48,11 +55,32 @@ public sealed class VarianceAnalysis(VarianceConfig config)
         List<int> indices, List<bool> swap, double beta)
     {
         var terms = PairGradientTerms.Compute(policy, reference, pairs, indices, swap, t, beta, config.Seed);
-        for (var d = 0; d < PairSet.TruthDimensions.Count; d++)
+        for (var d = 0; d < dimensions.Count; d++)
         {
-            var gaps = indices.Select((i, k) => (swap[k] ? -1 : 1) * pairs.TruthGaps![i][d]).ToList();
-            rows.Add(new VarianceRow(subset, t, PairSet.TruthDimensions[d], VarianceBound.Measure(terms, gaps)));
+            var oriented = indices.Select((i, k) => (swap[k] ? -1 : 1) * gaps[pairs][i][d]).ToList();
+            rows.Add(new VarianceRow(subset, t, dimensions[d], VarianceBound.Measure(terms, oriented)));
         }
+    }
+
+    IReadOnlyList<string> dimensions = PairSet.TruthDimensions;
+    Dictionary<PairSet, Dictionary<int, double[]>> gaps = [];
+
+    /// <summary>Per picked pair: the oracle gaps, then each judge's score gap, winner − loser of the human label.</summary>
+    static Dictionary<int, double[]> Gaps(PairSet pairs, List<int> picked, IReadOnlyList<IRewardModel>? judges)
+    {
+        var judgeGaps = new List<float[]>();
+        if (judges is { Count: > 0 })
+        {
+            var prompts = picked.Select(i => pairs.Captions[i]).ToList();
+            var (winners, losers) = (pairs.Images(picked, winners: true), pairs.Images(picked, winners: false));
+            foreach (var judge in judges)
+            {
+                var (w, l) = (judge.Score(prompts, winners), judge.Score(prompts, losers));
+                judgeGaps.Add(w.Zip(l, (a, b) => a - b).ToArray());
+            }
+        }
+        return picked.Select((i, k) => (i, pairs.TruthGaps![i].Concat(judgeGaps.Select(g => (double)g[k])).ToArray()))
+            .ToDictionary(p => p.i, p => p.Item2);
     }
 
     List<int> Pick(int count, int seed)

@@ -2,6 +2,7 @@ using SemiDpo.Alignment;
 using SemiDpo.Analysis;
 using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
+using SemiDpo.Rewards;
 using SemiDpo.Torch;
 using static TorchSharp.torch;
 
@@ -48,9 +49,11 @@ public class VarianceAnalysisTests
         using var clean = PairSet.From(world[..15], policy.Tokenizer);
         using var noisy = PairSet.From(world[15..], policy.Tokenizer);
 
-        var rows = new VarianceAnalysis(new VarianceConfig(PairsPerSubset: 10, Timesteps: [50, 850])).Run(policy, reference, clean, noisy);
+        var rows = new VarianceAnalysis(new VarianceConfig(PairsPerSubset: 10, Timesteps: [50, 850]))
+            .Run(policy, reference, clean, noisy, judges: [new AestheticJudge()]);
 
-        Assert.Equal(2 * 2 * PairSet.TruthDimensions.Count, rows.Count);
+        Assert.Equal(2 * 2 * (PairSet.TruthDimensions.Count + 1), rows.Count);
+        Assert.Contains(rows, r => r.Dimension == new AestheticJudge().Name && r.Result.Pairs > 0);
         Assert.All(rows, r => Assert.True(r.Result.Bound <= r.Result.Measured * (1 + 1e-9), $"{r.Subset} t={r.Timestep} {r.Dimension}"));
         Assert.Contains(rows, r => r.Result.PConflict > 0);
     }

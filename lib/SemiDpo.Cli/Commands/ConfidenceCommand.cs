@@ -55,7 +55,7 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         try
         {
             using var model = DiffusionModel.Load(settings.Model, device);
-            using var reference = settings.Reference == BaseModelFile.DefaultPath ? BaseModelFile.Load(settings.Reference, device) : DiffusionModel.Load(settings.Reference, device);
+            using var reference = BaseModelFile.LoadAny(settings.Reference, device);
             using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), model.Tokenizer, cancellation);
             var unlabeled = settings.UnlabeledSample > 0 && settings.UnlabeledSample < data.Unlabeled.Count
                 ? data.Unlabeled.Subset(settings.UnlabeledSample, new ConfidenceConfig().Seed) : data.Unlabeled;

@@ -56,7 +56,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             foreach (var path in models)
             {
                 var clock = Stopwatch.StartNew();
-                using var model = path == BaseModelFile.DefaultPath ? BaseModelFile.Load(path, device) : DiffusionModel.Load(path, device);
+                using var model = BaseModelFile.LoadAny(path, device);
                 var images = model.Sample(prompts, new SamplerConfig(settings.Steps, settings.Guidance));
                 sets.Add(SampleEvaluation.Score(Path.GetFileName(path), prompts, images, judges));
                 AnsiConsole.MarkupLine($"[grey]{Markup.Escape(path)}: {prompts.Count} samples in {clock.Elapsed.TotalSeconds:F0} s[/]");

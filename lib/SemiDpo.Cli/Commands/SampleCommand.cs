@@ -62,9 +62,7 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
         try
         {
             var clock = Stopwatch.StartNew();
-            using var model = settings.Model == BaseModelFile.DefaultPath
-                ? BaseModelFile.Load(settings.Model, TorchDevice.Default(settings.Device))
-                : DiffusionModel.Load(settings.Model, TorchDevice.Default(settings.Device));
+            using var model = BaseModelFile.LoadAny(settings.Model, TorchDevice.Default(settings.Device));
             var images = model.Sample(Enumerable.Repeat(settings.Prompt, settings.Count).ToList(),
                 new SamplerConfig(settings.Steps, settings.Guidance, settings.Seed));
             var grid = new ImageGrid(images, Columns: Math.Min(8, images.Length)).Tile();

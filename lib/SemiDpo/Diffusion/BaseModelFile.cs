@@ -26,6 +26,10 @@ public static class BaseModelFile
         return hash;
     }
 
+    /// <summary>Any model checkpoint; the committed base model (at <see cref="DefaultPath"/>) after its SHA-256 check.</summary>
+    public static DiffusionModel LoadAny(string path, TorchSharp.torch.Device? device = null) =>
+        Path.GetFullPath(path) == Path.GetFullPath(DefaultPath) ? Load(path, device) : DiffusionModel.Load(path, device);
+
     /// <summary>Loads the base model after checking its SHA-256; a missing or altered file names the command that regenerates it.</summary>
     public static DiffusionModel Load(string? path = null, TorchSharp.torch.Device? device = null)
     {

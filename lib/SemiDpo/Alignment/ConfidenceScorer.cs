@@ -1,4 +1,3 @@
-using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using static TorchSharp.torch;
 
@@ -42,16 +41,14 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
                 var sum = zeros(count, TimestepIntervals.Count, device: model.Device);
                 for (var draw = 0; draw < config.NoiseDraws; draw++)
                 {
-                    var noise = cat(Enumerable.Range(start, count).Select(i => Noise(i, draw, w.shape[1..])).ToList(), 0).to(model.Device);
+                    var noise = cat(Enumerable.Range(start, count).Select(i => SeededNoise.For(config.Seed, i, draw, w.shape[1..])).ToList(), 0).to(model.Device);
                     for (var j = 0; j < TimestepIntervals.Count; j++)
                     {
                         // One scope per anchor: a forward's activations are freed before the next one allocates its own
                         // (kept for the whole batch they reach gigabytes, and fresh memory costs page faults).
                         using var anchorScope = NewDisposeScope();
                         var t = full(count, (long)TimestepIntervals.Anchor(j), dtype: ScalarType.Int64, device: model.Device);
-                        var xt = model.Schedule.QSample(cat([w, l], 0), cat([noise, noise], 0), cat([t, t], 0));
-                        var (tt, tok, eps) = (cat([t, t], 0), cat([tokens, tokens], 0), cat([noise, noise], 0));
-                        sum[.., j] += loss.Logit(DiffusionDpoLoss.Errors(model, xt, tt, tok, eps), DiffusionDpoLoss.Errors(reference, xt, tt, tok, eps));
+                        sum[.., j] += loss.Compute(model, reference, w, l, tokens, t, noise).Z;
                     }
                 }
                 var values = (sum / config.NoiseDraws).cpu().data<float>().ToArray();
@@ -67,11 +64,5 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
             if (referenceWasTraining) reference.UNet.train();
         }
         return new ConfidenceTable(z);
-    }
-
-    Tensor Noise(int pair, int draw, long[] imageShape)
-    {
-        using var generator = new Generator((ulong)(uint)StableHash.Mix(StableHash.Mix(config.Seed, pair), draw));
-        return randn([1, .. imageShape], generator: generator);
     }
 }

@@ -91,8 +91,7 @@ public sealed class PairSet : IDisposable
     {
         using var scope = NewDisposeScope();
         var index = tensor(indices.Select(i => (long)i).ToArray());
-        var bytes = (winners ? Winners : Losers).index_select(0, index).to_type(ScalarType.Float32) / 127.5f - 1f;
-        return ImageTensors.ToImages(bytes);
+        return ImageTensors.ToImages(ToFloat((winners ? Winners : Losers).index_select(0, index), CPU));
     }
 
     /// <summary>A fixed random subset of <paramref name="count"/> pairs (the same for the same seed).</summary>

@@ -1,5 +1,4 @@
 using SemiDpo.Alignment;
-using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using static TorchSharp.torch;
 
@@ -28,8 +27,7 @@ public static class PairGradientTerms
                 using var scope = NewDisposeScope();
                 var (w, l, tokens) = pairs.Batch(tensor(new[] { (long)indices[k] }), policy.Device);
                 if (swap[k]) (w, l) = (l, w);
-                using var generator = new Generator((ulong)(uint)StableHash.Mix(StableHash.Mix(seed, indices[k]), t));
-                var noise = randn([1, .. w.shape[1..]], generator: generator).to(policy.Device);
+                var noise = SeededNoise.For(seed, indices[k], t, w.shape[1..]).to(policy.Device);
                 var timestep = full(1, t, dtype: ScalarType.Int64, device: policy.Device);
                 var z = loss.Compute(policy, reference, w, l, tokens, timestep, noise).Z;
                 var f = (1 - sigmoid(z.detach())).item<float>() * beta;

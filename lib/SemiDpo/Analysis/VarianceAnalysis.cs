@@ -30,40 +30,34 @@ public sealed class VarianceAnalysis(VarianceConfig config)
         var rows = new List<VarianceRow>();
         var cleanPick = Pick(clean.Count, config.Seed);
         var noisyPick = Pick(noisy.Count, config.Seed + 1);
-        dimensions = [.. PairSet.TruthDimensions, .. (judges ?? []).Select(j => j.Name)];
-        gaps = new Dictionary<PairSet, Dictionary<int, double[]>>
+        IReadOnlyList<string> dimensions = [.. PairSet.TruthDimensions, .. (judges ?? []).Select(j => j.Name)];
+        var cleanGaps = Gaps(clean, cleanPick, judges);
+        var noisyGaps = Gaps(noisy, noisyPick, judges);
+
+        void Measure(string subset, int t, PairSet pairs, Dictionary<int, double[]> gaps, List<int> indices, List<bool> swap)
         {
-            [clean] = Gaps(clean, cleanPick, judges),
-            [noisy] = Gaps(noisy, noisyPick, judges),
-        };
+            var terms = PairGradientTerms.Compute(policy, reference, pairs, indices, swap, t, beta, config.Seed);
+            for (var d = 0; d < dimensions.Count; d++)
+            {
+                var oriented = indices.Select((i, k) => (swap[k] ? -1 : 1) * gaps[i][d]).ToList();
+                rows.Add(new VarianceRow(subset, t, dimensions[d], VarianceBound.Measure(terms, oriented)));
+            }
+        }
+
         foreach (var t in config.Anchors)
         {
             progress?.Report($"t = {t}");
-            Add(rows, "clean, human labels", t, policy, reference, clean, cleanPick, cleanPick.Select(_ => false).ToList(), beta);
-            Add(rows, "noisy, human labels", t, policy, reference, noisy, noisyPick, noisyPick.Select(_ => false).ToList(), beta);
+            Measure("clean, human labels", t, clean, cleanGaps, cleanPick, cleanPick.Select(_ => false).ToList());
+            Measure("noisy, human labels", t, noisy, noisyGaps, noisyPick, noisyPick.Select(_ => false).ToList());
             if (noisyConfidence is null || thresholds is null) continue;
             var interval = TimestepIntervals.Of(t);
             var accepted = noisyPick.Where(i => Math.Abs(noisyConfidence.Z[i, interval]) > thresholds[interval].Tau).ToList();
             if (accepted.Count < 2) continue;
-            Add(rows, "noisy accepted, human labels", t, policy, reference, noisy, accepted, accepted.Select(_ => false).ToList(), beta);
-            Add(rows, "noisy accepted, pseudo-labels", t, policy, reference, noisy, accepted, accepted.Select(i => noisyConfidence.Z[i, interval] < 0).ToList(), beta);
+            Measure("noisy accepted, human labels", t, noisy, noisyGaps, accepted, accepted.Select(_ => false).ToList());
+            Measure("noisy accepted, pseudo-labels", t, noisy, noisyGaps, accepted, accepted.Select(i => noisyConfidence.Z[i, interval] < 0).ToList());
         }
         return rows;
     }
-
-    void Add(List<VarianceRow> rows, string subset, int t, DiffusionModel policy, DiffusionModel reference, PairSet pairs,
-        List<int> indices, List<bool> swap, double beta)
-    {
-        var terms = PairGradientTerms.Compute(policy, reference, pairs, indices, swap, t, beta, config.Seed);
-        for (var d = 0; d < dimensions.Count; d++)
-        {
-            var oriented = indices.Select((i, k) => (swap[k] ? -1 : 1) * gaps[pairs][i][d]).ToList();
-            rows.Add(new VarianceRow(subset, t, dimensions[d], VarianceBound.Measure(terms, oriented)));
-        }
-    }
-
-    IReadOnlyList<string> dimensions = PairSet.TruthDimensions;
-    Dictionary<PairSet, Dictionary<int, double[]>> gaps = [];
 
     /// <summary>Per picked pair: the oracle gaps, then each judge's score gap, winner − loser of the human label.</summary>
     static Dictionary<int, double[]> Gaps(PairSet pairs, List<int> picked, IReadOnlyList<IRewardModel>? judges)

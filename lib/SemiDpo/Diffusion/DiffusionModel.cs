@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SemiDpo.Data.World;
 using SemiDpo.Imaging;
 using SemiDpo.Torch;
 using TorchSharp;
@@ -63,7 +62,7 @@ public sealed class DiffusionModel : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var batch = prompts.Skip(start).Take(batchSize).ToList();
-                var noise = cat(batch.Select((p, k) => StartNoise(sampler.Seed, p, firstIndex + start + k)).ToList(), 0).to(Device);
+                var noise = cat(batch.Select((p, k) => SeededNoise.For(sampler.Seed, PromptHash(p), firstIndex + start + k, [3, 32, 32])).ToList(), 0).to(Device);
                 var tokens = cat([Tokens(batch), Tokens(batch.Select(_ => "").ToList())], 0);
                 var x0 = ddim.Sample(noise, sampler.Steps, (x, t) =>
                 {
@@ -78,12 +77,6 @@ public sealed class DiffusionModel : IDisposable
             if (!eval) UNet.train();
         }
         return images.ToArray();
-    }
-
-    static Tensor StartNoise(int seed, string prompt, int index)
-    {
-        using var generator = new Generator((ulong)(uint)StableHash.Mix(StableHash.Mix(seed, PromptHash(prompt)), index));
-        return randn([1, 3, 32, 32], generator: generator);
     }
 
     static long PromptHash(string prompt)

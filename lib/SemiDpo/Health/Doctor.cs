@@ -33,6 +33,7 @@ public static class Doctor
             checks.Add(new("device", true, report.Device.ToString()));
             checks.Add(new("oneDNN convolution", true, report.OneDnn));
             checks.Add(new("OpenMP wait policy", true, report.OmpWaitPolicy));
+            checks.Add(new("malloc", true, report.Malloc));
             checks.Add(new("threads", true, report.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             checks.Add(Smoke(report.Device));
         }

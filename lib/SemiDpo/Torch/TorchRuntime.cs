@@ -15,11 +15,12 @@ public sealed record TorchRuntimeReport(
     Device Device,
     int Threads,
     string OneDnn,
-    string OmpWaitPolicy)
+    string OmpWaitPolicy,
+    string Malloc)
 {
     public override string ToString() =>
         $"TorchSharp {TorchSharpVersion} (libtorch {LibTorchVersion}, {Backend} build) | device {Device} | threads {Threads} | " +
-        $"OMP_WAIT_POLICY {OmpWaitPolicy} | oneDNN {OneDnn} | compat: {Compat}";
+        $"OMP_WAIT_POLICY {OmpWaitPolicy} | oneDNN {OneDnn} | malloc {Malloc} | compat: {Compat}";
 }
 
 /// <summary>Raised when libtorch cannot be loaded; the message says what was tried.</summary>
@@ -38,6 +39,7 @@ public static class TorchRuntime
     static string? libStdCxx;
     static string? oneDnn;
     static string? ompWaitPolicy;
+    static string? malloc;
     static Exception? compatFailure;
     static TorchRuntimeReport? report;
 
@@ -55,6 +57,7 @@ public static class TorchRuntime
             try
             {
                 ompWaitPolicy = OpenMpDefaults.Apply();
+                malloc = MallocDefaults.Apply();
                 compat = PrepareNatives();
                 // When the natives were preloaded (Debian 12), switch oneDNN off before any TorchSharp call.
                 if (nativeFolder is not null) oneDnn = ApplyBackendDefaults();
@@ -80,7 +83,7 @@ public static class TorchRuntime
                 if (oneDnn is null || oneDnn.StartsWith("unchanged", StringComparison.Ordinal)) oneDnn = ApplyBackendDefaults();
                 report = new TorchRuntimeReport(compat!, nativeFolder, libStdCxx, __version__,
                     typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "?",
-                    TorchBackend.Current.Name, TorchDevice.Default(), threads, oneDnn, ompWaitPolicy ?? "default");
+                    TorchBackend.Current.Name, TorchDevice.Default(), threads, oneDnn, ompWaitPolicy ?? "default", malloc ?? "default");
                 return report;
             }
             catch (Exception e)

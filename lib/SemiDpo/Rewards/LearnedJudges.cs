@@ -18,10 +18,10 @@ public sealed class NetworkJudge(string name, string role, Module<Tensor, Tensor
         JudgeBatches.Score(net, prompts, images, device, net.forward);
 }
 
-/// <summary>Scores in evaluation mode, without gradients, 512 images at a time.</summary>
+/// <summary>Scores in evaluation mode, without gradients, 64 images at a time (blocks stay under the 32 MiB mmap threshold of <see cref="SemiDpo.Torch.MallocDefaults"/>: 20k pairs in 23 s against 65 s at 512).</summary>
 internal static class JudgeBatches
 {
-    public const int BatchSize = 512;
+    public const int BatchSize = 64;
 
     public static float[] Score(TorchSharp.torch.nn.Module module, IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images,
         Device device, Func<Tensor, Tensor, Tensor> forward)

@@ -3,14 +3,15 @@ using static TorchSharp.torch;
 
 namespace SemiDpo.Alignment;
 
-/// <summary>What one DPO evaluation gives per pair.</summary>
-/// <param name="Z">Implicit logit z (B), differentiable w.r.t. the policy.</param>
-/// <param name="Loss">Mean −log σ(z) over the batch.</param>
-public sealed record DpoOutput(Tensor Z, Tensor Loss)
+/// <summary>What one evaluation of a preference loss gives.</summary>
+/// <param name="Z">Implicit logit z per pair (B), differentiable w.r.t. the policy; null for losses without one (SFT).</param>
+/// <param name="Loss">The scalar to minimise (mean over the batch).</param>
+public sealed record LossOutput(Tensor? Z, Tensor Loss)
 {
-    /// <summary>Implicit accuracy: share of pairs with z &gt; 0, z = 0 counting half.</summary>
+    /// <summary>Implicit accuracy: share of pairs with z &gt; 0, z = 0 counting half; NaN without z.</summary>
     public double Accuracy()
     {
+        if (Z is null) return double.NaN;
         using var scope = NewDisposeScope();
         var z = Z.detach();
         return ((z > 0).to_type(ScalarType.Float64).sum() + 0.5 * (z == 0).to_type(ScalarType.Float64).sum()).item<double>() / z.shape[0];
@@ -26,11 +27,13 @@ public sealed record DpoOutput(Tensor Z, Tensor Loss)
 /// −0.5·β'·(…) with β' = 5000: the same z; <see cref="FromDiffusionDpoBeta"/> converts.
 /// </para>
 /// </summary>
-public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta)
+public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta) : IPreferenceLoss
 {
     public const double OfficialBeta = 2500;
 
     public double Beta => beta;
+
+    public string Name => $"Diffusion-DPO (β {beta:G4})";
 
     /// <summary>The loss whose z equals Diffusion-DPO's −0.5·β'·(model_diff − ref_diff).</summary>
     public static DiffusionDpoLoss FromDiffusionDpoBeta(double diffusionDpoBeta) => new(diffusionDpoBeta / 2);
@@ -39,19 +42,33 @@ public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta
     /// z and loss for a batch: winners and losers (B, 3, H, W) in −1…1, tokens (B, L), t (B), noise (B, 3, H, W).
     /// Winners and losers go through each model in one batched forward; the reference runs without grad.
     /// </summary>
-    public DpoOutput Compute(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    public LossOutput Compute(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
-        var schedule = policy.Schedule;
+        var z = Logit(policy, reference, winners, losers, tokens, t, noise);
+        return new LossOutput(z, nn.functional.softplus(-z).mean());
+    }
+
+    /// <summary>z for a batch (the shared part of every DPO-style loss).</summary>
+    public Tensor Logit(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    {
+        var (policyError, referenceError) = PairErrors(policy, reference, winners, losers, tokens, t, noise);
+        return Logit(policyError, referenceError);
+    }
+
+    /// <summary>
+    /// Per-image denoising errors laid out [winners; losers] (2B) for the policy (with grad) and the reference (without),
+    /// with one t and one ε shared by the two images of a pair, in one batched forward per model.
+    /// </summary>
+    public static (Tensor Policy, Tensor Reference) PairErrors(DiffusionModel policy, DiffusionModel reference,
+        Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    {
         var x0 = cat([winners, losers], 0);
         var eps = cat([noise, noise], 0);
         var tt = cat([t, t], 0);
         var tokens2 = cat([tokens, tokens], 0);
-        var xt = schedule.QSample(x0, eps, tt);
+        var xt = policy.Schedule.QSample(x0, eps, tt);
         var policyError = Errors(policy, xt, tt, tokens2, eps);
-        Tensor referenceError;
-        using (no_grad()) referenceError = Errors(reference, xt, tt, tokens2, eps);
-        var z = Logit(policyError, referenceError);
-        return new DpoOutput(z, nn.functional.softplus(-z).mean());
+        using (no_grad()) return (policyError, Errors(reference, xt, tt, tokens2, eps));
     }
 
     /// <summary>z from per-sample errors laid out [winners; losers] (2B) for the policy and the reference.</summary>
@@ -60,6 +77,16 @@ public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta
         var p = policyError.chunk(2);
         var r = referenceError.chunk(2);
         return beta * ((r[0] - r[1]) - (p[0] - p[1]));
+    }
+
+    /// <summary>One model's margin e(x^w) − e(x^l) per pair (B), with one t and one ε per pair, in one batched forward.</summary>
+    public static Tensor Margin(DiffusionModel model, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    {
+        var eps = cat([noise, noise], 0);
+        var tt = cat([t, t], 0);
+        var xt = model.Schedule.QSample(cat([winners, losers], 0), eps, tt);
+        var errors = Errors(model, xt, tt, cat([tokens, tokens], 0), eps).chunk(2);
+        return errors[0] - errors[1];
     }
 
     /// <summary>Per-sample denoising error: mean over C,H,W of (ε − ε̂)².</summary>

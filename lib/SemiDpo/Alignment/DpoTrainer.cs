@@ -10,13 +10,14 @@ namespace SemiDpo.Alignment;
 public sealed record TrainingLog(string Stage, List<double> Loss, List<double> Accuracy);
 
 /// <summary>
-/// Trains a policy with <see cref="DiffusionDpoLoss"/> against a frozen reference on a list of
-/// <see cref="TrainingExample"/>s (one stage: Iter0, Iter1, … or a baseline). Each example draws one t uniformly from
+/// Trains a policy with a preference loss (default <see cref="DiffusionDpoLoss"/> with the config's β; the baselines
+/// pass theirs) against a frozen reference on a list of <see cref="TrainingExample"/>s (one stage: Iter0, Iter1, … or
+/// a baseline). Each example draws one t uniformly from
 /// its allowed intervals and takes that interval's winner/loser; AdamW with warmup, gradient clipping and accumulation
 /// to the global batch; resumable checkpoints; a non-finite loss stops the stage naming the step, the batch and the
 /// last good checkpoint, with the weights untouched.
 /// </summary>
-public sealed class DpoTrainer(DpoTrainConfig config)
+public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective = null)
 {
     public TrainingLog Train(string stage, DiffusionModel policy, DiffusionModel reference, PairSet labeled, PairSet? unlabeled,
         IReadOnlyList<TrainingExample> examples, string? checkpoint, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
@@ -24,10 +25,10 @@ public sealed class DpoTrainer(DpoTrainConfig config)
         config.Validate();
         if (examples.Count == 0) throw new TrainingException($"{stage}: no training pairs (empty clean set, and no pseudo-label accepted).");
         if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
-        var loss = new DiffusionDpoLoss(config.Beta);
+        var loss = objective ?? new DiffusionDpoLoss(config.Beta);
         var parameters = policy.UNet.parameters().ToList();
         using var optimizer = optim.AdamW(parameters, config.LearningRate, weight_decay: config.WeightDecay);
-        var runJson = RunConfigJson(stage, examples);
+        var runJson = RunConfigJson(stage, loss, examples);
         long step = 0;
         if (checkpoint is not null && File.Exists(checkpoint)) step = policy.Resume(checkpoint, optimizer, runJson).Step;
         else Torch.Seeding.Everything(config.Seed);
@@ -68,9 +69,10 @@ public sealed class DpoTrainer(DpoTrainConfig config)
         return log;
     }
 
-    string RunConfigJson(string stage, IReadOnlyList<TrainingExample> examples) => JsonSerializer.Serialize(new
+    string RunConfigJson(string stage, IPreferenceLoss loss, IReadOnlyList<TrainingExample> examples) => JsonSerializer.Serialize(new
     {
         Stage = stage,
+        Loss = loss.Name,
         Config = config,
         Examples = examples.Count,
         Fingerprint = examples.Aggregate(17L, (h, e) => h * 31 + e.Index * 7 + e.Intervals * 3 + e.Swap + (e.FromUnlabeled ? 1 : 0)),

@@ -34,6 +34,12 @@ public sealed record SemiDpoConfig(
 
     public ConfidenceConfig Confidence { get; init; } = new();
 
+    /// <summary>
+    /// The same budget as one stage, for the baselines: all iterations' optimizer steps, with Iter0's batch, learning
+    /// rate, warmup, β and seed.
+    /// </summary>
+    public DpoTrainConfig TotalBudget => Iter0 with { Steps = Iter0.Steps + (Iterations - 1) * Later.Steps };
+
     public void Validate()
     {
         if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "At least Iter0.");

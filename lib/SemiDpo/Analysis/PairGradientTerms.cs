@@ -29,7 +29,7 @@ public static class PairGradientTerms
                 if (swap[k]) (w, l) = (l, w);
                 var noise = SeededNoise.For(seed, indices[k], t, w.shape[1..]).to(policy.Device);
                 var timestep = full(1, t, dtype: ScalarType.Int64, device: policy.Device);
-                var z = loss.Compute(policy, reference, w, l, tokens, timestep, noise).Z;
+                var z = loss.Logit(policy, reference, w, l, tokens, timestep, noise);
                 var f = (1 - sigmoid(z.detach())).item<float>() * beta;
                 var gradients = autograd.grad([z / beta], parameters);
                 var normSquared = gradients.Sum(g => g.to_type(ScalarType.Float64).pow(2).sum().item<double>());

@@ -27,7 +27,7 @@ public class DiffusionDpoCrossCheckTests
         var output = new DiffusionDpoLoss(beta).Compute(policy, reference, fixture["winners"], fixture["losers"], fixture["tokens"], fixture["t"], fixture["noise"]);
         output.Loss.backward();
 
-        AssertClose(fixture["z"], output.Z.detach(), "z");
+        AssertClose(fixture["z"], output.Z!.detach(), "z");
         AssertClose(fixture["loss"], output.Loss.detach().reshape(1), "loss");
         foreach (var (name, parameter) in policy.UNet.named_parameters())
             AssertClose(fixture[$"grad/{name}"], parameter.grad!, $"gradient of {name}");

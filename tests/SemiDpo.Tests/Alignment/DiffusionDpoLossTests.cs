@@ -37,7 +37,7 @@ public class DiffusionDpoLossTests
 
         var output = new DiffusionDpoLoss().Compute(model, model, w, l, tokens, tensor(new long[] { 10, 500, 990 }), randn(3, 3, 32, 32));
 
-        Assert.All(output.Z.data<float>().ToArray(), z => Assert.Equal(0, z));
+        Assert.All(output.Z!.data<float>().ToArray(), z => Assert.Equal(0, z));
         Assert.Equal(Math.Log(2), output.Loss.item<float>(), 5);
         Assert.Equal(0.5, output.Accuracy());
     }

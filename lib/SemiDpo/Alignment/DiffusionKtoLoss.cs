@@ -1,0 +1,26 @@
+using SemiDpo.Diffusion;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Alignment;
+
+/// <summary>
+/// Diffusion-KTO (Li et al. 2024), unpaired: every winner is a desirable image, every loser an undesirable one. Per
+/// image, the implicit reward is r(x) = β·(e_ref(x) − e_θ(x)) (the per-image half of the Diffusion-DPO logit) and the
+/// loss is 1 − σ(r − Q) for desirable and 1 − σ(Q − r) for undesirable images, with the reference point Q the batch
+/// mean of r, detached and clamped at 0 (KTO's KL estimate). The implicit logit z = r(x_w) − r(x_l) is reported for
+/// accuracy only.
+/// </summary>
+public sealed class DiffusionKtoLoss(double beta = DiffusionDpoLoss.OfficialBeta, double desirableWeight = 1, double undesirableWeight = 1) : IPreferenceLoss
+{
+    public string Name => $"Diffusion-KTO (β {beta:G4})";
+
+    public LossOutput Compute(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    {
+        var (policyError, referenceError) = DiffusionDpoLoss.PairErrors(policy, reference, winners, losers, tokens, t, noise);
+        var reward = beta * (referenceError - policyError);
+        var q = reward.detach().mean().clamp_min(0);
+        var r = reward.chunk(2);
+        var loss = desirableWeight * (1 - (r[0] - q).sigmoid()) + undesirableWeight * (1 - (q - r[1]).sigmoid());
+        return new LossOutput(r[0] - r[1], loss.mean() / (desirableWeight + undesirableWeight));
+    }
+}

@@ -1,0 +1,21 @@
+using SemiDpo.Diffusion;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Alignment;
+
+/// <summary>
+/// One training objective on (winner, loser) batches: Diffusion-DPO and the baselines it is compared with (SFT on
+/// winners, Diffusion-KTO, conservative DPO) share it, so <see cref="DpoTrainer"/> trains each with the same data
+/// path, timesteps, noise, optimizer and step budget.
+/// </summary>
+public interface IPreferenceLoss
+{
+    /// <summary>Name in tables and checkpoints (a checkpoint of another loss is not resumed).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Loss for a batch: winners and losers (B, 3, H, W) in −1…1, tokens (B, L), t (B), noise (B, 3, H, W) shared by the
+    /// two images of a pair. The reference runs without grad.
+    /// </summary>
+    LossOutput Compute(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise);
+}

@@ -1,0 +1,19 @@
+using SemiDpo.Diffusion;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Alignment;
+
+/// <summary>
+/// SFT on winners: the plain denoising loss (mean ‖ε − ε_θ(x_t, t, c)‖²) on the human winner of each pair; the loser
+/// and the reference are ignored, and there is no implicit logit.
+/// </summary>
+public sealed class SupervisedFineTuningLoss : IPreferenceLoss
+{
+    public string Name => "SFT (winners)";
+
+    public LossOutput Compute(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    {
+        var xt = policy.Schedule.QSample(winners, noise, t);
+        return new LossOutput(null, DiffusionDpoLoss.Errors(policy, xt, t, tokens, noise).mean());
+    }
+}

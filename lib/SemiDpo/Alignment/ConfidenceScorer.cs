@@ -18,14 +18,29 @@ public sealed record ConfidenceTable(float[,] Z)
 public sealed record ConfidenceConfig(int NoiseDraws = 1, int BatchSize = 16, int Seed = 2024);
 
 /// <summary>
+/// The reference's margins e_ref(x^w) − e_ref(x^l) per pair, noise draw and anchor, kept per (reference model, pair
+/// set, confidence config): with a frozen reference (the base model, as the official code) every iteration needs the
+/// same numbers, so they are computed once. Models and pair sets are compared by reference; keep one cache per run.
+/// </summary>
+public sealed class ReferenceMarginCache
+{
+    internal Dictionary<(DiffusionModel Reference, PairSet Pairs, ConfidenceConfig Config), float[]> Margins { get; } = [];
+}
+
+/// <summary>
 /// The previous model as an implicit classifier (paper §3.4): for each pair (human winner first) and anchor t, z^(t)
 /// of <see cref="DiffusionDpoLoss"/> with the model as policy against a reference; z &gt; 0 agrees with the human label.
+/// With a <see cref="ReferenceMarginCache"/>, the reference's forwards run once per pair set.
 /// </summary>
-public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig config)
+public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig config, ReferenceMarginCache? cache = null)
 {
     public ConfidenceTable Score(DiffusionModel model, DiffusionModel reference, PairSet pairs, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
     {
         var z = new float[pairs.Count, TimestepIntervals.Count];
+        var anchors = TimestepIntervals.Count;
+        float[]? cached = null;
+        cache?.Margins.TryGetValue((reference, pairs, config), out cached);
+        var referenceMargins = cached ?? new float[pairs.Count * config.NoiseDraws * anchors];   // [pair, draw, anchor]
         using var noGrad = no_grad();
         var (modelWasTraining, referenceWasTraining) = (model.UNet.training, reference.UNet.training);
         model.UNet.eval();
@@ -48,7 +63,19 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
                         // (kept for the whole batch they reach gigabytes, and fresh memory costs page faults).
                         using var anchorScope = NewDisposeScope();
                         var t = full(count, (long)TimestepIntervals.Anchor(j), dtype: ScalarType.Int64, device: model.Device);
-                        sum[.., j] += loss.Compute(model, reference, w, l, tokens, t, noise).Z;
+                        var modelMargin = DiffusionDpoLoss.Margin(model, w, l, tokens, t, noise);
+                        Tensor referenceMargin;
+                        if (cached is null)
+                        {
+                            referenceMargin = DiffusionDpoLoss.Margin(reference, w, l, tokens, t, noise);
+                            var computed = referenceMargin.cpu().data<float>().ToArray();
+                            for (var i = 0; i < count; i++) referenceMargins[((start + i) * config.NoiseDraws + draw) * anchors + j] = computed[i];
+                        }
+                        else
+                        {
+                            referenceMargin = tensor(Enumerable.Range(start, count).Select(i => cached[(i * config.NoiseDraws + draw) * anchors + j]).ToArray(), device: model.Device);
+                        }
+                        sum[.., j] += loss.Beta * (referenceMargin - modelMargin);
                     }
                 }
                 var values = (sum / config.NoiseDraws).cpu().data<float>().ToArray();
@@ -63,6 +90,7 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
             if (modelWasTraining) model.UNet.train();
             if (referenceWasTraining) reference.UNet.train();
         }
+        if (cache is not null && cached is null) cache.Margins[(reference, pairs, config)] = referenceMargins;
         return new ConfidenceTable(z);
     }
 }

@@ -56,15 +56,19 @@ public sealed record IterationReport(
 /// </summary>
 public sealed class SemiDpoPipeline(SemiDpoConfig config)
 {
+    /// <param name="afterIteration">Called with each iteration's report and model (owned by the pipeline: copy it to keep it).</param>
     public IReadOnlyList<IterationReport> Run(DiffusionModel baseModel, StageTwoData data, string? outputFolder,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default,
+        Action<IterationReport, DiffusionModel>? afterIteration = null)
     {
         config.Validate();
         if (data.CleanTrain.Count == 0) throw new TrainingException("The clean training set is empty: consensus filtering kept no pair.");
         if (outputFolder is not null) Directory.CreateDirectory(outputFolder);
-        var unlabeled = SampleUnlabeled(data.Unlabeled);
+        var unlabeled = Unlabeled = SampleUnlabeled(data.Unlabeled);
         var reports = new List<IterationReport>();
         var models = new List<DiffusionModel> { baseModel };   // base, Iter0, Iter1, …
+        var margins = new ReferenceMarginCache();
+        (ConfidenceTable Z, double Beta)? lastTest = null;     // the previous model's z on the clean test split, against the base model
         try
         {
             for (var i = 0; i < config.Iterations; i++)
@@ -78,8 +82,10 @@ public sealed class SemiDpoPipeline(SemiDpoConfig config)
                 if (i > 0)
                 {
                     var confidenceReference = config.ConfidenceReference == ReferenceChoice.Base ? baseModel : models[^2];
-                    var scorer = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence);
-                    var zTest = scorer.Score(previous, confidenceReference, data.CleanTest, Report(progress, $"{name} confidence (test)"), cancellation);
+                    var scorer = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence, margins);
+                    var zTest = config.ConfidenceReference == ReferenceChoice.Base && lastTest is { } last && last.Beta == trainConfig.Beta
+                        ? last.Z   // measured after the previous iteration: the same model, reference, pairs, noise and β
+                        : scorer.Score(previous, confidenceReference, data.CleanTest, Report(progress, $"{name} confidence (test)"), cancellation);
                     var zUnlabeled = scorer.Score(previous, confidenceReference, unlabeled, Report(progress, $"{name} confidence"), cancellation);
                     thresholds = ThresholdSchedule.Fit(config.Thresholds, zTest, zUnlabeled, unlabeled.HumanIsTrue);
                     labels = PseudoLabeler.Label(zUnlabeled, thresholds);
@@ -93,10 +99,12 @@ public sealed class SemiDpoPipeline(SemiDpoConfig config)
                 var checkpoint = outputFolder is null ? null : Path.Combine(outputFolder, $"iter{i}.ckpt");
                 var log = new DpoTrainer(trainConfig with { Seed = trainConfig.Seed + i }).Train(name, policy, trainingReference,
                     data.CleanTrain, unlabeled, examples, checkpoint, progress, cancellation);
-                var after = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence)
-                    .Score(policy, baseModel, data.CleanTest, null, cancellation);
+                var after = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence, margins)
+                    .Score(policy, baseModel, data.CleanTest, Report(progress, $"{name} clean-test accuracy"), cancellation);
+                lastTest = (after, trainConfig.Beta);
                 var accuracy = Enumerable.Range(0, TimestepIntervals.Count).Average(j => ThresholdSchedule.Accuracy(after.Interval(j)));
                 reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, data.CleanTrain.Count, accuracy));
+                afterIteration?.Invoke(reports[^1], policy);
             }
             return reports;
         }
@@ -106,6 +114,9 @@ public sealed class SemiDpoPipeline(SemiDpoConfig config)
             if (models.Count > 1) LastModel = models[^1];
         }
     }
+
+    /// <summary>The unlabeled pairs the last <see cref="Run"/> scored (its pseudo-labels index them).</summary>
+    public PairSet? Unlabeled { get; private set; }
 
     /// <summary>The final model of the last <see cref="Run"/> (the caller owns it).</summary>
     public DiffusionModel? LastModel { get; private set; }

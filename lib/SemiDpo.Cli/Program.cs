@@ -8,6 +8,9 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("semidpo");
+    config.AddCommand<ReproduceCommand>("reproduce")
+        .WithDescription("The whole miniature reproduction: world, judges, consensus filter, Iter0/1/2 and baselines, evaluation, the paper's tables and charts.")
+        .WithExample("reproduce", "--quick").WithExample("reproduce", "--seeds", "5");
     config.AddCommand<DoctorCommand>("doctor")
         .WithDescription("Check the environment: TorchSharp and libtorch, the Debian 12 compat patch, device, threads, notebook tool.");
     config.AddBranch("world", world =>

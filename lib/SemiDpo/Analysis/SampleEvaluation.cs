@@ -5,11 +5,28 @@ using SemiDpo.Rewards;
 
 namespace SemiDpo.Analysis;
 
-/// <summary>Scores of one set of images (one per prompt): oracle dimensions, true utility, and each judge.</summary>
-/// <param name="Utilities">Per prompt, the true utility (for win rates).</param>
-public sealed record ImageSetScores(
-    string Name, int Images, double Alignment, double Aesthetics, double Detail, double Utility,
-    IReadOnlyDictionary<string, double> Judges, double[] Utilities);
+/// <summary>
+/// Scores of one set of images, one per prompt: per prompt and metric (the oracle's alignment, aesthetics, detail and
+/// true utility, then each judge), so means and per-prompt win rates come from the same numbers.
+/// </summary>
+public sealed record ImageSetScores(string Name, IReadOnlyList<string> Prompts, IReadOnlyList<string> Metrics,
+    IReadOnlyDictionary<string, double[]> PerPrompt)
+{
+    public const string AlignmentMetric = "alignment", AestheticsMetric = "aesthetics", DetailMetric = "detail", UtilityMetric = "true utility";
+
+    /// <summary>The oracle's metrics, in table order (the true preference compares <see cref="UtilityMetric"/>).</summary>
+    public static IReadOnlyList<string> OracleMetrics { get; } = [AlignmentMetric, AestheticsMetric, DetailMetric, UtilityMetric];
+
+    public int Images => Prompts.Count;
+    public double Mean(string metric) => PerPrompt[metric].Average();
+    public double Alignment => Mean(AlignmentMetric);
+    public double Aesthetics => Mean(AestheticsMetric);
+    public double Detail => Mean(DetailMetric);
+    public double Utility => Mean(UtilityMetric);
+
+    /// <summary>The judges' names (the metrics after the oracle's).</summary>
+    public IEnumerable<string> Judges => Metrics.Skip(OracleMetrics.Count);
+}
 
 /// <summary>
 /// Scores images drawn for held-out prompts with the world's pixel oracle (alignment, aesthetics, detail, and the
@@ -26,10 +43,15 @@ public static class SampleEvaluation
         weights ??= new DimensionWeights();
         var oracle = new OracleScores[images.Count];
         Parallel.For(0, images.Count, i => oracle[i] = PixelOracle.Score(images[i], prompts[i]));
-        var judgeMeans = (judges ?? []).ToDictionary(j => j.Name, j => j.Score(prompts, images).Average(s => (double)s));
-        var utilities = oracle.Select(o => o.Utility(weights)).ToArray();
-        return new ImageSetScores(name, images.Count, oracle.Average(o => o.Alignment), oracle.Average(o => o.Aesthetics),
-            oracle.Average(o => o.Detail), utilities.Average(), judgeMeans, utilities);
+        var perPrompt = new Dictionary<string, double[]>
+        {
+            [ImageSetScores.AlignmentMetric] = oracle.Select(o => o.Alignment).ToArray(),
+            [ImageSetScores.AestheticsMetric] = oracle.Select(o => o.Aesthetics).ToArray(),
+            [ImageSetScores.DetailMetric] = oracle.Select(o => o.Detail).ToArray(),
+            [ImageSetScores.UtilityMetric] = oracle.Select(o => o.Utility(weights)).ToArray(),
+        };
+        foreach (var judge in judges ?? []) perPrompt[judge.Name] = judge.Score(prompts, images).Select(v => (double)v).ToArray();
+        return new ImageSetScores(name, prompts.ToArray(), [.. perPrompt.Keys], perPrompt);
     }
 
     /// <summary>Uniform random pixels, one image per prompt (the floor).</summary>
@@ -61,16 +83,12 @@ public static class SampleEvaluation
         return prompts[..Math.Min(count, prompts.Length)];
     }
 
+    /// <summary>Mean of every metric per image set (Table 1's layout).</summary>
     public static DataFrame ToFrame(IReadOnlyList<ImageSetScores> sets)
     {
-        var frame = new DataFrame(
-            new StringDataFrameColumn("images", sets.Select(s => s.Name)),
-            new DoubleDataFrameColumn("alignment", sets.Select(s => s.Alignment)),
-            new DoubleDataFrameColumn("aesthetics", sets.Select(s => s.Aesthetics)),
-            new DoubleDataFrameColumn("detail", sets.Select(s => s.Detail)),
-            new DoubleDataFrameColumn("true utility", sets.Select(s => s.Utility)));
-        foreach (var judge in sets.SelectMany(s => s.Judges.Keys).Distinct())
-            frame.Columns.Add(new DoubleDataFrameColumn(judge, sets.Select(s => s.Judges.GetValueOrDefault(judge, double.NaN))));
+        var frame = new DataFrame(new StringDataFrameColumn("images", sets.Select(s => s.Name)));
+        foreach (var metric in sets.SelectMany(s => s.Metrics).Distinct())
+            frame.Columns.Add(new DoubleDataFrameColumn(metric, sets.Select(s => s.PerPrompt.TryGetValue(metric, out var v) ? v.Average() : double.NaN)));
         return frame;
     }
 }

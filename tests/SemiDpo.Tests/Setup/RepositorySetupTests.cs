@@ -37,4 +37,15 @@ public class RepositorySetupTests
         Assert.Contains(testCommand, readme);
         Assert.Contains(testCommand, ci);
     }
+
+    [Fact]
+    public void Readme_MainCommand_IsTheReproduction_AndCiRunsItsQuickForm()
+    {
+        var readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md"));
+        var ci = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, ".ci", "run"));
+        const string mainCommand = "dotnet run --project lib/SemiDpo.Cli -c Release -- reproduce";
+
+        Assert.Contains(mainCommand + "\n", readme);
+        Assert.Contains(mainCommand + " --quick", ci);
+    }
 }

@@ -1,0 +1,105 @@
+using System.ComponentModel;
+using SemiDpo.Diffusion;
+using SemiDpo.Interactive;
+using SemiDpo.Reproduction;
+using SemiDpo.Torch;
+using SemiDpo.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SemiDpo.Cli.Commands;
+
+/// <summary>
+/// <c>semidpo reproduce</c>: the whole miniature reproduction — world → judges → consensus filter → Iter0/1/2 and the
+/// baselines → evaluation → the paper's tables (CSV + Markdown beside the published numbers) and charts (HTML).
+/// </summary>
+public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--quick"), Description("Smoke run of every stage (4,000 pairs, a few steps, 32 prompts): under 2 minutes, too short for conclusions.")]
+        public bool Quick { get; init; }
+
+        [CommandOption("--seeds <N>"), Description("Run N training seeds (1…N) and report mean ± sd and how many seeds Semi-DPO wins.")]
+        public int Seeds { get; init; } = 1;
+
+        [CommandOption("--out <DIR>"), Description("Results folder (default: results/<run-id>); re-running into it resumes from its checkpoints.")]
+        public string? Out { get; init; }
+
+        [CommandOption("--run-id <ID>"), Description("Name of the run folder under results/ (default: reproduce-<date>-<time>, or reproduce-quick-…).")]
+        public string? RunId { get; init; }
+
+        [CommandOption("--prompts <N>"), Description("Held-out evaluation prompts (default: 128; quick: 32).")]
+        public int? Prompts { get; init; }
+
+        [CommandOption("--no-judge-count"), Description("Skip Table 5's training runs (K = 2 … 4 judges).")]
+        public bool NoJudgeCount { get; init; }
+
+        [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
+        public string? Device { get; init; }
+
+        public ReproduceConfig ToConfig()
+        {
+            var config = (Quick ? ReproduceConfig.Quick : ReproduceConfig.Default).WithSeeds(Seeds);
+            if (Prompts is { } prompts) config = config with { Study = config.Study with { EvalPrompts = prompts } };
+            return NoJudgeCount ? config with { JudgeCountAblation = false } : config;
+        }
+
+        public override ValidationResult Validate()
+        {
+            if (Seeds < 1) return ValidationResult.Error("--seeds must be at least 1.");
+            try
+            {
+                ToConfig().Validate();
+                return ValidationResult.Success();
+            }
+            catch (ArgumentException e)
+            {
+                return ValidationResult.Error(e.Message);
+            }
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
+        var config = settings.ToConfig();
+        var folder = settings.Out ?? Path.Combine("results", settings.RunId ?? $"reproduce-{(settings.Quick ? "quick-" : "")}{DateTime.Now:yyyyMMdd-HHmmss}");
+        AnsiConsole.MarkupLine($"results → [bold]{Markup.Escape(folder)}[/]");
+        ReproductionResult? result = null;
+        var timings = new StageTimings();
+        try
+        {
+            AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(ctx =>
+                {
+                    var tasks = new Dictionary<string, ProgressTask>();
+                    result = Reproducer.Run(config, folder, new InlineProgress<TrainingProgress>(p =>
+                    {
+                        if (!tasks.TryGetValue(p.Stage, out var task)) tasks[p.Stage] = task = ctx.AddTask(Markup.Escape(p.Stage), maxValue: p.TotalSteps);
+                        task.Value = p.Step;
+                        timings.Report(p.Stage);
+                    }), cancellation);
+                });
+        }
+        catch (Exception e) when (e is CheckpointException or TrainingException or FileNotFoundException or InvalidDataException)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return 1;
+        }
+        var summary = ReproductionReport.Write(result!, folder);
+        foreach (var table in ReproductionReport.Tables(result!))
+        {
+            Tables.Print(table.Frame, table.Title, fractionsAsPercent: false);
+            if (table.Paper is not null) Tables.Print(table.Paper, PaperNumbers.Source, fractionsAsPercent: false);
+            if (table.PaperNote is not null) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(PaperNumbers.Source)}: {Markup.Escape(table.PaperNote)}[/]");
+        }
+        var charts = ReproductionCharts.SaveHtml(result!, folder);
+        var timingFrame = timings.ToFrame();
+        Tables.Print(timingFrame, "where the time went (seconds per stage)", fractionsAsPercent: false);
+        Microsoft.Data.Analysis.DataFrame.SaveCsv(timingFrame, Path.Combine(folder, "timings.csv"));
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(new ReproductionTables(result!).Headline())}[/]");
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(summary)}, tables (CSV + Markdown), {charts.Count} charts (HTML); took {result!.Elapsed.TotalMinutes:F1} min");
+        return 0;
+    }
+}

@@ -1,0 +1,120 @@
+using SemiDpo.Alignment;
+using SemiDpo.Analysis;
+using SemiDpo.Data;
+using SemiDpo.Data.World;
+using SemiDpo.Diffusion;
+using SemiDpo.Rewards;
+using SemiDpo.Training;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Reproduction;
+
+/// <summary>
+/// A prepared miniature world for experiments: its pairs, the judges' scores, the consensus split, the Stage 2 data,
+/// the base model and the evaluation prompts. Built once (<see cref="Prepare"/>); training runs, ablations and
+/// evaluations then share it. Owns the base model and the data.
+/// </summary>
+public sealed class MiniatureStudy : IDisposable
+{
+    MiniatureStudy(StudyConfig config, List<PreferencePair> pairs, RewardCommittee committee, ScoreTable scores,
+        ConsensusSplit split, StageTwoData data, DiffusionModel baseModel)
+    {
+        Config = config;
+        Pairs = pairs;
+        Committee = committee;
+        Scores = scores;
+        Split = split;
+        Data = data;
+        BaseModel = baseModel;
+        Prompts = SampleEvaluation.HeldOutPrompts(config.EvalPrompts);
+    }
+
+    public StudyConfig Config { get; }
+    public IReadOnlyList<PreferencePair> Pairs { get; }
+    public RewardCommittee Committee { get; }
+    public ScoreTable Scores { get; }
+    public ConsensusSplit Split { get; }
+    public StageTwoData Data { get; }
+    public DiffusionModel BaseModel { get; }
+    public IReadOnlyList<string> Prompts { get; }
+
+    /// <summary>World → judges' scores → consensus filter → Stage 2 data, and the base model. Progress: one stage per step.</summary>
+    public static MiniatureStudy Prepare(StudyConfig config, Device? device = null, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        config.Validate();
+        Torch.TorchRuntime.Init();
+        device ??= Torch.TorchDevice.Default();
+        var builder = new WorldBuilder(config.World);
+        var pairs = new List<PreferencePair>(config.World.Pairs);
+        const int chunk = 1000;
+        for (var start = 0; start < config.World.Pairs; start += chunk)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            pairs.AddRange(builder.Pairs(start, Math.Min(chunk, config.World.Pairs - start)));
+            progress?.Report(new TrainingProgress("world", pairs.Count, config.World.Pairs, double.NaN, null, 0));
+        }
+        var committee = JudgePanel.Load(config.JudgesFolder, device);
+        var judged = 0;
+        var scores = committee.Score(pairs, progress is null ? null : new InlineProgress<string>(_ =>
+            progress.Report(new TrainingProgress("judges", ++judged, committee.Judges.Count, double.NaN, null, 0))));
+        progress?.Report(new TrainingProgress("judges", committee.Judges.Count, committee.Judges.Count, double.NaN, null, 0));
+        var split = Filter(pairs, scores, config.Consensus);
+        var baseModel = BaseModelFile.Load(config.BaseModel, device);
+        try
+        {
+            var data = StageTwoData.FromSplit(pairs, split, baseModel.Tokenizer);
+            return new MiniatureStudy(config, pairs, committee, scores, split, data, baseModel);
+        }
+        catch
+        {
+            baseModel.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The consensus split with a subset of the judges (Table 5); the clean test split is drawn the same way.</summary>
+    public ConsensusSplit SplitWith(IReadOnlyList<string> judges) => Filter(Pairs, Scores.Select(judges), Config.Consensus);
+
+    /// <summary>Stage 2 data of another split (the caller disposes it).</summary>
+    public StageTwoData DataOf(ConsensusSplit split) => StageTwoData.FromSplit(Pairs, split, BaseModel.Tokenizer);
+
+    /// <summary>
+    /// The clean-subset size ablation: keeps a seeded <paramref name="share"/> of the clean training pairs; the others
+    /// join the unlabeled pairs (they are still data, only no longer known to be clean). The test split is unchanged.
+    /// </summary>
+    public ConsensusSplit WithCleanShare(double share, int seed = 0)
+    {
+        if (share is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(share), share, "The kept share must be in (0, 1].");
+        var shuffled = Split.CleanTrain.ToArray();
+        new Random(seed).Shuffle(shuffled);
+        var keep = Math.Max(1, (int)Math.Round(share * shuffled.Length));
+        var kept = shuffled[..keep].Order().ToArray();
+        var noisy = Split.Noisy.Concat(shuffled[keep..]).Order().ToArray();
+        return Split with { CleanTrain = kept, Noisy = noisy };
+    }
+
+    /// <summary>Samples one image per evaluation prompt (fixed seed per prompt) and scores it with the oracle and every judge.</summary>
+    public ImageSetScores Evaluate(DiffusionModel model, string name, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        const int chunk = 64;
+        var images = new List<Imaging.RgbImage>(Prompts.Count);
+        for (var start = 0; start < Prompts.Count; start += chunk)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var prompts = Prompts.Skip(start).Take(chunk).ToList();
+            images.AddRange(model.Sample(prompts, Config.Sampler, firstIndex: start));
+            progress?.Report(new TrainingProgress($"sample {name}", images.Count, Prompts.Count, double.NaN, null, 0));
+        }
+        return SampleEvaluation.Score(name, Prompts, images, Committee.Judges, Config.World.Weights);
+    }
+
+    static ConsensusSplit Filter(IReadOnlyList<PreferencePair> pairs, ScoreTable scores, ConsensusConfig consensus) =>
+        ConsensusFilter.Split(pairs.Select(p => p.Label0).ToArray(), pairs.Select(p => p.Label1).ToArray(), scores, consensus);
+
+    public void Dispose()
+    {
+        Data.Dispose();
+        BaseModel.Dispose();
+    }
+}

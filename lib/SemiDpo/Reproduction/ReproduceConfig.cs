@@ -1,0 +1,47 @@
+using SemiDpo.Alignment;
+using SemiDpo.Data.World;
+using SemiDpo.Diffusion;
+using SemiDpo.Rewards;
+
+namespace SemiDpo.Reproduction;
+
+/// <summary>
+/// What <c>semidpo reproduce</c> runs: the study (world, judges, Stage 1, evaluation), Semi-DPO's Stage 2, the
+/// baselines with the same budget, and the seeds. <see cref="Default"/> fits in about 10 minutes on a 2-core CPU,
+/// <see cref="Quick"/> in under 2 (a smoke run: too short for conclusions).
+/// </summary>
+/// <param name="Seeds">Training seeds (batch order, timesteps, noise, the unlabeled sample); world, judges, base model and evaluation prompts stay fixed.</param>
+/// <param name="Smoothing">Label smoothing ε of the conservative-DPO baseline.</param>
+/// <param name="JudgeCountAblation">Table 5: also train Iter0 on the consensus of K = 2 … K−1 judges (first seed only).</param>
+public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, IReadOnlyList<int> Seeds, double Smoothing = 0.1, bool JudgeCountAblation = true)
+{
+    /// <summary>The miniature reproduction: 20,000 pairs, Iter0 64 steps + Iter1/2 32 steps each at 16 pairs per step, 400 unlabeled pairs scored per iteration, 128 evaluation prompts.</summary>
+    public static ReproduceConfig Default { get; } = new(new StudyConfig(), Stage2(iter0Steps: 64, laterSteps: 32, unlabeled: 400), [1]);
+
+    /// <summary>A smoke run of every stage: 4,000 pairs, a few steps, 32 prompts at 10 sampling steps.</summary>
+    public static ReproduceConfig Quick { get; } = new(
+        new StudyConfig() with { World = new WorldConfig(Pairs: 4_000), EvalPrompts = 32, Sampler = new SamplerConfig(Steps: 10) },
+        Stage2(iter0Steps: 8, laterSteps: 4, unlabeled: 100), [1]);
+
+    static SemiDpoConfig Stage2(int iter0Steps, int laterSteps, int unlabeled)
+    {
+        var defaults = new SemiDpoConfig();
+        return new SemiDpoConfig(UnlabeledSample: unlabeled)
+        {
+            Iter0 = defaults.Iter0 with { Steps = iter0Steps, BatchSize = 16, MicroBatch = 16, WarmupSteps = Math.Max(1, iter0Steps / 8), CheckpointEvery = 0 },
+            Later = defaults.Later with { Steps = laterSteps, BatchSize = 16, MicroBatch = 16, WarmupSteps = Math.Max(1, laterSteps / 8), CheckpointEvery = 0 },
+        };
+    }
+
+    /// <summary>The same run with other seeds.</summary>
+    public ReproduceConfig WithSeeds(int count, int first = 1) => this with { Seeds = Enumerable.Range(first, count).ToArray() };
+
+    public void Validate()
+    {
+        Study.Validate();
+        SemiDpo.Validate();
+        if (Seeds.Count == 0) throw new ArgumentException("At least one seed.", nameof(Seeds));
+        if (Seeds.Distinct().Count() != Seeds.Count) throw new ArgumentException("Seeds must differ.", nameof(Seeds));
+        if (Smoothing is < 0 or >= 0.5) throw new ArgumentOutOfRangeException(nameof(Smoothing), Smoothing, "Label smoothing must be in [0, 0.5).");
+    }
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using SemiDpo.Alignment;
+using SemiDpo.Analysis;
+using SemiDpo.Diffusion;
+using SemiDpo.Rewards;
+using SemiDpo.Training;
+
+namespace SemiDpo.Reproduction;
+
+/// <summary>
+/// The miniature reproduction behind <c>semidpo reproduce</c>: prepare the study (world → judges → consensus filter),
+/// evaluate the base model, then per seed train Semi-DPO (Iter0 → Iter1 → Iter2) and every baseline from the base model
+/// with the same step budget, and evaluate each on the held-out prompts; optionally Table 5 (Iter0 on the consensus of
+/// fewer judges). Checkpoints go to <c>seed-{s}/</c> in the output folder, so an interrupted run resumes.
+/// </summary>
+public static class Reproducer
+{
+    public static ReproductionResult Run(ReproduceConfig config, string? outputFolder, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        config.Validate();
+        using var study = MiniatureStudy.Prepare(config.Study, progress: progress, cancellation: cancellation);
+        return Run(study, config, outputFolder, progress, cancellation);
+    }
+
+    /// <summary>Runs on a prepared study (notebooks prepare once and run several configurations).</summary>
+    public static ReproductionResult Run(MiniatureStudy study, ReproduceConfig config, string? outputFolder,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        config.Validate();
+        var clock = Stopwatch.StartNew();
+        var baseScores = study.Evaluate(study.BaseModel, MethodNames.Base, progress, cancellation);
+        var seeds = config.Seeds.Select(seed => RunSeed(study, config, seed, baseScores, Folder(outputFolder, $"seed-{seed}"), progress, cancellation)).ToList();
+        var judgeCounts = config.JudgeCountAblation ? RunJudgeCounts(study, config, Folder(outputFolder, "judge-count"), progress, cancellation) : [];
+        return new ReproductionResult(config, study.Split, ConsensusAblation.LabelAccuracy(study.Pairs, study.Split.Clean), seeds, judgeCounts, clock.Elapsed);
+    }
+
+    /// <summary>Semi-DPO and every baseline with one seed.</summary>
+    public static SeedRun RunSeed(MiniatureStudy study, ReproduceConfig config, int seed, ImageSetScores baseScores, string? folder,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var semi = WithSeed(config.SemiDpo, seed);
+        var run = RunSemiDpo(study, semi, study.Data, folder, null, Tagged(progress, seed), cancellation);
+        var methods = new List<ImageSetScores> { baseScores };
+        methods.AddRange(run.Scores);
+        foreach (var baseline in Baselines.Standard(semi.Iter0.Beta, config.Smoothing))
+        {
+            var checkpoint = folder is null ? null : Path.Combine(folder, Slug(baseline.Name) + ".ckpt");
+            var (model, _) = Baselines.Train(baseline, study.BaseModel, study.Data, semi.TotalBudget, checkpoint, Tagged(progress, seed), cancellation);
+            using (model) methods.Add(study.Evaluate(model, baseline.Name, Tagged(progress, seed), cancellation));
+        }
+        return new SeedRun(seed, methods, run.Reports, run.Agreement);
+    }
+
+    /// <summary>
+    /// Semi-DPO on the given data with the evaluation of every iteration's model, named
+    /// <see cref="MethodNames.Iteration"/> (prefixed with <paramref name="label"/> when given: ablations), and what each
+    /// iteration's pseudo-labels follow (<see cref="PseudoLabelAgreement"/>).
+    /// </summary>
+    public static SemiDpoRun RunSemiDpo(MiniatureStudy study,
+        SemiDpoConfig config, StageTwoData data, string? folder = null, string? label = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var scores = new List<ImageSetScores>();
+        var pipeline = new SemiDpoPipeline(config);
+        var reports = pipeline.Run(study.BaseModel, data, folder, progress, cancellation, (_, model) =>
+        {
+            var name = MethodNames.Iteration(scores.Count, config.Iterations);
+            scores.Add(study.Evaluate(model, label is null ? name : $"{label}: {name}", progress, cancellation));
+        });
+        pipeline.LastModel?.Dispose();
+        var agreement = reports.Where(r => r.Labels is not null).Select(r => PseudoLabelAgreement.Of(r.Labels!, pipeline.Unlabeled!)).ToList();
+        return new SemiDpoRun(reports, scores, agreement);
+    }
+
+    /// <summary>Table 5: Iter0 on the consensus of the first K judges in the paper's order, K = 2 … all − 1 (all = the main run).</summary>
+    public static IReadOnlyList<JudgeCountRun> RunJudgeCounts(MiniatureStudy study, ReproduceConfig config, string? folder,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var order = JudgePanel.PaperOrder.Where(study.Scores.Judges.Contains).ToList();
+        var iter0 = WithSeed(config.SemiDpo, config.Seeds[0]).Iter0;
+        var runs = new List<JudgeCountRun>();
+        for (var k = 2; k < order.Count; k++)
+        {
+            var judges = order.Take(k).ToList();
+            var split = study.SplitWith(judges);
+            using var data = study.DataOf(split);
+            using var model = study.BaseModel.Copy();
+            var checkpoint = folder is null ? null : Path.Combine(folder, $"iter0-k{k}.ckpt");
+            new DpoTrainer(iter0).Train($"Iter0, K={k}", model, study.BaseModel, data.CleanTrain, null,
+                TrainingExample.Labeled(data.CleanTrain.Count).ToList(), checkpoint, progress, cancellation);
+            runs.Add(new JudgeCountRun(string.Join("+", judges), k, split.CleanTrain.Length + split.CleanTest.Length, split.CleanFraction,
+                ConsensusAblation.LabelAccuracy(study.Pairs, split.Clean), study.Evaluate(model, $"Iter0, K={k}", progress, cancellation)));
+        }
+        return runs;
+    }
+
+    static SemiDpoConfig WithSeed(SemiDpoConfig config, int seed) => config with
+    {
+        Iter0 = config.Iter0 with { Seed = seed },
+        Later = config.Later with { Seed = seed },
+        Confidence = config.Confidence with { Seed = config.Confidence.Seed + seed },
+    };
+
+    static string? Folder(string? parent, string name)
+    {
+        if (parent is null) return null;
+        var path = Path.Combine(parent, name);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    static string Slug(string name) => System.Text.RegularExpressions.Regex.Replace(name.ToLowerInvariant(), "[^a-z0-9]+", "-").Trim('-');
+
+    static IProgress<TrainingProgress>? Tagged(IProgress<TrainingProgress>? progress, int seed) =>
+        progress is null ? null : new InlineProgress<TrainingProgress>(p => progress.Report(p with { Stage = $"seed {seed}: {p.Stage}" }));
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Analysis;
+using SemiDpo.Analysis;
+
+namespace SemiDpo.Reproduction;
+
+/// <summary>One table of the report: file name, title, the miniature's frame and, where published, the paper's.</summary>
+public sealed record ReportTable(string File, string Title, DataFrame Frame, DataFrame? Paper, string? PaperNote);
+
+/// <summary>
+/// Writes a reproduction's tables as CSV + Markdown (the paper's numbers beside each, labelled), the per-prompt
+/// scores of every method and seed, the config, and <c>summary.md</c> with everything in reading order.
+/// </summary>
+public static class ReproductionReport
+{
+    public static IReadOnlyList<ReportTable> Tables(ReproductionResult result)
+    {
+        var tables = new ReproductionTables(result);
+        var seeds = result.Seeds.Count == 1 ? "1 seed" : $"mean over {result.Seeds.Count} seeds (sd columns: sample sd)";
+        var list = new List<ReportTable>
+        {
+            new("table1-means", $"Table 1 analogue: mean scores per method ({result.Config.Study.EvalPrompts} held-out prompts, one image each; {seeds})",
+                tables.Table1(), PaperNumbers.Table1(), null),
+            new("table2-win-rates", $"Table 2 analogue: Semi-DPO's win rate (share of prompts strictly better) against each method ({seeds})",
+                tables.Table2(), PaperNumbers.Table2(), null),
+            new("table4-iterations", $"Table 4 analogue: the iterations ({seeds})", tables.Table4(), null, PaperNumbers.Table4),
+        };
+        if (result.Config.JudgeCountAblation)
+            list.Add(new("table5-judge-count", "Table 5 analogue: consensus with K judges (paper order), Iter0 trained on each clean subset (first seed)",
+                tables.Table5(), null, PaperNumbers.Table5));
+        if (result.Seeds[0].Agreement.Count > 0)
+            list.Add(new("pseudo-label-agreement", $"Beyond the paper: what the pseudo-labels follow, against the true dimensions ({seeds})",
+                tables.LabelAgreement(), null, null));
+        if (result.Config.SemiDpo.Iterations > 1)
+            list.Add(new("table7-accuracy", $"Table 7 analogue: Iter0's implicit accuracy on the clean test split per timestep ({seeds})", tables.Table7(), null, null));
+        return list;
+    }
+
+    /// <summary>Writes every file into <paramref name="folder"/>; returns the path of summary.md.</summary>
+    public static string Write(ReproductionResult result, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var summary = new StringBuilder();
+        summary.AppendLine("# Semi-DPO miniature reproduction").AppendLine();
+        summary.AppendLine(new ReproductionTables(result).Headline()).AppendLine();
+        summary.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"World: {result.Config.Study.World.Pairs:N0} pairs; clean {result.Split.CleanTrain.Length:N0} train / {result.Split.CleanTest.Length:N0} test " +
+            $"({result.Split.CleanFraction:P1} of non-tie pairs, human label right on {result.CleanLabelAccuracy:P1}); noisy {result.Split.Noisy.Length:N0}. " +
+            $"Seeds {string.Join(", ", result.Seeds.Select(s => s.Seed))}; wall time {result.Elapsed.TotalMinutes:F1} min.")).AppendLine();
+        foreach (var table in Tables(result))
+        {
+            summary.AppendLine(TableFiles.Save(table.Frame, folder, table.File, table.Title));
+            if (table.Paper is not null)
+                summary.AppendLine(TableFiles.Save(table.Paper, folder, table.File + "-paper", $"{PaperNumbers.Source}")).AppendLine();
+            if (table.PaperNote is not null) summary.AppendLine($"*{PaperNumbers.Source}:* {table.PaperNote}").AppendLine();
+        }
+        foreach (var seed in result.Seeds)
+            DataFrame.SaveCsv(PerPrompt(seed), Path.Combine(folder, $"scores-seed{seed.Seed}.csv"), cultureInfo: CultureInfo.InvariantCulture);
+        File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(result.Config, new JsonSerializerOptions { WriteIndented = true }));
+        var path = Path.Combine(folder, "summary.md");
+        File.WriteAllText(path, summary.ToString());
+        return path;
+    }
+
+    /// <summary>Every method's score per prompt and metric (long format: method, prompt, metric, score).</summary>
+    public static DataFrame PerPrompt(SeedRun seed)
+    {
+        var rows = seed.Methods.SelectMany(m => m.Metrics.SelectMany(metric => m.PerPrompt[metric].Select((v, i) => (m.Name, Prompt: m.Prompts[i], metric, v)))).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("method", rows.Select(r => r.Name)),
+            new StringDataFrameColumn("prompt", rows.Select(r => r.Prompt)),
+            new StringDataFrameColumn("metric", rows.Select(r => r.metric)),
+            new DoubleDataFrameColumn("score", rows.Select(r => r.v)));
+    }
+}

@@ -1,0 +1,43 @@
+using SemiDpo.Alignment;
+using SemiDpo.Analysis;
+using SemiDpo.Rewards;
+
+namespace SemiDpo.Reproduction;
+
+/// <summary>Semi-DPO's iterations: reports, each model's evaluation, and per pseudo-labelled iteration (Iter1, …) what its labels follow.</summary>
+public sealed record SemiDpoRun(IReadOnlyList<IterationReport> Reports, IReadOnlyList<ImageSetScores> Scores,
+    IReadOnlyList<IReadOnlyList<LabelAgreementRow>> Agreement);
+
+/// <summary>One seed: every method's evaluation (base, the iterations, the baselines), the iteration reports and the pseudo-label agreement of Iter1, ….</summary>
+public sealed record SeedRun(int Seed, IReadOnlyList<ImageSetScores> Methods, IReadOnlyList<IterationReport> Iterations,
+    IReadOnlyList<IReadOnlyList<LabelAgreementRow>> Agreement)
+{
+    public ImageSetScores Method(string name) =>
+        Methods.FirstOrDefault(m => m.Name == name) ?? throw new ArgumentException($"No method '{name}' in seed {Seed} (have: {string.Join(", ", Methods.Select(m => m.Name))}).");
+}
+
+/// <summary>Table 5: the consensus of K judges (paper order), its clean subset and the Iter0 model trained on it.</summary>
+public sealed record JudgeCountRun(string Judges, int K, int CleanPairs, double CleanFraction, double LabelAccuracy, ImageSetScores Iter0);
+
+/// <summary>Everything a reproduction measured; <see cref="ReproductionTables"/> turns it into the paper's tables.</summary>
+public sealed record ReproductionResult(ReproduceConfig Config, ConsensusSplit Split, double CleanLabelAccuracy,
+    IReadOnlyList<SeedRun> Seeds, IReadOnlyList<JudgeCountRun> JudgeCounts, TimeSpan Elapsed)
+{
+    /// <summary>Method names in table order.</summary>
+    public IReadOnlyList<string> MethodNames => Seeds[0].Methods.Select(m => m.Name).ToList();
+}
+
+/// <summary>The names methods carry in every table.</summary>
+public static class MethodNames
+{
+    public const string Base = "base model";
+
+    /// <summary>Iteration i; Iter0 is Diffusion-DPO on the clean subset, the last iteration is Semi-DPO.</summary>
+    public static string Iteration(int i, int iterations) =>
+        i == 0 ? "Iter0 (= Diffusion-DPO clean)" : i == iterations - 1 ? $"Iter{i} (Semi-DPO)" : $"Iter{i}";
+
+    public static string SemiDpo(int iterations) => Iteration(iterations - 1, iterations);
+
+    /// <summary>The main comparison of the paper's Table 2.</summary>
+    public const string DiffusionDpoAll = "Diffusion-DPO (all)";
+}

@@ -1,0 +1,76 @@
+using SemiDpo.Alignment;
+using SemiDpo.Analysis;
+using SemiDpo.Reproduction;
+using SemiDpo.Rewards;
+
+namespace SemiDpo.Tests.Reproduction;
+
+public class ReproductionTablesTests
+{
+    static readonly string[] Prompts = ["p1", "p2", "p3", "p4"];
+
+    static ImageSetScores Set(string name, params double[] utility) =>
+        new(name, Prompts, [ImageSetScores.UtilityMetric], new Dictionary<string, double[]> { [ImageSetScores.UtilityMetric] = utility });
+
+    /// <summary>
+    /// Two seeds. Against Diffusion-DPO (all, 0.4 everywhere) Semi-DPO wins 3 and loses 1 prompt in seed 1, wins 1, ties 1
+    /// and loses 2 in seed 2.
+    /// </summary>
+    static ReproductionResult Result()
+    {
+        SeedRun Seed(int seed, double[] semi, double[] dpo) => new(seed,
+            [Set(MethodNames.Base, 0.1, 0.1, 0.1, 0.1), Set(MethodNames.Iteration(0, 3), 0.2, 0.2, 0.2, 0.2), Set(MethodNames.Iteration(1, 3), 0.3, 0.3, 0.3, 0.3),
+             Set(MethodNames.SemiDpo(3), semi), Set(MethodNames.DiffusionDpoAll, dpo)], [], []);
+        var split = new ConsensusSplit(["A", "B"], [0, 1], [2], [3, 4, 5], 0, new Dictionary<string, double>());
+        return new ReproductionResult(ReproduceConfig.Quick with { JudgeCountAblation = false }, split, 0.9,
+            [Seed(1, [0.5, 0.5, 0.5, 0.1], [0.4, 0.4, 0.4, 0.4]), Seed(2, [0.5, 0.1, 0.1, 0.4], [0.4, 0.4, 0.4, 0.4])], [], TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void Table2_WinRateIsMeanOverSeeds_WithSdAndSeedsWon()
+    {
+        var table = new ReproductionTables(Result()).Table2();
+        var row = Enumerable.Range(0, (int)table.Rows.Count).Single(r => (string)table["Semi-DPO vs."][r] == MethodNames.DiffusionDpoAll);
+
+        Assert.Equal(0.5, (double)table[ImageSetScores.UtilityMetric][row]!, 9);                     // (0.75 + 0.25) / 2
+        Assert.Equal(Math.Sqrt(0.125), (double)table[ImageSetScores.UtilityMetric + " sd"][row]!, 9);
+        Assert.Equal(0.375, (double)table[ImageSetScores.UtilityMetric + ": loses"][row]!, 9);                // (0.25 + 0.5) / 2: the tie counts for neither
+        Assert.Equal("1 of 2", table[ImageSetScores.UtilityMetric + ": seeds won"][row]);
+        Assert.DoesNotContain(MethodNames.SemiDpo(3), table["Semi-DPO vs."].Cast<string>());
+    }
+
+    [Fact]
+    public void Table4_ComparesEachIterationWithThePreviousOne()
+    {
+        var table = new ReproductionTables(Result()).Table4();
+
+        Assert.Equal([MethodNames.Iteration(0, 3), MethodNames.Iteration(1, 3), MethodNames.SemiDpo(3)], table["iteration"].Cast<string>().ToArray());
+        var vsPrevious = table[ImageSetScores.UtilityMetric + " win rate vs previous"];
+        Assert.Equal(1.0, (double)vsPrevious[0]!);          // Iter0 0.2 > base 0.1 on every prompt
+        Assert.Equal(1.0, (double)vsPrevious[1]!);          // Iter1 0.3 > Iter0 0.2
+        Assert.Equal(0.625, (double)vsPrevious[2]!, 9);     // Semi-DPO vs Iter1 (0.3): 3/4 in seed 1, 2/4 in seed 2
+    }
+
+    [Fact]
+    public void Headline_StatesWinsLossesAndSeedsWon()
+    {
+        var headline = new ReproductionTables(Result()).Headline();
+        Assert.Contains("won 1 of 2 seed(s)", headline);
+        Assert.Contains("50.0 %", headline);
+    }
+
+    [Fact]
+    public void Markdown_RoundsNumbers_AndMarksMissingValues()
+    {
+        var frame = new Microsoft.Data.Analysis.DataFrame(
+            new Microsoft.Data.Analysis.StringDataFrameColumn("method", ["a|b"]),
+            new Microsoft.Data.Analysis.DoubleDataFrameColumn("score", [0.123456]),
+            new Microsoft.Data.Analysis.DoubleDataFrameColumn("sd", [double.NaN]));
+
+        var markdown = TableFiles.Markdown(frame).Split('\n');
+
+        Assert.Equal("| method | score | sd |", markdown[0]);
+        Assert.Equal("|---|---:|---:|", markdown[1]);
+        Assert.Equal("| a\\|b | 0.123 | – |", markdown[2]);
+    }
+}

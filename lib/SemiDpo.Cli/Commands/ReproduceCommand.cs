@@ -32,6 +32,9 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         [CommandOption("--prompts <N>"), Description("Held-out evaluation prompts (default: 128; quick: 32).")]
         public int? Prompts { get; init; }
 
+        [CommandOption("--images-per-prompt <N>"), Description("Images per evaluation prompt, each from its own seeded noise (paper: 1).")]
+        public int ImagesPerPrompt { get; init; } = 1;
+
         [CommandOption("--no-judge-count"), Description("Skip Table 5's training runs (K = 2 … 4 judges).")]
         public bool NoJudgeCount { get; init; }
 
@@ -42,6 +45,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         {
             var config = (Quick ? ReproduceConfig.Quick : ReproduceConfig.Default).WithSeeds(Seeds);
             if (Prompts is { } prompts) config = config with { Study = config.Study with { EvalPrompts = prompts } };
+            config = config with { Study = config.Study with { ImagesPerPrompt = ImagesPerPrompt } };
             return NoJudgeCount ? config with { JudgeCountAblation = false } : config;
         }
 

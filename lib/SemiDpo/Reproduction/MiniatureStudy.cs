@@ -26,7 +26,8 @@ public sealed class MiniatureStudy : IDisposable
         Split = split;
         Data = data;
         BaseModel = baseModel;
-        Prompts = SampleEvaluation.HeldOutPrompts(config.EvalPrompts);
+        var prompts = SampleEvaluation.HeldOutPrompts(config.EvalPrompts);
+        Prompts = Enumerable.Range(0, config.ImagesPerPrompt).SelectMany(_ => prompts).ToList();
     }
 
     public StudyConfig Config { get; }
@@ -36,6 +37,7 @@ public sealed class MiniatureStudy : IDisposable
     public ConsensusSplit Split { get; }
     public StageTwoData Data { get; }
     public DiffusionModel BaseModel { get; }
+    /// <summary>The evaluation items: the held-out prompts, repeated <see cref="StudyConfig.ImagesPerPrompt"/> times (item i draws its own noise).</summary>
     public IReadOnlyList<string> Prompts { get; }
 
     /// <summary>World → judges' scores → consensus filter → Stage 2 data, and the base model. Progress: one stage per step.</summary>
@@ -94,7 +96,7 @@ public sealed class MiniatureStudy : IDisposable
         return Split with { CleanTrain = kept, Noisy = noisy };
     }
 
-    /// <summary>Samples one image per evaluation prompt (fixed seed per prompt) and scores it with the oracle and every judge.</summary>
+    /// <summary>Samples one image per evaluation item (fixed seed per item, the same for every model) and scores it with the oracle and every judge.</summary>
     public ImageSetScores Evaluate(DiffusionModel model, string name, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         const int chunk = 64;

@@ -21,7 +21,7 @@ public static class ReproductionReport
         var seeds = result.Seeds.Count == 1 ? "1 seed" : $"mean over {result.Seeds.Count} seeds (sd columns: sample sd)";
         var list = new List<ReportTable>
         {
-            new("table1-means", $"Table 1 analogue: mean scores per method ({result.Config.Study.EvalPrompts} held-out prompts, one image each; {seeds})",
+            new("table1-means", $"Table 1 analogue: mean scores per method ({result.Config.Study.EvalPrompts} held-out prompts, {Images(result.Config.Study.ImagesPerPrompt)}; {seeds})",
                 tables.Table1(), PaperNumbers.Table1(), null),
             new("table2-win-rates", $"Table 2 analogue: Semi-DPO's win rate (share of prompts strictly better) against each method ({seeds})",
                 tables.Table2(), PaperNumbers.Table2(), null),
@@ -37,6 +37,8 @@ public static class ReproductionReport
             list.Add(new("table7-accuracy", $"Table 7 analogue: Iter0's implicit accuracy on the clean test split per timestep ({seeds})", tables.Table7(), null, null));
         return list;
     }
+
+    static string Images(int perPrompt) => perPrompt == 1 ? "one image each" : $"{perPrompt} images each";
 
     /// <summary>Writes every file into <paramref name="folder"/>; returns the path of summary.md.</summary>
     public static string Write(ReproductionResult result, string folder)

@@ -11,15 +11,17 @@ namespace SemiDpo.Reproduction;
 /// <param name="Consensus">Stage 1; a 10 % clean test split so the per-interval accuracies (Table 7) rest on a few hundred pairs.</param>
 /// <param name="JudgesFolder">The committed judges (hash-checked).</param>
 /// <param name="BaseModel">The committed base model (hash-checked).</param>
-/// <param name="EvalPrompts">Held-out prompts, one image each (paper: one image per prompt, seed 42).</param>
-/// <param name="Sampler">DDIM steps, guidance and the seed behind each prompt's starting noise.</param>
+/// <param name="EvalPrompts">Held-out prompts (paper: one image per prompt, seed 42).</param>
+/// <param name="Sampler">DDIM steps, guidance and the seed behind each image's starting noise.</param>
+/// <param name="ImagesPerPrompt">Images drawn per prompt, each from its own seeded noise; win rates compare image k of one method with image k of the other.</param>
 public sealed record StudyConfig(
     WorldConfig World,
     ConsensusConfig Consensus,
     string JudgesFolder,
     string BaseModel,
     int EvalPrompts,
-    SamplerConfig Sampler)
+    SamplerConfig Sampler,
+    int ImagesPerPrompt = 1)
 {
     public StudyConfig() : this(new WorldConfig(), new ConsensusConfig(TestFraction: 0.1), Path.Combine("data", "judges"),
         BaseModelFile.DefaultPath, 128, new SamplerConfig(Steps: 20)) { }
@@ -28,6 +30,7 @@ public sealed record StudyConfig(
     {
         World.Validate();
         if (EvalPrompts < 1) throw new ArgumentOutOfRangeException(nameof(EvalPrompts), EvalPrompts, "At least one evaluation prompt.");
+        if (ImagesPerPrompt < 1) throw new ArgumentOutOfRangeException(nameof(ImagesPerPrompt), ImagesPerPrompt, "At least one image per prompt.");
         if (Sampler.Steps < 1) throw new ArgumentOutOfRangeException(nameof(Sampler), Sampler.Steps, "At least one sampling step.");
     }
 }

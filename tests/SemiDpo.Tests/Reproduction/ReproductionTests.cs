@@ -58,6 +58,18 @@ public class ReproductionTests
     }
 
     [Fact]
+    public void ImagesPerPrompt_DrawsEachPromptSeveralTimes_FromDifferentNoise()
+    {
+        using var study = MiniatureStudy.Prepare(Tiny().Study with { EvalPrompts = 2, ImagesPerPrompt = 2 }, CPU);
+
+        var scores = study.Evaluate(study.BaseModel, "base");
+
+        Assert.Equal(4, scores.Images);
+        Assert.Equal(scores.Prompts[0], scores.Prompts[2]);
+        Assert.NotEqual(scores.PerPrompt[ImageSetScores.UtilityMetric][0], scores.PerPrompt[ImageSetScores.UtilityMetric][2]);
+    }
+
+    [Fact]
     public void WithCleanShare_MovesTheDroppedCleanPairsToTheUnlabeled_TestSplitUnchanged()
     {
         using var study = MiniatureStudy.Prepare(Tiny().Study, CPU);

@@ -40,4 +40,15 @@ public class TorchRuntimeTests
         using (OneDnnSwitch.ForForward()) Assert.Equal(true, OneDnnSwitch.Enabled());
         Assert.Equal(false, OneDnnSwitch.Enabled());
     }
+
+    [Fact]
+    public void Init_KeepsFreedMemoryInTheHeap_UnlessTheUserChoseOtherwise()
+    {
+        var report = TorchRuntime.Init();
+        var userChose = Environment.GetEnvironmentVariable(MallocDefaults.OptOut) == "default"
+                        || new[] { "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_" }.Any(v => Environment.GetEnvironmentVariable(v) is not null);
+
+        Assert.StartsWith(userChose ? "" : "heap-kept", report.Malloc);
+        Assert.Contains(report.Malloc, report.ToString());
+    }
 }

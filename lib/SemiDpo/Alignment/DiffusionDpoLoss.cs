@@ -62,11 +62,7 @@ public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta
     public static (Tensor Policy, Tensor Reference) PairErrors(DiffusionModel policy, DiffusionModel reference,
         Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
-        var x0 = cat([winners, losers], 0);
-        var eps = cat([noise, noise], 0);
-        var tt = cat([t, t], 0);
-        var tokens2 = cat([tokens, tokens], 0);
-        var xt = policy.Schedule.QSample(x0, eps, tt);
+        var (xt, tt, tokens2, eps) = Noised(policy.Schedule, winners, losers, tokens, t, noise);
         var policyError = Errors(policy, xt, tt, tokens2, eps);
         using (no_grad()) return (policyError, Errors(reference, xt, tt, tokens2, eps));
     }
@@ -82,11 +78,17 @@ public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta
     /// <summary>One model's margin e(x^w) − e(x^l) per pair (B), with one t and one ε per pair, in one batched forward.</summary>
     public static Tensor Margin(DiffusionModel model, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
+        var (xt, tt, tokens2, eps) = Noised(model.Schedule, winners, losers, tokens, t, noise);
+        var errors = Errors(model, xt, tt, tokens2, eps).chunk(2);
+        return errors[0] - errors[1];
+    }
+
+    /// <summary>Winners and losers noised to t with the pair's shared ε, laid out [winners; losers] (2B) with their t, tokens and ε.</summary>
+    static (Tensor Xt, Tensor T, Tensor Tokens, Tensor Noise) Noised(NoiseSchedule schedule, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    {
         var eps = cat([noise, noise], 0);
         var tt = cat([t, t], 0);
-        var xt = model.Schedule.QSample(cat([winners, losers], 0), eps, tt);
-        var errors = Errors(model, xt, tt, cat([tokens, tokens], 0), eps).chunk(2);
-        return errors[0] - errors[1];
+        return (schedule.QSample(cat([winners, losers], 0), eps, tt), tt, cat([tokens, tokens], 0), eps);
     }
 
     /// <summary>Per-sample denoising error: mean over C,H,W of (ε − ε̂)².</summary>

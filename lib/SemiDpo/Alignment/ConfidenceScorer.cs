@@ -24,7 +24,7 @@ public sealed record ConfidenceConfig(int NoiseDraws = 1, int BatchSize = 16, in
 /// </summary>
 public sealed class ReferenceMarginCache
 {
-    internal Dictionary<(DiffusionModel Reference, PairSet Pairs, ConfidenceConfig Config), float[]> Margins { get; } = [];
+    internal Dictionary<(IDiffusionModel Reference, PairSet Pairs, ConfidenceConfig Config), float[]> Margins { get; } = [];
 }
 
 /// <summary>
@@ -34,7 +34,7 @@ public sealed class ReferenceMarginCache
 /// </summary>
 public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig config, ReferenceMarginCache? cache = null)
 {
-    public ConfidenceTable Score(DiffusionModel model, DiffusionModel reference, PairSet pairs, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
+    public ConfidenceTable Score(IDiffusionModel model, IDiffusionModel reference, PairSet pairs, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
     {
         var z = new float[pairs.Count, TimestepIntervals.Count];
         var anchors = TimestepIntervals.Count;
@@ -42,9 +42,9 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
         cache?.Margins.TryGetValue((reference, pairs, config), out cached);
         var referenceMargins = cached ?? new float[pairs.Count * config.NoiseDraws * anchors];   // [pair, draw, anchor]
         using var noGrad = no_grad();
-        var (modelWasTraining, referenceWasTraining) = (model.UNet.training, reference.UNet.training);
-        model.UNet.eval();
-        reference.UNet.eval();
+        var (modelWasTraining, referenceWasTraining) = (model.Network.training, reference.Network.training);
+        model.Network.eval();
+        reference.Network.eval();
         try
         {
             for (var start = 0; start < pairs.Count; start += config.BatchSize)
@@ -52,7 +52,7 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var count = Math.Min(config.BatchSize, pairs.Count - start);
-                var (w, l, tokens) = pairs.Batch(arange(start, start + count, dtype: ScalarType.Int64), model.Device);
+                var (w, l, tokens) = model.Batch(pairs, arange(start, start + count, dtype: ScalarType.Int64));
                 var sum = zeros(count, TimestepIntervals.Count, device: model.Device);
                 for (var draw = 0; draw < config.NoiseDraws; draw++)
                 {
@@ -87,8 +87,8 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
         }
         finally
         {
-            if (modelWasTraining) model.UNet.train();
-            if (referenceWasTraining) reference.UNet.train();
+            if (modelWasTraining) model.Network.train();
+            if (referenceWasTraining) reference.Network.train();
         }
         if (cache is not null && cached is null) cache.Margins[(reference, pairs, config)] = referenceMargins;
         return new ConfidenceTable(z);

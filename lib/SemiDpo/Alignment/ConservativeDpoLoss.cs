@@ -23,7 +23,7 @@ public sealed class ConservativeDpoLoss : IPreferenceLoss
 
     public string Name => $"cDPO (ε {Smoothing:G3}, β {dpo.Beta:G4})";
 
-    public LossOutput Compute(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    public LossOutput Compute(IDiffusionModel policy, IDiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
         var z = dpo.Logit(policy, reference, winners, losers, tokens, t, noise);
         var loss = (1 - Smoothing) * nn.functional.softplus(-z) + Smoothing * nn.functional.softplus(z);

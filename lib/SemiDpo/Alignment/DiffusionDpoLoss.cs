@@ -39,17 +39,17 @@ public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta
     public static DiffusionDpoLoss FromDiffusionDpoBeta(double diffusionDpoBeta) => new(diffusionDpoBeta / 2);
 
     /// <summary>
-    /// z and loss for a batch: winners and losers (B, 3, H, W) in −1…1, tokens (B, L), t (B), noise (B, 3, H, W).
+    /// z and loss for a batch: winners and losers x_0 (B, C, H, W) in the model's training space, tokens (B, L), t (B), noise like x_0.
     /// Winners and losers go through each model in one batched forward; the reference runs without grad.
     /// </summary>
-    public LossOutput Compute(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    public LossOutput Compute(IDiffusionModel policy, IDiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
         var z = Logit(policy, reference, winners, losers, tokens, t, noise);
         return new LossOutput(z, nn.functional.softplus(-z).mean());
     }
 
     /// <summary>z for a batch (the shared part of every DPO-style loss).</summary>
-    public Tensor Logit(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    public Tensor Logit(IDiffusionModel policy, IDiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
         var (policyError, referenceError) = PairErrors(policy, reference, winners, losers, tokens, t, noise);
         return Logit(policyError, referenceError);
@@ -59,7 +59,7 @@ public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta
     /// Per-image denoising errors laid out [winners; losers] (2B) for the policy (with grad) and the reference (without),
     /// with one t and one ε shared by the two images of a pair, in one batched forward per model.
     /// </summary>
-    public static (Tensor Policy, Tensor Reference) PairErrors(DiffusionModel policy, DiffusionModel reference,
+    public static (Tensor Policy, Tensor Reference) PairErrors(IDiffusionModel policy, IDiffusionModel reference,
         Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
         var (xt, tt, tokens2, eps) = Noised(policy.Schedule, winners, losers, tokens, t, noise);
@@ -76,7 +76,7 @@ public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta
     }
 
     /// <summary>One model's margin e(x^w) − e(x^l) per pair (B), with one t and one ε per pair, in one batched forward.</summary>
-    public static Tensor Margin(DiffusionModel model, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    public static Tensor Margin(IDiffusionModel model, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
         var (xt, tt, tokens2, eps) = Noised(model.Schedule, winners, losers, tokens, t, noise);
         var errors = Errors(model, xt, tt, tokens2, eps).chunk(2);
@@ -92,6 +92,6 @@ public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta
     }
 
     /// <summary>Per-sample denoising error: mean over C,H,W of (ε − ε̂)².</summary>
-    public static Tensor Errors(DiffusionModel model, Tensor xt, Tensor t, Tensor tokens, Tensor noise) =>
+    public static Tensor Errors(IDiffusionModel model, Tensor xt, Tensor t, Tensor tokens, Tensor noise) =>
         (model.PredictNoise(xt, t, tokens) - noise).pow(2).mean([1, 2, 3]);
 }

@@ -14,7 +14,7 @@ public sealed class DiffusionKtoLoss(double beta = DiffusionDpoLoss.OfficialBeta
 {
     public string Name => $"Diffusion-KTO (β {beta:G4})";
 
-    public LossOutput Compute(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    public LossOutput Compute(IDiffusionModel policy, IDiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
         var (policyError, referenceError) = DiffusionDpoLoss.PairErrors(policy, reference, winners, losers, tokens, t, noise);
         var reward = beta * (referenceError - policyError);

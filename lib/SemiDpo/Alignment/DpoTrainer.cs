@@ -19,14 +19,14 @@ public sealed record TrainingLog(string Stage, List<double> Loss, List<double> A
 /// </summary>
 public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective = null)
 {
-    public TrainingLog Train(string stage, DiffusionModel policy, DiffusionModel reference, PairSet labeled, PairSet? unlabeled,
+    public TrainingLog Train(string stage, IDiffusionModel policy, IDiffusionModel reference, PairSet labeled, PairSet? unlabeled,
         IReadOnlyList<TrainingExample> examples, string? checkpoint, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         config.Validate();
         if (examples.Count == 0) throw new TrainingException($"{stage}: no training pairs (empty clean set, and no pseudo-label accepted).");
         if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
         var loss = objective ?? new DiffusionDpoLoss(config.Beta);
-        var parameters = policy.UNet.parameters().ToList();
+        var parameters = policy.Network.parameters().ToList();
         using var optimizer = optim.AdamW(parameters, config.LearningRate, weight_decay: config.WeightDecay);
         var runJson = RunConfigJson(stage, loss, examples);
         long step = 0;
@@ -35,8 +35,8 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
 
         var log = new TrainingLog(stage, [], []);
         var order = new EpochOrder(examples.Count, config.Seed);
-        reference.UNet.eval();
-        policy.UNet.train();
+        reference.Network.eval();
+        policy.Network.train();
         while (step < config.Steps)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -49,6 +49,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
                 using var scope = NewDisposeScope();
                 var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
                 var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng);
+                (w, l) = (policy.ToTrainingSpace(w), policy.ToTrainingSpace(l));
                 var output = loss.Compute(policy, reference, w, l, tokens, t, randn_like(w));
                 var value = output.Loss.item<float>();
                 if (!float.IsFinite(value))

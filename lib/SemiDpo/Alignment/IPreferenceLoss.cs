@@ -14,8 +14,9 @@ public interface IPreferenceLoss
     string Name { get; }
 
     /// <summary>
-    /// Loss for a batch: winners and losers (B, 3, H, W) in −1…1, tokens (B, L), t (B), noise (B, 3, H, W) shared by the
+    /// Loss for a batch: winners and losers x_0 (B, C, H, W) in the model's training space (pixels in −1…1 for the world,
+    /// scaled VAE latents for SD), tokens (B, L), t (B), noise like x_0 shared by the
     /// two images of a pair. The reference runs without grad.
     /// </summary>
-    LossOutput Compute(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise);
+    LossOutput Compute(IDiffusionModel policy, IDiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise);
 }

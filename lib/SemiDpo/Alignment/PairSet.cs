@@ -41,7 +41,7 @@ public sealed class PairSet : IDisposable
     public static IReadOnlyList<string> TruthDimensions { get; } = ["alignment", "aesthetics", "detail", "true utility"];
     public int Count => Captions.Length;
 
-    public static PairSet From(IReadOnlyList<PreferencePair> pairs, CaptionTokenizer tokenizer)
+    public static PairSet From(IReadOnlyList<PreferencePair> pairs, IPromptTokenizer tokenizer)
     {
         var kept = pairs.Where(p => !p.IsTie).ToList();
         if (kept.Count == 0) throw new ArgumentException("No non-tie pairs.", nameof(pairs));
@@ -70,7 +70,7 @@ public sealed class PairSet : IDisposable
         }).ToArray();
         return new PairSet(
             tensor(winners, [kept.Count, 3, h, w]), tensor(losers, [kept.Count, 3, h, w]),
-            tensor(tokens, [kept.Count, CaptionTokenizer.MaxLength]), truth, kept.Select(p => p.Caption).ToArray(), gaps);
+            tensor(tokens, [kept.Count, tokenizer.MaxLength]), truth, kept.Select(p => p.Caption).ToArray(), gaps);
     }
 
     static void Planar(byte[] interleaved, Span<byte> planar)

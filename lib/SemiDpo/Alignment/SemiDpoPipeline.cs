@@ -9,7 +9,7 @@ namespace SemiDpo.Alignment;
 public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet Unlabeled) : IDisposable
 {
     /// <summary>Reads clean-train, clean-test and noisy parquet files written by <c>semidpo filter</c>.</summary>
-    public static async Task<StageTwoData> LoadAsync(ConsensusFiles files, CaptionTokenizer tokenizer, CancellationToken cancellation = default)
+    public static async Task<StageTwoData> LoadAsync(ConsensusFiles files, IPromptTokenizer tokenizer, CancellationToken cancellation = default)
     {
         foreach (var path in new[] { files.CleanTrain, files.CleanTest, files.Noisy })
             if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing: run `semidpo filter` first.", path);
@@ -23,7 +23,7 @@ public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet
     }
 
     /// <summary>The three sets of an in-memory consensus split (notebooks).</summary>
-    public static StageTwoData FromSplit(IReadOnlyList<PreferencePair> pairs, ConsensusSplit split, CaptionTokenizer tokenizer)
+    public static StageTwoData FromSplit(IReadOnlyList<PreferencePair> pairs, ConsensusSplit split, IPromptTokenizer tokenizer)
     {
         if (split.CleanTrain.Length == 0) throw new TrainingException("The consensus filter kept no clean training pair.");
         if (split.CleanTest.Length == 0) throw new TrainingException("The clean test split is empty: raise the test fraction.");

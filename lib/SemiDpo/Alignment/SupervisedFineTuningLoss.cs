@@ -11,7 +11,7 @@ public sealed class SupervisedFineTuningLoss : IPreferenceLoss
 {
     public string Name => "SFT (winners)";
 
-    public LossOutput Compute(DiffusionModel policy, DiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
+    public LossOutput Compute(IDiffusionModel policy, IDiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
         var xt = policy.Schedule.QSample(winners, noise, t);
         return new LossOutput(null, DiffusionDpoLoss.Errors(policy, xt, t, tokens, noise).mean());

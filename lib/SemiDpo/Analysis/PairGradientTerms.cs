@@ -11,21 +11,21 @@ namespace SemiDpo.Analysis;
 public static class PairGradientTerms
 {
     /// <summary>f·‖Δφ‖² for each listed pair; <paramref name="swap"/>[i] trains pair i the other way round (pseudo-label).</summary>
-    public static double[] Compute(DiffusionModel policy, DiffusionModel reference, PairSet pairs, IReadOnlyList<int> indices,
+    public static double[] Compute(IDiffusionModel policy, IDiffusionModel reference, PairSet pairs, IReadOnlyList<int> indices,
         IReadOnlyList<bool> swap, long t, double beta, int seed)
     {
         var loss = new DiffusionDpoLoss(beta);
-        var parameters = policy.UNet.parameters().Cast<Tensor>().ToList();
+        var parameters = policy.Network.parameters().Cast<Tensor>().ToList();
         var result = new double[indices.Count];
-        var wasTraining = policy.UNet.training;
-        policy.UNet.eval();   // the quantity is a property of the model, not of dropout noise
-        reference.UNet.eval();
+        var wasTraining = policy.Network.training;
+        policy.Network.eval();   // the quantity is a property of the model, not of dropout noise
+        reference.Network.eval();
         try
         {
             for (var k = 0; k < indices.Count; k++)
             {
                 using var scope = NewDisposeScope();
-                var (w, l, tokens) = pairs.Batch(tensor(new[] { (long)indices[k] }), policy.Device);
+                var (w, l, tokens) = policy.Batch(pairs, tensor(new[] { (long)indices[k] }));
                 if (swap[k]) (w, l) = (l, w);
                 var noise = SeededNoise.For(seed, indices[k], t, w.shape[1..]).to(policy.Device);
                 var timestep = full(1, t, dtype: ScalarType.Int64, device: policy.Device);
@@ -38,7 +38,7 @@ public static class PairGradientTerms
         }
         finally
         {
-            if (wasTraining) policy.UNet.train();
+            if (wasTraining) policy.Network.train();
         }
         return result;
     }

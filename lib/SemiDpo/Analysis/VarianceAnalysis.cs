@@ -22,7 +22,7 @@ public sealed record VarianceConfig(int PairsPerSubset = 200, int[]? Timesteps =
 /// </summary>
 public sealed class VarianceAnalysis(VarianceConfig config)
 {
-    public List<VarianceRow> Run(DiffusionModel policy, DiffusionModel reference, PairSet clean, PairSet noisy,
+    public List<VarianceRow> Run(IDiffusionModel policy, IDiffusionModel reference, PairSet clean, PairSet noisy,
         ConfidenceTable? noisyConfidence = null, IReadOnlyList<IntervalThreshold>? thresholds = null,
         double beta = DiffusionDpoLoss.OfficialBeta, IProgress<string>? progress = null, IReadOnlyList<IRewardModel>? judges = null)
     {

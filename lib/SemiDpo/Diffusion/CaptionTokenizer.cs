@@ -6,7 +6,7 @@ namespace SemiDpo.Diffusion;
 /// Word-level tokenizer for the world's captions: a fixed vocabulary (the grammar's words), id 0 = padding, id 1 =
 /// unknown word, and the empty caption "" as the null caption of classifier-free guidance (all padding).
 /// </summary>
-public sealed class CaptionTokenizer
+public sealed class CaptionTokenizer : IPromptTokenizer
 {
     public const int Padding = 0;
     public const int Unknown = 1;
@@ -23,6 +23,8 @@ public sealed class CaptionTokenizer
     }
 
     public int VocabularySize => ids.Count + 2;
+
+    int IPromptTokenizer.MaxLength => MaxLength;
 
     /// <summary>Token ids, padded to <see cref="MaxLength"/>; longer captions are cut.</summary>
     public long[] Encode(string caption)

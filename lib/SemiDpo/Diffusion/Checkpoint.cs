@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using SemiDpo.IO;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Diffusion;
@@ -37,28 +38,17 @@ public static class Checkpoint
         var header = new CheckpointHeader(configJson, step, Convert.ToBase64String(rng.data<byte>().ToArray()),
             Sha256(modelBytes), Sha256(optimizerBytes));
 
-        var full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        var temp = $"{full}.{Environment.ProcessId}.tmp";
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = File.Create(temp))
-            using (var writer = new BinaryWriter(stream))
-            {
-                writer.Write(Magic);
-                writer.Write(Version);
-                writer.Write(JsonSerializer.Serialize(header));
-                writer.Write((long)modelBytes.Length);
-                writer.Write(modelBytes);
-                writer.Write((long)optimizerBytes.Length);
-                writer.Write(optimizerBytes);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+            using var writer = new BinaryWriter(stream);
+            writer.Write(Magic);
+            writer.Write(Version);
+            writer.Write(JsonSerializer.Serialize(header));
+            writer.Write((long)modelBytes.Length);
+            writer.Write(modelBytes);
+            writer.Write((long)optimizerBytes.Length);
+            writer.Write(optimizerBytes);
+        });
     }
 
     /// <summary>

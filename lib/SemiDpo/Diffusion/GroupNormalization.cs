@@ -12,17 +12,19 @@ namespace SemiDpo.Diffusion;
 public sealed class GroupNormalization : Module<Tensor, Tensor>
 {
     readonly long groups;
+    readonly double eps;
     readonly Parameter weight;
     readonly Parameter bias;
 
-    public GroupNormalization(int groups, int channels) : base(nameof(GroupNormalization))
+    public GroupNormalization(int groups, int channels, double eps = 1e-5) : base(nameof(GroupNormalization))
     {
         if (channels % groups != 0) throw new ArgumentException($"{channels} channels cannot be split into {groups} groups.");
         this.groups = groups;
+        this.eps = eps;
         weight = Parameter(ones(channels));
         bias = Parameter(zeros(channels));
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => functional.group_norm(x, groups, weight, bias, eps: 1e-5);
+    public override Tensor forward(Tensor x) => functional.group_norm(x, groups, weight, bias, eps: eps);
 }

@@ -2,26 +2,36 @@ using static TorchSharp.torch;
 
 namespace SemiDpo.Diffusion;
 
+/// <summary>How betas grow from β_start to β_end (diffusers' <c>beta_schedule</c>).</summary>
+public enum BetaSchedule
+{
+    /// <summary>β_t = (√β_start + t/(T−1)·(√β_end − √β_start))² — Stable Diffusion's.</summary>
+    ScaledLinear,
+    /// <summary>β_t = β_start + t/(T−1)·(β_end − β_start) — DDPM's.</summary>
+    Linear,
+}
+
 /// <summary>
-/// The forward process of Stable Diffusion 1.5: T = 1000 steps, "scaled linear" betas
+/// The forward process, by default Stable Diffusion 1.5's: T = 1000 steps, "scaled linear" betas
 /// β_t = (√β_start + t/(T−1)·(√β_end − √β_start))², ᾱ_t = Π_{s≤t}(1 − β_s). Computed in double, stored as float.
 /// x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε (METHOD §1).
 /// </summary>
 public sealed class NoiseSchedule
 {
-    public NoiseSchedule(int timesteps = 1000, double betaStart = 0.00085, double betaEnd = 0.012)
+    public NoiseSchedule(int timesteps = 1000, double betaStart = 0.00085, double betaEnd = 0.012, BetaSchedule kind = BetaSchedule.ScaledLinear)
     {
         if (timesteps < 2) throw new ArgumentOutOfRangeException(nameof(timesteps), timesteps, "A schedule needs at least 2 steps.");
         if (betaStart <= 0 || betaEnd >= 1 || betaEnd < betaStart) throw new ArgumentException($"Betas must satisfy 0 < start ≤ end < 1 (got {betaStart}, {betaEnd}).");
         Timesteps = timesteps;
         Betas = new double[timesteps];
         AlphasCumprod = new double[timesteps];
-        var (a, b) = (Math.Sqrt(betaStart), Math.Sqrt(betaEnd));
+        var scaled = kind == BetaSchedule.ScaledLinear;
+        var (a, b) = scaled ? (Math.Sqrt(betaStart), Math.Sqrt(betaEnd)) : (betaStart, betaEnd);
         var product = 1.0;
         for (var t = 0; t < timesteps; t++)
         {
-            var sqrtBeta = a + (b - a) * t / (timesteps - 1);
-            Betas[t] = sqrtBeta * sqrtBeta;
+            var beta = a + (b - a) * t / (timesteps - 1);
+            Betas[t] = scaled ? beta * beta : beta;
             product *= 1 - Betas[t];
             AlphasCumprod[t] = product;
         }

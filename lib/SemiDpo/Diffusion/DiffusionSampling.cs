@@ -1,0 +1,53 @@
+using static TorchSharp.torch;
+
+namespace SemiDpo.Diffusion;
+
+/// <summary>
+/// Text-to-image sampling for any <see cref="IDiffusionModel"/>: seeded x_T per prompt in the training space, DDIM
+/// with classifier-free guidance (conditional and null caption in one batched forward), then back to pixels.
+/// </summary>
+public static class DiffusionSampling
+{
+    /// <summary>
+    /// Images (N, 3, H, W) in about −1…1, on the CPU. Image k starts from noise seeded by (seed, prompt,
+    /// <paramref name="firstIndex"/> + k), so a prompt's image does not depend on the batch it was drawn in.
+    /// </summary>
+    public static Tensor Sample(IDiffusionModel model, IReadOnlyList<string> prompts, SamplerConfig sampler, int height, int width,
+        int firstIndex = 0, int batchSize = 64, IProgress<int>? progress = null)
+    {
+        var shape = model.TrainingShape(height, width);
+        var ddim = model.Sampler();
+        var batches = new List<Tensor>();
+        var wasTraining = model.Network.training;
+        model.Network.eval();
+        try
+        {
+            for (var start = 0; start < prompts.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var batch = prompts.Skip(start).Take(batchSize).ToList();
+                var noise = cat(batch.Select((p, k) => SeededNoise.For(sampler.Seed, PromptHash(p), firstIndex + start + k, shape)).ToList(), 0).to(model.Device);
+                var tokens = cat([model.Tokens(batch), model.Tokens(batch.Select(_ => "").ToList())], 0);
+                var x0 = ddim.Sample(noise, sampler.Steps, (x, t) =>
+                {
+                    var both = model.PredictNoise(cat([x, x], 0), cat([t, t], 0), tokens).chunk(2);
+                    return DdimSampler.Guide(both[0], both[1], sampler.GuidanceScale);
+                });
+                using (no_grad()) batches.Add(model.ToPixels(x0).cpu().MoveToOuterDisposeScope());
+                progress?.Report(start + batch.Count);
+            }
+        }
+        finally
+        {
+            if (wasTraining) model.Network.train();
+        }
+        return cat(batches, 0);
+    }
+
+    static long PromptHash(string prompt)
+    {
+        var hash = 14695981039346656037UL; // FNV-1a: stable across processes, unlike string.GetHashCode
+        foreach (var c in prompt) hash = (hash ^ c) * 1099511628211UL;
+        return (long)(hash >> 1);
+    }
+}

@@ -1,0 +1,102 @@
+using SemiDpo.Diffusion;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SemiDpo.StableDiffusion;
+
+// Field names are the diffusers state-dict keys (snake_case on purpose): RegisterComponents names parameters after them.
+
+/// <summary>
+/// diffusers' <c>Attention</c>: softmax(Q·Kᵀ/√d)·V over <c>heads</c> heads of width <c>dim_head</c>, keys and values
+/// from the context (cross-attention) or from the input (self-attention), then to_out. The VAE's flavour adds a
+/// group norm before, a residual after, and runs on (B, C, H, W) feature maps; upcast computes in float32 when the
+/// weights are half precision (SD2's upcast_attention).
+/// </summary>
+public sealed class Attention : Module<Tensor, Tensor?, Tensor>
+{
+    readonly GroupNormalization? group_norm;
+    readonly Linear to_q;
+    readonly Linear to_k;
+    readonly Linear to_v;
+    readonly ModuleList<Linear> to_out;
+    readonly int heads;
+    readonly bool upcast;
+    readonly bool residual;
+
+    public Attention(int queryDim, int? contextDim, int heads, int dimHead, bool bias, bool upcast = false,
+        int? normGroups = null, double normEps = 1e-6, bool residual = false) : base(nameof(Attention))
+    {
+        var inner = heads * dimHead;
+        this.heads = heads;
+        this.upcast = upcast;
+        this.residual = residual;
+        if (normGroups is { } groups) group_norm = new GroupNormalization(groups, queryDim, normEps);
+        to_q = Linear(queryDim, inner, hasBias: bias);
+        to_k = Linear(contextDim ?? queryDim, inner, hasBias: bias);
+        to_v = Linear(contextDim ?? queryDim, inner, hasBias: bias);
+        to_out = ModuleList(Linear(inner, queryDim, hasBias: true));
+        RegisterComponents();
+    }
+
+    /// <summary>x (B, L, C) or (B, C, H, W); context (B, L', D) or null for self-attention → same shape as x.</summary>
+    public override Tensor forward(Tensor x, Tensor? context)
+    {
+        var input = x;
+        var spatial = x.dim() == 4;
+        if (spatial) x = x.flatten(2).transpose(1, 2);                                  // (B, HW, C)
+        if (group_norm is not null) x = group_norm.forward(x.transpose(1, 2)).transpose(1, 2);
+        var source = context ?? x;
+        var o = MultiHead(to_q.forward(x), to_k.forward(source), to_v.forward(source), heads, causal: false, upcast);
+        o = to_out[0].forward(o);
+        if (spatial) o = o.transpose(1, 2).reshape(input.shape);
+        return residual ? o + input : o;
+    }
+
+    /// <summary>
+    /// Scaled dot-product attention of (B, L, H·d) queries over (B, L', H·d) keys and values split into
+    /// <paramref name="heads"/> heads; scale 1/√d; returns (B, L, H·d). Shared by the UNet, the VAE and CLIP.
+    /// </summary>
+    public static Tensor MultiHead(Tensor q, Tensor k, Tensor v, int heads, bool causal, bool upcast = false)
+    {
+        var (b, l, width) = (q.shape[0], q.shape[1], q.shape[2]);
+        var dtype = q.dtype;
+        Tensor Split(Tensor t) => t.view(b, t.shape[1], heads, width / heads).transpose(1, 2);
+        var (qh, kh, vh) = (Split(q), Split(k), Split(v));
+        if (upcast && dtype != ScalarType.Float32) (qh, kh, vh) = (qh.to_type(ScalarType.Float32), kh.to_type(ScalarType.Float32), vh.to_type(ScalarType.Float32));
+        var o = functional.scaled_dot_product_attention(qh, kh, vh, null, 0.0, causal);
+        return o.to_type(dtype).transpose(1, 2).reshape(b, l, width);
+    }
+}
+
+/// <summary>diffusers' <c>FeedForward</c> with GEGLU: net.0 = GEGLU (proj to 2·inner, value · GELU(gate)), net.2 = Linear back.</summary>
+public sealed class FeedForward : Module<Tensor, Tensor>
+{
+    readonly ModuleList<Module<Tensor, Tensor>> net;
+
+    public FeedForward(int dim, int multiplier = 4) : base(nameof(FeedForward))
+    {
+        net = ModuleList<Module<Tensor, Tensor>>(new GEGLU(dim, multiplier * dim), Dropout(0), Linear(multiplier * dim, dim));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => net.Aggregate(x, (h, layer) => layer.forward(h));
+}
+
+/// <summary>GEGLU (Shazeer 2020): proj(x) split into value and gate; value · GELU(gate).</summary>
+public sealed class GEGLU : Module<Tensor, Tensor>
+{
+    readonly Linear proj;
+
+    public GEGLU(int dim, int inner) : base(nameof(GEGLU))
+    {
+        proj = Linear(dim, 2 * inner);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var parts = proj.forward(x).chunk(2, -1);
+        return parts[0] * functional.gelu(parts[1]);
+    }
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using SemiDpo.Diffusion;
+
+namespace SemiDpo.StableDiffusion;
+
+/// <summary>
+/// CLIP's byte-level BPE tokenizer, read from a transformers <c>tokenizer/</c> folder (vocab.json, merges.txt,
+/// tokenizer_config.json): text → HTML-unescaped, whitespace collapsed, lower-cased → split by CLIP's pattern →
+/// UTF-8 bytes mapped to printable characters → BPE with <c>&lt;/w&gt;</c> ending each word → ids;
+/// then [BOS] + at most 75 ids + [EOS], padded with the pad token to 77.
+/// <para>
+/// Matches openai/CLIP's simple_tokenizer.py with ftfy treated as the identity (the reference the fixture checks):
+/// exact for text without mojibake. transformers' CLIPTokenizer with ftfy installed also repairs mojibake and
+/// straightens curly quotes; without ftfy it drops control characters instead of unescaping HTML — captions that
+/// depend on either differ there, and nowhere else.
+/// </para>
+/// </summary>
+public sealed partial class ClipTokenizer : IPromptTokenizer
+{
+    readonly Dictionary<string, int> vocabulary;
+    readonly Dictionary<(string, string), int> ranks;
+    readonly Dictionary<string, string[]> cache = [];
+    readonly string[] byteSymbols = ByteSymbols();
+
+    public ClipTokenizer(Dictionary<string, int> vocabulary, IReadOnlyList<(string, string)> merges, string padToken = EndOfText, int maxLength = 77)
+    {
+        this.vocabulary = vocabulary;
+        ranks = merges.Select((m, i) => (m, i)).ToDictionary(p => p.m, p => p.i);
+        BosId = Id(StartOfText, "the vocabulary");
+        EosId = Id(EndOfText, "the vocabulary");
+        PadId = Id(padToken, "the vocabulary (pad token)");
+        MaxLength = maxLength;
+        cache[StartOfText] = [StartOfText];
+        cache[EndOfText] = [EndOfText];
+    }
+
+    public const string StartOfText = "<|startoftext|>";
+    public const string EndOfText = "<|endoftext|>";
+
+    public int BosId { get; }
+    public int EosId { get; }
+    public int PadId { get; }
+    public int MaxLength { get; }
+    public int VocabularySize => vocabulary.Count;
+
+    /// <summary>Reads vocab.json, merges.txt and (when present) tokenizer_config.json / special_tokens_map.json of a folder.</summary>
+    public static ClipTokenizer Load(string folder)
+    {
+        var vocabPath = Path.Combine(folder, "vocab.json");
+        var mergesPath = Path.Combine(folder, "merges.txt");
+        foreach (var path in new[] { vocabPath, mergesPath })
+            if (!File.Exists(path)) throw new DiffusersFormatException($"{path}: missing (a CLIP tokenizer folder has vocab.json and merges.txt).");
+        Dictionary<string, int> vocabulary;
+        try
+        {
+            vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabPath))!;
+        }
+        catch (JsonException e)
+        {
+            throw new DiffusersFormatException($"{vocabPath}: not a JSON object of token → id ({e.Message}).");
+        }
+        var merges = new List<(string, string)>();
+        var lineNumber = 0;
+        foreach (var line in File.ReadLines(mergesPath))
+        {
+            lineNumber++;
+            if (line.StartsWith("#version") || line.Length == 0) continue;
+            var parts = line.Split(' ');
+            if (parts.Length != 2) throw new DiffusersFormatException($"{mergesPath}:{lineNumber}: expected two symbols separated by a space.");
+            merges.Add((parts[0], parts[1]));
+        }
+        var settings = ConfigFile.Parse(ReadSettings(folder), Path.Combine(folder, "tokenizer_config.json"));
+        return new ClipTokenizer(vocabulary, merges, PadToken(folder) ?? EndOfText, Math.Min(settings.Int("model_max_length", 77), 77));
+    }
+
+    static string ReadSettings(string folder)
+    {
+        var path = Path.Combine(folder, "tokenizer_config.json");
+        return File.Exists(path) ? File.ReadAllText(path) : "{}";
+    }
+
+    /// <summary>The pad token of tokenizer_config.json or special_tokens_map.json (a string or {"content": …}).</summary>
+    static string? PadToken(string folder)
+    {
+        foreach (var name in new[] { "tokenizer_config.json", "special_tokens_map.json" })
+        {
+            var path = Path.Combine(folder, name);
+            if (!File.Exists(path)) continue;
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            if (!json.RootElement.TryGetProperty("pad_token", out var pad)) continue;
+            if (pad.ValueKind == JsonValueKind.String) return pad.GetString();
+            if (pad.ValueKind == JsonValueKind.Object && pad.TryGetProperty("content", out var content)) return content.GetString();
+        }
+        return null;
+    }
+
+    /// <summary>[BOS] + ids + [EOS], cut to <see cref="MaxLength"/> (EOS kept last), padded with the pad token.</summary>
+    public long[] Encode(string caption)
+    {
+        var ids = new long[MaxLength];
+        Array.Fill(ids, PadId);
+        ids[0] = BosId;
+        var tokens = Tokenize(caption);
+        var kept = Math.Min(tokens.Count, MaxLength - 2);
+        for (var i = 0; i < kept; i++) ids[i + 1] = tokens[i];
+        ids[kept + 1] = EosId;
+        return ids;
+    }
+
+    /// <summary>The BPE ids of a caption, without BOS/EOS, uncut.</summary>
+    public List<int> Tokenize(string caption)
+    {
+        var text = Whitespace().Replace(WebUtility.HtmlDecode(WebUtility.HtmlDecode(caption)).Trim(), " ").Trim().ToLowerInvariant();
+        var ids = new List<int>();
+        foreach (Match word in Pattern().Matches(text))
+        {
+            var symbols = string.Concat(Encoding.UTF8.GetBytes(word.Value).Select(b => byteSymbols[b]));
+            foreach (var piece in Bpe(symbols)) ids.Add(Id(piece, "the vocabulary (a merge result missing from vocab.json)"));
+        }
+        return ids;
+    }
+
+    string[] Bpe(string token)
+    {
+        if (cache.TryGetValue(token, out var cached)) return cached;
+        var word = new List<string>(token.Length);
+        for (var i = 0; i < token.Length; i++) word.Add(token[i].ToString());
+        word[^1] += "</w>";
+        while (word.Count > 1)
+        {
+            var best = -1;
+            var bestRank = int.MaxValue;
+            for (var i = 0; i + 1 < word.Count; i++)
+                if (ranks.TryGetValue((word[i], word[i + 1]), out var rank) && rank < bestRank) (best, bestRank) = (i, rank);
+            if (best < 0) break;
+            var (first, second) = (word[best], word[best + 1]);
+            var merged = new List<string>(word.Count);
+            for (var i = 0; i < word.Count; i++)
+            {
+                if (i + 1 < word.Count && word[i] == first && word[i + 1] == second)
+                {
+                    merged.Add(first + second);
+                    i++;
+                }
+                else merged.Add(word[i]);
+            }
+            word = merged;
+        }
+        return cache[token] = word.ToArray();
+    }
+
+    int Id(string token, string where) =>
+        vocabulary.TryGetValue(token, out var id) ? id : throw new DiffusersFormatException($"Token '{token}' is not in {where}.");
+
+    /// <summary>GPT-2's byte → printable character table (bytes_to_unicode), so every byte sequence is a string of symbols.</summary>
+    static string[] ByteSymbols()
+    {
+        var printable = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToHashSet();
+        var symbols = new string[256];
+        var next = 0;
+        for (var b = 0; b < 256; b++) symbols[b] = ((char)(printable.Contains(b) ? b : 256 + next++)).ToString();
+        return symbols;
+    }
+
+    // CLIP's split: special tokens, English contractions, letter runs, single digits, runs of other non-space symbols.
+    [GeneratedRegex(@"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+", RegexOptions.IgnoreCase)]
+    private static partial Regex Pattern();
+
+    // Python's \s also matches the separators \x1c–\x1f, .NET's does not.
+    [GeneratedRegex(@"[\s\x1c-\x1f]+")]
+    private static partial Regex Whitespace();
+}

@@ -1,0 +1,63 @@
+using SemiDpo.Torch;
+using static TorchSharp.torch;
+
+namespace SemiDpo.StableDiffusion;
+
+/// <summary>
+/// Moves weights between a module and safetensors files by name: every parameter must be in the files with its
+/// shape, and every tensor of the files must be a parameter (except listed non-weight keys); otherwise the load is
+/// refused naming the keys. Tensors are read one at a time and converted to each parameter's dtype and device.
+/// </summary>
+public static class ModuleWeights
+{
+    const int NamesShown = 8;
+
+    /// <param name="rename">Maps a file's key to the module's name (older checkpoints' spellings); null = as is.</param>
+    public static void Load(nn.Module module, IReadOnlyList<string> files, IReadOnlySet<string>? ignoredKeys = null, Func<string, string>? rename = null)
+    {
+        var stored = new Dictionary<string, (string File, SafeTensorEntry Entry)>();
+        foreach (var file in files)
+            foreach (var entry in SafeTensors.ReadHeader(file))
+                stored[rename?.Invoke(entry.Name) ?? entry.Name] = (file, entry);
+        var parameters = module.state_dict();
+        var where = files.Count == 1 ? files[0] : $"{Path.GetDirectoryName(files[0])} ({files.Count} shards)";
+        var missing = parameters.Keys.Where(k => !stored.ContainsKey(k)).ToList();
+        var unexpected = stored.Keys.Where(k => !parameters.ContainsKey(k) && !(ignoredKeys?.Contains(k) ?? false)).ToList();
+        var misshaped = parameters.Where(p => stored.TryGetValue(p.Key, out var s) && !FitShape(s.Entry.Shape, p.Value.shape))
+            .Select(p => $"{p.Key} [{string.Join("×", stored[p.Key].Entry.Shape)}] in the file, [{string.Join("×", p.Value.shape)}] in the model").ToList();
+        if (missing.Count + unexpected.Count + misshaped.Count > 0)
+            throw new DiffusersFormatException($"{where}: the weights do not fit {module.GetName()} built from its config — " +
+                string.Join("; ", new[] { List("missing", missing), List("unexpected", unexpected), List("wrong shape", misshaped) }.Where(s => s.Length > 0)) + ".");
+
+        var streams = files.ToDictionary(f => f, f => (Stream)File.OpenRead(f));
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var (name, parameter) in parameters)
+            {
+                var (file, entry) = stored[name];
+                using var value = SafeTensors.ReadTensor(streams[file], entry);
+                parameter.copy_(value.reshape(parameter.shape));
+            }
+        }
+        finally
+        {
+            foreach (var stream in streams.Values) stream.Dispose();
+        }
+    }
+
+    /// <summary>Writes the module's weights as one safetensors file (diffusers' and transformers' "pt" format), in <paramref name="dtype"/> when given.</summary>
+    public static void Save(nn.Module module, string path, ScalarType? dtype = null)
+    {
+        using var scope = NewDisposeScope();
+        var tensors = module.state_dict().ToDictionary(p => p.Key, p => dtype is { } d && p.Value.is_floating_point() ? p.Value.to_type(d) : p.Value);
+        SafeTensors.Write(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>Same shape, or a 1×1 convolution kernel stored for a linear layer (older VAE attention weights).</summary>
+    static bool FitShape(long[] stored, long[] model) =>
+        stored.SequenceEqual(model) || (stored.Length == 4 && stored[2] == 1 && stored[3] == 1 && stored[..2].SequenceEqual(model));
+
+    static string List(string what, List<string> names) => names.Count == 0 ? "" :
+        $"{names.Count} {what}: {string.Join(", ", names.Take(NamesShown))}{(names.Count > NamesShown ? ", …" : "")}";
+}

@@ -1,0 +1,163 @@
+using SemiDpo.Diffusion;
+using SemiDpo.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SemiDpo.StableDiffusion;
+
+/// <summary>How a Stable Diffusion folder is loaded.</summary>
+/// <param name="TrainedDType">dtype of the UNet that trains (float32; bfloat16 trains without fp32 master weights).</param>
+/// <param name="FrozenDType">dtype of the VAE and text encoder (float16 / bfloat16 on a GPU is the usual set-up).</param>
+/// <param name="Variant">Weight-file variant, e.g. "fp16" for <c>*.fp16.safetensors</c>; null = the plain files.</param>
+/// <param name="SampleLatents">x_0 = a sample of the VAE's latent distribution (Diffusion-DPO's training script) or its mean.</param>
+public sealed record StableDiffusionOptions(ScalarType TrainedDType = ScalarType.Float32, ScalarType FrozenDType = ScalarType.Float32,
+    string? Variant = null, bool SampleLatents = true);
+
+/// <summary>
+/// Stable Diffusion (1.x / 2.x ε-prediction) as an <see cref="IDiffusionModel"/>: CLIP tokenizer + frozen text encoder
+/// → context; frozen VAE → latents × scaling factor = the training space; the UNet predicts ε; the noise schedule and
+/// DDIM settings come from scheduler_config.json. The same losses, trainer, confidence scorer and sampler as the
+/// miniature world run on it. <see cref="Copy"/> copies the UNet only; the frozen parts are shared with the original,
+/// which owns (and disposes) them.
+/// </summary>
+public sealed class StableDiffusionModel : IDiffusionModel
+{
+    readonly FrozenParts frozen;
+    readonly SchedulerConfig scheduler;
+    readonly StableDiffusionOptions options;
+    readonly bool ownsFrozen;
+
+    StableDiffusionModel(UNet2DConditionModel unet, FrozenParts frozen, SchedulerConfig scheduler, StableDiffusionOptions options, Device device, bool ownsFrozen)
+    {
+        UNet = unet;
+        this.frozen = frozen;
+        this.scheduler = scheduler;
+        this.options = options;
+        this.ownsFrozen = ownsFrozen;
+        Device = device;
+        Schedule = scheduler.Schedule();
+    }
+
+    /// <summary>The frozen components one model and its copies share.</summary>
+    sealed record FrozenParts(AutoencoderKL Vae, ClipTextModel TextEncoder, ClipTokenizer Tokenizer);
+
+    public UNet2DConditionModel UNet { get; }
+    public AutoencoderKL Vae => frozen.Vae;
+    public ClipTextModel TextEncoder => frozen.TextEncoder;
+    public ClipTokenizer Tokenizer => frozen.Tokenizer;
+    public Device Device { get; }
+    public NoiseSchedule Schedule { get; }
+    IPromptTokenizer IDiffusionModel.Tokenizer => Tokenizer;
+    nn.Module IDiffusionModel.Network => UNet;
+
+    /// <summary>Loads unet/, vae/, text_encoder/, tokenizer/ and scheduler/ of a diffusers folder onto <paramref name="device"/>.</summary>
+    public static StableDiffusionModel Load(string folder, Device? device = null, StableDiffusionOptions? options = null)
+    {
+        TorchRuntime.Init();
+        options ??= new StableDiffusionOptions();
+        device ??= TorchDevice.Default();
+        var files = new DiffusersFolder(folder, options.Variant);
+        var scheduler = SchedulerConfig.Read(files.SchedulerConfig);
+        var tokenizer = ClipTokenizer.Load(files.Tokenizer);
+        var unet = Place(new UNet2DConditionModel(UNet2DConditionConfig.Read(files.Config("unet"))), device, options.TrainedDType);
+        ModuleWeights.Load(unet, files.Weights("unet", "diffusion_pytorch_model"));
+        var vae = Place(new AutoencoderKL(AutoencoderKLConfig.Read(files.Config("vae"))), device, options.FrozenDType);
+        ModuleWeights.Load(vae, files.Weights("vae", "diffusion_pytorch_model"), rename: DeprecatedAttentionNames);
+        var text = Place(new ClipTextModel(ClipTextConfig.Read(files.Config("text_encoder"))), device, options.FrozenDType);
+        ModuleWeights.Load(text, files.Weights("text_encoder", "model"), ClipTextModel.IgnoredKeys);
+        if (tokenizer.VocabularySize > text.Config.VocabSize)
+            throw new DiffusersFormatException($"{files.Tokenizer}: {tokenizer.VocabularySize} tokens, but the text encoder embeds only {text.Config.VocabSize}.");
+        if (unet.Config.CrossAttentionDim != text.Config.HiddenSize)
+            throw new DiffusersFormatException($"{files.Root}: the UNet attends to {unet.Config.CrossAttentionDim}-wide context, the text encoder gives {text.Config.HiddenSize}.");
+        foreach (var part in new nn.Module[] { vae, text })
+        {
+            part.eval();
+            foreach (var p in part.parameters()) p.requires_grad = false;
+        }
+        return new StableDiffusionModel(unet, new FrozenParts(vae, text, tokenizer), scheduler, options, device, ownsFrozen: true);
+    }
+
+    static T Place<T>(T module, Device device, ScalarType dtype) where T : nn.Module
+    {
+        module.to(dtype);
+        module.to(device);
+        return module;
+    }
+
+    /// <summary>diffusers' older VAE attention names (query/key/value/proj_attn) → today's (to_q/to_k/to_v/to_out.0).</summary>
+    static string DeprecatedAttentionNames(string key) => key
+        .Replace(".query.", ".to_q.").Replace(".key.", ".to_k.").Replace(".value.", ".to_v.").Replace(".proj_attn.", ".to_out.0.");
+
+    /// <summary>Scaled VAE latents: (mean or a sample of the latent distribution) × scaling factor, in float32, without grad.</summary>
+    public Tensor ToTrainingSpace(Tensor pixels)
+    {
+        using var noGrad = no_grad();
+        using var fast = OneDnnSwitch.ForForward();
+        var posterior = Vae.Encode(pixels.to(Device).to_type(options.FrozenDType));
+        var latents = options.SampleLatents ? posterior.Sample() : posterior.Mean;
+        return (latents * Vae.Config.ScalingFactor).to_type(ScalarType.Float32);
+    }
+
+    /// <summary>Decoded images (float32, about −1…1) from scaled latents.</summary>
+    public Tensor ToPixels(Tensor x0)
+    {
+        using var noGrad = no_grad();
+        using var fast = OneDnnSwitch.ForForward();
+        return Vae.Decode((x0 / Vae.Config.ScalingFactor).to_type(options.FrozenDType)).to_type(ScalarType.Float32);
+    }
+
+    public long[] TrainingShape(int height, int width)
+    {
+        var f = Vae.Config.DownscaleFactor;
+        if (height % f != 0 || width % f != 0) throw new ArgumentException($"Image size {height}×{width} is not a multiple of the VAE's factor {f}.");
+        return [Vae.Config.LatentChannels, height / f, width / f];
+    }
+
+    /// <summary>ε̂ in float32: the frozen text encoder's last hidden state (no grad) conditions the UNet (differentiable).</summary>
+    public Tensor PredictNoise(Tensor xt, Tensor t, Tensor tokens)
+    {
+        using var fast = OneDnnSwitch.ForForward();
+        var dtype = options.TrainedDType;
+        Tensor context;
+        using (no_grad()) context = TextEncoder.forward(tokens).to_type(dtype);
+        return UNet.forward(xt.to_type(dtype), t, context).to_type(ScalarType.Float32);
+    }
+
+    /// <summary>DDIM with the scheduler's steps_offset / set_alpha_to_one / clip_sample (SD: 1, false, false).</summary>
+    public DdimSampler Sampler() => scheduler.Sampler(Schedule);
+
+    IDiffusionModel IDiffusionModel.Copy() => Copy();
+
+    /// <summary>A second model with its own copy of the UNet weights, sharing the frozen VAE, text encoder and tokenizer.</summary>
+    public StableDiffusionModel Copy()
+    {
+        var unet = Place(new UNet2DConditionModel(UNet.Config), Device, options.TrainedDType);
+        using (no_grad())
+            foreach (var (name, parameter) in UNet.named_parameters())
+                unet.get_parameter(name)!.copy_(parameter);
+        return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false);
+    }
+
+    public string ConfigJson(string? runConfigJson = null) => $"{{\"Model\":{UNet.Config.Json},\"Run\":{runConfigJson ?? "null"}}}";
+
+    /// <summary>
+    /// Writes the UNet as a diffusers <c>unet/</c> folder under <paramref name="folder"/>: its config.json as read, and
+    /// diffusion_pytorch_model.safetensors in <paramref name="dtype"/> (default: the UNet's), which diffusers loads.
+    /// </summary>
+    public string SaveUNet(string folder, ScalarType? dtype = null)
+    {
+        var unetFolder = Path.Combine(folder, "unet");
+        Directory.CreateDirectory(unetFolder);
+        ModuleWeights.Save(UNet, Path.Combine(unetFolder, "diffusion_pytorch_model.safetensors"), dtype);
+        IO.AtomicFile.Write(Path.Combine(unetFolder, "config.json"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(UNet.Config.Json)));
+        return unetFolder;
+    }
+
+    public void Dispose()
+    {
+        UNet.Dispose();
+        if (!ownsFrozen) return;
+        Vae.Dispose();
+        TextEncoder.Dispose();
+    }
+}

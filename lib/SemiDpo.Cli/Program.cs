@@ -35,8 +35,9 @@ app.Configure(config =>
     config.AddCommand<PretrainCommand>("pretrain")
         .WithDescription("Train the world's base diffusion model (resumable); writes weights + SHA-256 to data/base-model.");
     config.AddCommand<SampleCommand>("sample")
-        .WithDescription("DDIM samples of a model for one prompt, as a PNG grid (with the oracle's mean scores).")
-        .WithExample("sample", "--prompt", "two red circles on the left on a blue background", "-n", "16", "--out", "grid.png");
+        .WithDescription("DDIM samples of a world checkpoint or a diffusers Stable Diffusion folder for one prompt, as a PNG grid.")
+        .WithExample("sample", "--prompt", "two red circles on the left on a blue background", "-n", "16", "--out", "grid.png")
+        .WithExample("sample", "--model", "stable-diffusion-v1-5", "--prompt", "an astronaut riding a horse", "--steps", "50", "--guidance", "7.5", "--size", "512", "--device", "cuda");
     config.AddCommand<ConfidenceCommand>("confidence")
         .WithDescription("One Stage-2 step alone: z per anchor of a model vs a reference, thresholds, pseudo-label counts and precision.");
     config.AddCommand<EvalCommand>("eval")
@@ -53,6 +54,7 @@ app.Configure(config =>
     {
         bench.SetDescription("Benchmarks that print rates and ratios.");
         bench.AddCommand<BenchDpoStepCommand>("dpo-step").WithDescription("One Diffusion-DPO training step here vs the PyTorch peer (bench/dpo_step.py): step-time ratio and peak memory.");
+        bench.AddCommand<BenchSdStepCommand>("sd-step").WithDescription("One Diffusion-DPO step of our Stable Diffusion UNet vs diffusers' UNet2DConditionModel (bench/sd_dpo_step.py): ratio and peak memory.");
         bench.AddCommand<BenchFilterCommand>("filter").WithDescription("Consensus filtering of N synthetic pre-scored pairs (pairs/s).");
     });
 });

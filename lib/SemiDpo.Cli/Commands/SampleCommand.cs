@@ -3,18 +3,24 @@ using System.Diagnostics;
 using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Imaging;
+using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace SemiDpo.Cli.Commands;
 
-/// <summary><c>semidpo sample</c>: DDIM samples of a model for one prompt, written as a PNG grid.</summary>
+/// <summary>
+/// <c>semidpo sample</c>: DDIM samples of a model for one prompt, written as a PNG grid. The model is a world checkpoint
+/// or a diffusers Stable Diffusion folder (unet/, vae/, text_encoder/, tokenizer/, scheduler/).
+/// </summary>
 public sealed class SampleCommand : Command<SampleCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--prompt <TEXT>"), Description("A caption of the world's grammar, e.g. \"two red circles on the left on a blue background\".")]
+        [CommandOption("--prompt <TEXT>"), Description("A caption: of the world's grammar for world checkpoints (e.g. \"two red circles on the left on a blue background\"), any text for Stable Diffusion.")]
         public string Prompt { get; init; } = "";
 
         [CommandOption("-n|--count <N>"), Description("Images to draw (seeds 0…N−1 of the prompt).")]
@@ -23,14 +29,20 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
         [CommandOption("--out <FILE>"), Description("PNG grid to write.")]
         public string Out { get; init; } = "grid.png";
 
-        [CommandOption("--model <FILE>"), Description("Checkpoint to sample from (default: the base model).")]
+        [CommandOption("--model <PATH>"), Description("World checkpoint, or a diffusers Stable Diffusion folder (default: the world's base model).")]
         public string Model { get; init; } = BaseModelFile.DefaultPath;
 
         [CommandOption("--steps <N>"), Description("DDIM steps.")]
         public int Steps { get; init; } = new SamplerConfig().Steps;
 
-        [CommandOption("--guidance <W>"), Description("Classifier-free guidance scale.")]
-        public double Guidance { get; init; } = new SamplerConfig().GuidanceScale;
+        [CommandOption("--guidance <W>"), Description("Classifier-free guidance scale (default: 3 for the world, 7.5 for Stable Diffusion).")]
+        public double? Guidance { get; init; }
+
+        [CommandOption("--size <PIXELS>"), Description("Stable Diffusion only: image side in pixels (default: the UNet's sample_size × the VAE's factor, 512 for SD1.5).")]
+        public int? Size { get; init; }
+
+        [CommandOption("--half"), Description("Stable Diffusion only: VAE, text encoder and UNet in float16 (on a GPU).")]
+        public bool Half { get; init; }
 
         [CommandOption("--seed <N>"), Description("Sampler seed.")]
         public int Seed { get; init; } = new SamplerConfig().Seed;
@@ -43,6 +55,7 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
             if (string.IsNullOrWhiteSpace(Prompt)) return ValidationResult.Error("--prompt is required.");
             if (Count is < 1 or > 1024) return ValidationResult.Error("-n must be in 1…1024.");
             if (Steps is < 1 or > 1000) return ValidationResult.Error("--steps must be in 1…1000.");
+            if (Size is < 8 or > 4096) return ValidationResult.Error("--size must be in 8…4096.");
             return ValidationResult.Success();
         }
     }
@@ -50,6 +63,7 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         TorchRuntime.Init();
+        if (Directory.Exists(settings.Model)) return SampleStableDiffusion(settings);
         SceneSpec? spec = null;
         try
         {
@@ -64,12 +78,8 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
             var clock = Stopwatch.StartNew();
             using var model = BaseModelFile.LoadAny(settings.Model, TorchDevice.Default(settings.Device));
             var images = model.Sample(Enumerable.Repeat(settings.Prompt, settings.Count).ToList(),
-                new SamplerConfig(settings.Steps, settings.Guidance, settings.Seed));
-            var grid = new ImageGrid(images, Columns: Math.Min(8, images.Length)).Tile();
-            var directory = Path.GetDirectoryName(Path.GetFullPath(settings.Out))!;
-            Directory.CreateDirectory(directory);
-            File.WriteAllBytes(settings.Out, PngEncoder.Encode(grid));
-            AnsiConsole.MarkupLine($"wrote {Markup.Escape(settings.Out)} ({images.Length} images, {clock.Elapsed.TotalSeconds:F1} s)");
+                new SamplerConfig(settings.Steps, settings.Guidance ?? new SamplerConfig().GuidanceScale, settings.Seed));
+            WriteGrid(settings.Out, images, clock);
             if (spec is not null)
             {
                 var scores = images.Select(i => PixelOracle.Score(i, spec)).ToList();
@@ -82,5 +92,36 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
             return 1;
         }
+    }
+
+    static int SampleStableDiffusion(Settings settings)
+    {
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var device = TorchDevice.Default(settings.Device);
+            var dtype = settings.Half ? ScalarType.Float16 : ScalarType.Float32;
+            using var model = StableDiffusionModel.Load(settings.Model, device, new StableDiffusionOptions(dtype, dtype));
+            var size = settings.Size ?? model.UNet.Config.SampleSize * model.Vae.Config.DownscaleFactor;
+            var sampler = new SamplerConfig(settings.Steps, settings.Guidance ?? 7.5, settings.Seed);
+            AnsiConsole.MarkupLine($"loaded {Markup.Escape(settings.Model)} on {device} ({clock.Elapsed.TotalSeconds:F1} s); {settings.Count} × {size}² px, {settings.Steps} DDIM steps, guidance {sampler.GuidanceScale}");
+            using var scope = torch.NewDisposeScope();
+            var images = ImageTensors.ToImages(DiffusionSampling.Sample(model, Enumerable.Repeat(settings.Prompt, settings.Count).ToList(), sampler, size, size, batchSize: 4));
+            WriteGrid(settings.Out, images, clock);
+            return 0;
+        }
+        catch (Exception e) when (e is DiffusersFormatException or InvalidDataException or FileNotFoundException or ArgumentException)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return 1;
+        }
+    }
+
+    static void WriteGrid(string path, RgbImage[] images, Stopwatch clock)
+    {
+        var grid = new ImageGrid(images, Columns: Math.Min(8, images.Length)).Tile();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllBytes(path, PngEncoder.Encode(grid));
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} ({images.Length} images, {clock.Elapsed.TotalSeconds:F1} s)");
     }
 }

@@ -1,0 +1,100 @@
+"""PyTorch peer of `semidpo bench sd-step`: one Diffusion-DPO training step of diffusers' UNet2DConditionModel (policy
+and frozen reference forwards on winner + loser latents, backward, clip, AdamW), timed the same way as the C# side,
+from the same config.json. Prints one JSON line. diffusers v0.25.1 (and huggingface_hub v0.20.3) come from REF, kept
+outside the repository (see tests/fixtures/make_sd_fixture.py for how to fill it):
+
+    /usr/bin/python3 bench/sd_dpo_step.py --reference REF --config unet.json --batch 4 --latent 32 --steps 5 --threads 2
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference_stubs  # noqa: E402
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--reference", required=True, help="folder with src/diffusers and src/huggingface_hub")
+parser.add_argument("--config", required=True, help="the UNet's config.json")
+parser.add_argument("--batch", type=int, default=4)
+parser.add_argument("--latent", type=int, default=32)
+parser.add_argument("--tokens", type=int, default=77)
+parser.add_argument("--steps", type=int, default=5)
+parser.add_argument("--warmup", type=int, default=3)
+parser.add_argument("--threads", type=int, default=2)
+args = parser.parse_args()
+
+reference_stubs.install(os.path.abspath(args.reference))
+from diffusers import UNet2DConditionModel  # noqa: E402
+
+torch.set_num_threads(args.threads)
+torch.manual_seed(0)
+with open(args.config) as f:
+    config = json.load(f)
+policy = UNet2DConditionModel.from_config(config)
+reference = UNet2DConditionModel.from_config(config)
+reference.load_state_dict(policy.state_dict())
+reference.eval()
+for p in reference.parameters():
+    p.requires_grad_(False)
+optimizer = torch.optim.AdamW(policy.parameters(), lr=1e-5, weight_decay=1e-2)
+betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000, dtype=torch.float64) ** 2
+alphas_cumprod = torch.cumprod(1 - betas, 0)
+sqrt_a, sqrt_1ma = alphas_cumprod.sqrt().float(), (1 - alphas_cumprod).sqrt().float()
+
+b, c, s = args.batch, config["in_channels"], args.latent
+winners, losers = torch.randn(b, c, s, s), torch.randn(b, c, s, s)
+context = torch.randn(b, args.tokens, config["cross_attention_dim"])
+
+
+def errors(model, xt, tt, ctx, eps):
+    return (model(xt, tt, encoder_hidden_states=ctx).sample - eps).pow(2).mean(dim=(1, 2, 3))
+
+
+times, phases = [], {"policy forward": [], "reference forward": [], "backward": [], "clip + AdamW": []}
+for step in range(args.warmup + args.steps):
+    start = time.perf_counter()
+    t = torch.randint(0, 1000, (b,))
+    noise = torch.randn(b, c, s, s)
+    x0, eps, tt, ctx = torch.cat([winners, losers]), torch.cat([noise, noise]), torch.cat([t, t]), torch.cat([context, context])
+    xt = sqrt_a[tt].view(-1, 1, 1, 1) * x0 + sqrt_1ma[tt].view(-1, 1, 1, 1) * eps
+    marks = [time.perf_counter()]
+    policy_error = errors(policy, xt, tt, ctx, eps)
+    marks.append(time.perf_counter())
+    with torch.no_grad():
+        reference_error = errors(reference, xt, tt, ctx, eps)
+    marks.append(time.perf_counter())
+    pw, pl = policy_error.chunk(2)
+    rw, rl = reference_error.chunk(2)
+    loss = torch.nn.functional.softplus(-2500.0 * ((rw - rl) - (pw - pl))).mean()
+    loss.backward()
+    marks.append(time.perf_counter())
+    torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
+    optimizer.step()
+    optimizer.zero_grad()
+    marks.append(time.perf_counter())
+    if step >= args.warmup:
+        times.append((time.perf_counter() - start) * 1000)
+        for (name, values), a, z in zip(phases.items(), marks, marks[1:]):
+            values.append((z - a) * 1000)
+
+
+def peak_rss_mb():
+    """VmHWM of this process (ru_maxrss would include the parent's peak, inherited across fork and exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+blas = os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")  # Debian's torch calls the system BLAS
+print(json.dumps({"peer": f"diffusers 0.25.1 on PyTorch {torch.__version__}", "median_ms": statistics.median(times),
+                  "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(),
+                  "setup": f"{torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.enabled}, "
+                           f"BLAS {blas} ({'OpenBLAS' if 'openblas' in blas else 'the slow reference BLAS: apt-get install libopenblas0-pthread'})",
+                  "phases_ms": {name: statistics.median(values) for name, values in phases.items()}}))

@@ -5,6 +5,7 @@ forwards on winners + losers, backward, AdamW), timed the same way. Prints one J
 """
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -79,7 +80,11 @@ def peak_rss_mb():
     return float("nan")
 
 
-print(json.dumps({"peer": f"PyTorch {torch.__version__}", "median_ms": statistics.median(times), "min_ms": min(times),
+blas = os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")  # Debian's torch calls the system BLAS
+setup = (f"{torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.enabled}, "
+         f"MALLOC_MMAP_THRESHOLD_ {os.environ.get('MALLOC_MMAP_THRESHOLD_', 'glibc default')}, "
+         f"BLAS {blas} ({'OpenBLAS' if 'openblas' in blas else 'the slow reference BLAS: apt-get install libopenblas0-pthread'})")
+print(json.dumps({"peer": f"PyTorch {torch.__version__}", "setup": setup, "median_ms": statistics.median(times), "min_ms": min(times),
                   "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(),
                   "phases_ms": {name: statistics.median(values) for name, values in phases.items()},
                   "mkldnn": torch.backends.mkldnn.enabled}))

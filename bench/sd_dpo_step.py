@@ -93,8 +93,9 @@ def peak_rss_mb():
 
 
 blas = os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")  # Debian's torch calls the system BLAS
+setup = (f"{torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.enabled}, "
+         f"MALLOC_MMAP_THRESHOLD_ {os.environ.get('MALLOC_MMAP_THRESHOLD_', 'glibc default')}, "
+         f"BLAS {blas} ({'OpenBLAS' if 'openblas' in blas else 'the slow reference BLAS: apt-get install libopenblas0-pthread'})")
 print(json.dumps({"peer": f"diffusers 0.25.1 on PyTorch {torch.__version__}", "median_ms": statistics.median(times),
-                  "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(),
-                  "setup": f"{torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.enabled}, "
-                           f"BLAS {blas} ({'OpenBLAS' if 'openblas' in blas else 'the slow reference BLAS: apt-get install libopenblas0-pthread'})",
+                  "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(), "setup": setup,
                   "phases_ms": {name: statistics.median(values) for name, values in phases.items()}}))

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using SemiDpo.Torch;
 using Spectre.Console;
 using static TorchSharp.torch;
 
@@ -39,11 +40,17 @@ internal static class PeerBench
         return new Round(Median(times), phases.Select(Median).ToArray());
     }
 
-    /// <summary>The peer's JSON line (median_ms, phases_ms, peak_rss_mb, peer), or null with the reason printed.</summary>
+    /// <summary>
+    /// The peer's JSON line (median_ms, phases_ms, peak_rss_mb, peer), or null with the reason printed. The peer runs
+    /// under the allocator and OpenMP settings this process uses (<see cref="MallocDefaults"/>, OMP_WAIT_POLICY), so
+    /// that neither side pays page faults or spinning threads the other does not.
+    /// </summary>
     public static JsonElement? RunPeer(string python, IEnumerable<string> arguments, string installHint)
     {
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in MallocDefaults.EnvironmentEquivalent()) start.Environment[name] = value;
+        start.Environment[OpenMpDefaults.WaitPolicy] = Environment.GetEnvironmentVariable(OpenMpDefaults.WaitPolicy) ?? "PASSIVE";
         try
         {
             using var process = Process.Start(start)!;

@@ -1,11 +1,12 @@
 using System.ComponentModel;
 using SemiDpo.Alignment;
 using SemiDpo.Diffusion;
+using SemiDpo.Pretrained;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
 using SemiDpo.Training;
-using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Cli.Commands;
@@ -69,7 +70,7 @@ public sealed class BenchSdStepCommand : Command<BenchSdStepCommand.Settings>
         {
             config = UNet2DConditionConfig.From(ConfigFile.Parse(json, settings.Config ?? "default config"));
         }
-        catch (DiffusersFormatException e)
+        catch (ModelFormatException e)
         {
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
             return 1;

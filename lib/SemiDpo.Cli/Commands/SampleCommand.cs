@@ -3,12 +3,13 @@ using System.Diagnostics;
 using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Imaging;
+using SemiDpo.Pretrained;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
+using Spectre.Console.Cli;
+using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace SemiDpo.Cli.Commands;
 
@@ -110,7 +111,7 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
             WriteGrid(settings.Out, images, clock);
             return 0;
         }
-        catch (Exception e) when (e is DiffusersFormatException or InvalidDataException or FileNotFoundException or ArgumentException)
+        catch (Exception e) when (e is ModelFormatException or InvalidDataException or FileNotFoundException or ArgumentException)
         {
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
             return 1;

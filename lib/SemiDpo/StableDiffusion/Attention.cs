@@ -1,4 +1,5 @@
 using SemiDpo.Diffusion;
+using SemiDpo.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -47,25 +48,10 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
         if (spatial) x = x.flatten(2).transpose(1, 2);                                  // (B, HW, C)
         if (group_norm is not null) x = group_norm.forward(x.transpose(1, 2)).transpose(1, 2);
         var source = context ?? x;
-        var o = MultiHead(to_q.forward(x), to_k.forward(source), to_v.forward(source), heads, causal: false, upcast);
+        var o = MultiHeadAttention.Apply(to_q.forward(x), to_k.forward(source), to_v.forward(source), heads, causal: false, upcast);
         o = to_out[0].forward(o);
         if (spatial) o = o.transpose(1, 2).reshape(input.shape);
         return residual ? o + input : o;
-    }
-
-    /// <summary>
-    /// Scaled dot-product attention of (B, L, H·d) queries over (B, L', H·d) keys and values split into
-    /// <paramref name="heads"/> heads; scale 1/√d; returns (B, L, H·d). Shared by the UNet, the VAE and CLIP.
-    /// </summary>
-    public static Tensor MultiHead(Tensor q, Tensor k, Tensor v, int heads, bool causal, bool upcast = false)
-    {
-        var (b, l, width) = (q.shape[0], q.shape[1], q.shape[2]);
-        var dtype = q.dtype;
-        Tensor Split(Tensor t) => t.view(b, t.shape[1], heads, width / heads).transpose(1, 2);
-        var (qh, kh, vh) = (Split(q), Split(k), Split(v));
-        if (upcast && dtype != ScalarType.Float32) (qh, kh, vh) = (qh.to_type(ScalarType.Float32), kh.to_type(ScalarType.Float32), vh.to_type(ScalarType.Float32));
-        var o = functional.scaled_dot_product_attention(qh, kh, vh, null, 0.0, causal);
-        return o.to_type(dtype).transpose(1, 2).reshape(b, l, width);
     }
 }
 

@@ -1,3 +1,4 @@
+using SemiDpo.Pretrained;
 namespace SemiDpo.StableDiffusion;
 
 /// <summary>
@@ -19,7 +20,7 @@ public sealed record AutoencoderKLConfig(
         var down = c.Strings("down_block_types", ["DownEncoderBlock2D"]);
         var up = c.Strings("up_block_types", ["UpDecoderBlock2D"]);
         if (down.Length != blockOut.Length || up.Length != blockOut.Length || down.Any(t => t != "DownEncoderBlock2D") || up.Any(t => t != "UpDecoderBlock2D"))
-            throw new DiffusersFormatException($"{c.Path}: expected {blockOut.Length} DownEncoderBlock2D and UpDecoderBlock2D blocks, got [{string.Join(", ", down)}] / [{string.Join(", ", up)}].");
+            throw new ModelFormatException($"{c.Path}: expected {blockOut.Length} DownEncoderBlock2D and UpDecoderBlock2D blocks, got [{string.Join(", ", down)}] / [{string.Join(", ", up)}].");
         c.Require("act_fn", "silu", "SiLU only");
         c.Require("shift_factor", null, "no latent shift (SD3/Flux VAEs)");
         c.Require("latents_mean", null, "no per-channel latent statistics (SDXL-style)");

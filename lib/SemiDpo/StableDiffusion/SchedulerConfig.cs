@@ -1,4 +1,5 @@
 using SemiDpo.Diffusion;
+using SemiDpo.Pretrained;
 
 namespace SemiDpo.StableDiffusion;
 
@@ -20,7 +21,7 @@ public sealed record SchedulerConfig(int TrainTimesteps, double BetaStart, doubl
         {
             "scaled_linear" => BetaSchedule.ScaledLinear,
             "linear" => BetaSchedule.Linear,
-            var other => throw new DiffusersFormatException($"{c.Path}: beta_schedule '{other}' is not supported (scaled_linear, linear)."),
+            var other => throw new ModelFormatException($"{c.Path}: beta_schedule '{other}' is not supported (scaled_linear, linear)."),
         };
         return new SchedulerConfig(c.Int("num_train_timesteps", 1000), c.Double("beta_start", 0.0001), c.Double("beta_end", 0.02),
             schedule, c.Int("steps_offset", 0), c.Bool("set_alpha_to_one", true), c.Bool("clip_sample", true));

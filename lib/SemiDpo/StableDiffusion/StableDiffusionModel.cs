@@ -1,4 +1,6 @@
+using SemiDpo.Clip;
 using SemiDpo.Diffusion;
+using SemiDpo.Pretrained;
 using SemiDpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -66,9 +68,9 @@ public sealed class StableDiffusionModel : IDiffusionModel
         var text = Place(new ClipTextModel(ClipTextConfig.Read(files.Config("text_encoder"))), device, options.FrozenDType);
         ModuleWeights.Load(text, files.Weights("text_encoder", "model"), ClipTextModel.IgnoredKeys);
         if (tokenizer.VocabularySize > text.Config.VocabSize)
-            throw new DiffusersFormatException($"{files.Tokenizer}: {tokenizer.VocabularySize} tokens, but the text encoder embeds only {text.Config.VocabSize}.");
+            throw new ModelFormatException($"{files.Tokenizer}: {tokenizer.VocabularySize} tokens, but the text encoder embeds only {text.Config.VocabSize}.");
         if (unet.Config.CrossAttentionDim != text.Config.HiddenSize)
-            throw new DiffusersFormatException($"{files.Root}: the UNet attends to {unet.Config.CrossAttentionDim}-wide context, the text encoder gives {text.Config.HiddenSize}.");
+            throw new ModelFormatException($"{files.Root}: the UNet attends to {unet.Config.CrossAttentionDim}-wide context, the text encoder gives {text.Config.HiddenSize}.");
         foreach (var part in new nn.Module[] { vae, text })
         {
             part.eval();

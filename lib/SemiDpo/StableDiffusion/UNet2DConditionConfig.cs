@@ -1,3 +1,4 @@
+using SemiDpo.Pretrained;
 namespace SemiDpo.StableDiffusion;
 
 /// <summary>
@@ -36,11 +37,11 @@ public sealed record UNet2DConditionConfig(
         var down = c.Strings("down_block_types", ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"]);
         var up = c.Strings("up_block_types", ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"]);
         if (down.Length != n || up.Length != n)
-            throw new DiffusersFormatException($"{c.Path}: {down.Length} down and {up.Length} up block types for {n} block_out_channels.");
+            throw new ModelFormatException($"{c.Path}: {down.Length} down and {up.Length} up block types for {n} block_out_channels.");
         foreach (var type in down.Where(t => t is not ("CrossAttnDownBlock2D" or "DownBlock2D")))
-            throw new DiffusersFormatException($"{c.Path}: down block type '{type}' is not supported (CrossAttnDownBlock2D, DownBlock2D).");
+            throw new ModelFormatException($"{c.Path}: down block type '{type}' is not supported (CrossAttnDownBlock2D, DownBlock2D).");
         foreach (var type in up.Where(t => t is not ("CrossAttnUpBlock2D" or "UpBlock2D")))
-            throw new DiffusersFormatException($"{c.Path}: up block type '{type}' is not supported (CrossAttnUpBlock2D, UpBlock2D).");
+            throw new ModelFormatException($"{c.Path}: up block type '{type}' is not supported (CrossAttnUpBlock2D, UpBlock2D).");
         c.Require("mid_block_type", "UNetMidBlock2DCrossAttn", "only UNetMidBlock2DCrossAttn");
         c.Require("num_attention_heads", null, "diffusers v0.25 refuses it too; heads come from attention_head_dim");
         c.Require("act_fn", "silu", "SiLU only");

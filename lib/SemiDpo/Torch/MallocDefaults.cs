@@ -14,6 +14,15 @@ public static class MallocDefaults
 {
     public const string OptOut = "SEMIDPO_MALLOC";
     const int TrimThreshold = -1, TopPad = -2, MmapThreshold = -3;
+    const int MmapBytes = 32 << 20, TrimBytes = int.MaxValue, TopPadBytes = 256 << 20;
+
+    /// <summary>
+    /// The same settings as glibc's MALLOC_* environment variables, for a child process (e.g. a benchmark's PyTorch
+    /// peer) to run under the allocator this process uses; empty where this process keeps glibc's defaults.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Value)> EnvironmentEquivalent() =>
+        !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(OptOut) == "default" ? [] :
+        [("MALLOC_MMAP_THRESHOLD_", $"{MmapBytes}"), ("MALLOC_TRIM_THRESHOLD_", $"{TrimBytes}"), ("MALLOC_TOP_PAD_", $"{TopPadBytes}")];
 
     /// <summary>Applies the settings where allowed; returns what is in effect.</summary>
     public static string Apply()
@@ -24,7 +33,7 @@ public static class MallocDefaults
             return "as set by MALLOC_* variables";
         try
         {
-            var ok = mallopt(MmapThreshold, 32 << 20) == 1 & mallopt(TrimThreshold, int.MaxValue) == 1 & mallopt(TopPad, 256 << 20) == 1;
+            var ok = mallopt(MmapThreshold, MmapBytes) == 1 & mallopt(TrimThreshold, TrimBytes) == 1 & mallopt(TopPad, TopPadBytes) == 1;
             return ok ? "heap-kept (mmap ≥ 32 MiB, trim ≥ 2 GiB)" : "glibc default (mallopt refused)";
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)

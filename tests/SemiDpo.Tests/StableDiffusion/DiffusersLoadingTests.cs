@@ -1,4 +1,5 @@
 using SemiDpo.Diffusion;
+using SemiDpo.Pretrained;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
 using static TorchSharp.torch;
@@ -38,7 +39,7 @@ public class DiffusersLoadingTests
             w.Remove("conv_in.weight");
             return w;
         });
-        var e = Assert.Throws<DiffusersFormatException>(() => StableDiffusionModel.Load(copy.Path, CPU));
+        var e = Assert.Throws<ModelFormatException>(() => StableDiffusionModel.Load(copy.Path, CPU));
         Assert.Contains("1 missing: conv_in.weight", e.Message);
         Assert.Contains("1 unexpected: conv_in.weights", e.Message);
         Assert.Contains(UNetWeights(copy.Path), e.Message);
@@ -53,7 +54,7 @@ public class DiffusersLoadingTests
             w["conv_out.bias"] = zeros(5, dtype: ScalarType.Float16);
             return w;
         });
-        var e = Assert.Throws<DiffusersFormatException>(() => StableDiffusionModel.Load(copy.Path, CPU));
+        var e = Assert.Throws<ModelFormatException>(() => StableDiffusionModel.Load(copy.Path, CPU));
         Assert.Contains("wrong shape: conv_out.bias [5] in the file, [4] in the model", e.Message);
     }
 
@@ -74,7 +75,7 @@ public class DiffusersLoadingTests
         using var copy = CopyOfTinySd();
         var config = Path.Combine(copy.Path, "unet", "config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"addition_embed_type\": null", "\"addition_embed_type\": \"text_time\""));
-        var e = Assert.Throws<DiffusersFormatException>(() => StableDiffusionModel.Load(copy.Path, CPU));
+        var e = Assert.Throws<ModelFormatException>(() => StableDiffusionModel.Load(copy.Path, CPU));
         Assert.Contains("'addition_embed_type' = \"text_time\" is not supported", e.Message);
     }
 
@@ -83,7 +84,7 @@ public class DiffusersLoadingTests
     {
         using var copy = CopyOfTinySd();
         File.Move(UNetWeights(copy.Path), Path.Combine(copy.Path, "unet", "diffusion_pytorch_model.bin"));
-        var e = Assert.Throws<DiffusersFormatException>(() => StableDiffusionModel.Load(copy.Path, CPU));
+        var e = Assert.Throws<ModelFormatException>(() => StableDiffusionModel.Load(copy.Path, CPU));
         Assert.Contains("only pickled weights", e.Message);
     }
 
@@ -128,7 +129,7 @@ public class DiffusersLoadingTests
         using var copy = CopyOfTinySd();
         var variant = Path.Combine(copy.Path, "unet", "diffusion_pytorch_model.fp16.safetensors");
         File.Move(UNetWeights(copy.Path), variant);
-        Assert.Equal([variant], DiffusersFolder.WeightFiles(Path.Combine(copy.Path, "unet"), "diffusion_pytorch_model"));
+        Assert.Equal([variant], WeightFiles.Find(Path.Combine(copy.Path, "unet"), "diffusion_pytorch_model"));
         Assert.Equal([variant], new DiffusersFolder(copy.Path, "fp16").Weights("unet", "diffusion_pytorch_model"));
     }
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using SemiDpo.Clip;
 using SemiDpo.Diffusion;
+using SemiDpo.Pretrained;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
 using static TorchSharp.torch;
@@ -29,7 +31,7 @@ public class StableDiffusionCrossCheckTests
         var r = SdFixture.Reference();
         var folder = SdFixture.Folder(Path.Combine("tiny-sd2-unet", "unet"));
         using var unet = new UNet2DConditionModel(UNet2DConditionConfig.Read(Path.Combine(folder, "config.json")));
-        ModuleWeights.Load(unet, DiffusersFolder.WeightFiles(folder, "diffusion_pytorch_model"));
+        ModuleWeights.Load(unet, WeightFiles.Find(folder, "diffusion_pytorch_model"));
         unet.eval();
         using var noGrad = no_grad();
         SdFixture.AssertClose(r["unet2/eps"], unet.forward(r["unet2/sample"], r["unet2/t"], r["unet2/context"]), "SD2-style UNet ε");

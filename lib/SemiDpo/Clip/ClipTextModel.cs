@@ -1,8 +1,9 @@
+using SemiDpo.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace SemiDpo.StableDiffusion;
+namespace SemiDpo.Clip;
 
 // Field names are the transformers state-dict keys (snake_case on purpose): RegisterComponents names parameters after them.
 
@@ -34,9 +35,9 @@ public sealed class ClipTextModel : Module<Tensor, Tensor>
     /// The pooled output (B, hidden): the last hidden state at each sequence's end-of-text token (the first occurrence
     /// of eos_token_id; the highest id for legacy configs whose eos id is 2, as transformers does).
     /// </summary>
-    public Tensor Pooled(Tensor ids, Tensor lastHidden)
+    public static Tensor Pooled(Tensor ids, Tensor lastHidden, int eosTokenId)
     {
-        var eos = Config.EosTokenId == 2 ? ids.argmax(-1) : (ids == Config.EosTokenId).to_type(ScalarType.Int32).argmax(-1);
+        var eos = eosTokenId == 2 ? ids.argmax(-1) : (ids == eosTokenId).to_type(ScalarType.Int32).argmax(-1);
         return lastHidden[arange(ids.shape[0], device: ids.device), eos];
     }
 }
@@ -51,8 +52,8 @@ public sealed class ClipTextTransformer : Module<Tensor, Tensor>
     public ClipTextTransformer(ClipTextConfig c) : base(nameof(ClipTextTransformer))
     {
         embeddings = new ClipTextEmbeddings(c);
-        encoder = new ClipEncoder(c);
-        final_layer_norm = LayerNorm(c.HiddenSize, eps: c.LayerNormEps);
+        encoder = new ClipEncoder(c.Encoder, causal: true);
+        final_layer_norm = LayerNorm(c.HiddenSize, eps: c.Encoder.LayerNormEps);
         RegisterComponents();
     }
 
@@ -75,20 +76,21 @@ public sealed class ClipTextEmbeddings : Module<Tensor, Tensor>
         token_embedding.forward(ids) + position_embedding.forward(arange(ids.shape[1], device: ids.device)).unsqueeze(0);
 }
 
+/// <summary>The layers of a CLIP tower: causal for text, bidirectional for images.</summary>
 public sealed class ClipEncoder : Module<Tensor, Tensor>
 {
     readonly ModuleList<ClipEncoderLayer> layers;
 
-    public ClipEncoder(ClipTextConfig c) : base(nameof(ClipEncoder))
+    public ClipEncoder(ClipEncoderConfig c, bool causal) : base(nameof(ClipEncoder))
     {
-        layers = ModuleList(Enumerable.Range(0, c.Layers).Select(_ => new ClipEncoderLayer(c)).ToArray());
+        layers = ModuleList(Enumerable.Range(0, c.Layers).Select(_ => new ClipEncoderLayer(c, causal)).ToArray());
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x) => layers.Aggregate(x, (h, layer) => layer.forward(h));
 }
 
-/// <summary>One pre-LN block: x += out_proj(causal attention(layer_norm1(x))); x += fc2(act(fc1(layer_norm2(x)))).</summary>
+/// <summary>One pre-LN block: x += out_proj(attention(layer_norm1(x))); x += fc2(act(fc1(layer_norm2(x)))).</summary>
 public sealed class ClipEncoderLayer : Module<Tensor, Tensor>
 {
     readonly ClipAttention self_attn;
@@ -96,9 +98,9 @@ public sealed class ClipEncoderLayer : Module<Tensor, Tensor>
     readonly ClipMlp mlp;
     readonly LayerNorm layer_norm2;
 
-    public ClipEncoderLayer(ClipTextConfig c) : base(nameof(ClipEncoderLayer))
+    public ClipEncoderLayer(ClipEncoderConfig c, bool causal) : base(nameof(ClipEncoderLayer))
     {
-        self_attn = new ClipAttention(c.HiddenSize, c.Heads);
+        self_attn = new ClipAttention(c.HiddenSize, c.Heads, causal);
         layer_norm1 = LayerNorm(c.HiddenSize, eps: c.LayerNormEps);
         mlp = new ClipMlp(c.HiddenSize, c.IntermediateSize, c.HiddenAct);
         layer_norm2 = LayerNorm(c.HiddenSize, eps: c.LayerNormEps);
@@ -112,7 +114,7 @@ public sealed class ClipEncoderLayer : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Causal multi-head self-attention with biased q/k/v/out projections (scale 1/√d).</summary>
+/// <summary>Multi-head self-attention (causal for text) with biased q/k/v/out projections (scale 1/√d).</summary>
 public sealed class ClipAttention : Module<Tensor, Tensor>
 {
     readonly Linear q_proj;
@@ -120,10 +122,12 @@ public sealed class ClipAttention : Module<Tensor, Tensor>
     readonly Linear v_proj;
     readonly Linear out_proj;
     readonly int heads;
+    readonly bool causal;
 
-    public ClipAttention(int width, int heads) : base(nameof(ClipAttention))
+    public ClipAttention(int width, int heads, bool causal) : base(nameof(ClipAttention))
     {
         this.heads = heads;
+        this.causal = causal;
         q_proj = Linear(width, width);
         k_proj = Linear(width, width);
         v_proj = Linear(width, width);
@@ -132,7 +136,7 @@ public sealed class ClipAttention : Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) =>
-        out_proj.forward(Attention.MultiHead(q_proj.forward(x), k_proj.forward(x), v_proj.forward(x), heads, causal: true));
+        out_proj.forward(MultiHeadAttention.Apply(q_proj.forward(x), k_proj.forward(x), v_proj.forward(x), heads, causal));
 }
 
 public sealed class ClipMlp : Module<Tensor, Tensor>

@@ -1,9 +1,6 @@
 using System.Text.Json;
 
-namespace SemiDpo.StableDiffusion;
-
-/// <summary>A component's config.json that cannot be used; the message names the file and the field.</summary>
-public sealed class DiffusersFormatException(string message) : Exception(message);
+namespace SemiDpo.Pretrained;
 
 /// <summary>
 /// Reads one diffusers / transformers <c>config.json</c>: typed fields with the library's defaults, fields that may
@@ -24,9 +21,9 @@ public sealed class ConfigFile
         }
         catch (JsonException e)
         {
-            throw new DiffusersFormatException($"{path}: not valid JSON ({e.Message}).");
+            throw new ModelFormatException($"{path}: not valid JSON ({e.Message}).");
         }
-        if (root.ValueKind != JsonValueKind.Object) throw new DiffusersFormatException($"{path}: expected a JSON object.");
+        if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: expected a JSON object.");
     }
 
     public string Path { get; }
@@ -35,9 +32,13 @@ public sealed class ConfigFile
     public string Json { get; }
 
     public static ConfigFile Read(string path) =>
-        File.Exists(path) ? new ConfigFile(path, File.ReadAllText(path)) : throw new DiffusersFormatException($"{path}: no such config file.");
+        File.Exists(path) ? new ConfigFile(path, File.ReadAllText(path)) : throw new ModelFormatException($"{path}: no such config file.");
 
     public static ConfigFile Parse(string json, string path = "config.json") => new(path, json);
+
+    /// <summary>A nested object (e.g. CLIPConfig's text_config), read with the same rules; empty when absent.</summary>
+    public ConfigFile Section(string name) =>
+        Has(name, out var v) && v.ValueKind == JsonValueKind.Object ? new ConfigFile($"{Path} ({name})", v.GetRawText()) : new ConfigFile($"{Path} ({name})", "{}");
 
     bool Has(string name, out JsonElement value) =>
         root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
@@ -60,7 +61,7 @@ public sealed class ConfigFile
         if (!Has(name, out var v)) return Enumerable.Repeat(fallback, count).ToArray();
         if (v.ValueKind == JsonValueKind.Number) return Enumerable.Repeat(Get(name, () => v.GetInt32()), count).ToArray();
         var values = Get(name, () => v.EnumerateArray().Select(e => e.GetInt32()).ToArray());
-        if (values.Length != count) throw new DiffusersFormatException($"{Path}: '{name}' has {values.Length} values for {count} blocks.");
+        if (values.Length != count) throw new ModelFormatException($"{Path}: '{name}' has {values.Length} values for {count} blocks.");
         return values;
     }
 
@@ -77,7 +78,7 @@ public sealed class ConfigFile
             double d => v.ValueKind == JsonValueKind.Number && v.GetDouble() == d,
             _ => false,
         };
-        if (!matches) throw new DiffusersFormatException($"{Path}: '{name}' = {v.GetRawText()} is not supported ({what}).");
+        if (!matches) throw new ModelFormatException($"{Path}: '{name}' = {v.GetRawText()} is not supported ({what}).");
     }
 
     T Get<T>(string name, Func<T> read)
@@ -88,7 +89,7 @@ public sealed class ConfigFile
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
-            throw new DiffusersFormatException($"{Path}: '{name}' has the wrong type ({root.GetProperty(name).GetRawText()}).");
+            throw new ModelFormatException($"{Path}: '{name}' has the wrong type ({root.GetProperty(name).GetRawText()}).");
         }
     }
 }

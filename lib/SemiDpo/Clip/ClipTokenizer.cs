@@ -1,10 +1,12 @@
+using System.Collections.Concurrent;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Text;
 using SemiDpo.Diffusion;
+using SemiDpo.Pretrained;
 
-namespace SemiDpo.StableDiffusion;
+namespace SemiDpo.Clip;
 
 /// <summary>
 /// CLIP's byte-level BPE tokenizer, read from a transformers <c>tokenizer/</c> folder (vocab.json, merges.txt,
@@ -22,7 +24,7 @@ public sealed partial class ClipTokenizer : IPromptTokenizer
 {
     readonly Dictionary<string, int> vocabulary;
     readonly Dictionary<(string, string), int> ranks;
-    readonly Dictionary<string, string[]> cache = [];
+    readonly ConcurrentDictionary<string, string[]> cache = new();   // safe to tokenize from several threads
     readonly string[] byteSymbols = ByteSymbols();
 
     public ClipTokenizer(Dictionary<string, int> vocabulary, IReadOnlyList<(string, string)> merges, string padToken = EndOfText, int maxLength = 77)
@@ -52,7 +54,7 @@ public sealed partial class ClipTokenizer : IPromptTokenizer
         var vocabPath = Path.Combine(folder, "vocab.json");
         var mergesPath = Path.Combine(folder, "merges.txt");
         foreach (var path in new[] { vocabPath, mergesPath })
-            if (!File.Exists(path)) throw new DiffusersFormatException($"{path}: missing (a CLIP tokenizer folder has vocab.json and merges.txt).");
+            if (!File.Exists(path)) throw new ModelFormatException($"{path}: missing (a CLIP tokenizer folder has vocab.json and merges.txt).");
         Dictionary<string, int> vocabulary;
         try
         {
@@ -60,7 +62,7 @@ public sealed partial class ClipTokenizer : IPromptTokenizer
         }
         catch (JsonException e)
         {
-            throw new DiffusersFormatException($"{vocabPath}: not a JSON object of token → id ({e.Message}).");
+            throw new ModelFormatException($"{vocabPath}: not a JSON object of token → id ({e.Message}).");
         }
         var merges = new List<(string, string)>();
         var lineNumber = 0;
@@ -69,7 +71,7 @@ public sealed partial class ClipTokenizer : IPromptTokenizer
             lineNumber++;
             if (line.StartsWith("#version") || line.Length == 0) continue;
             var parts = line.Split(' ');
-            if (parts.Length != 2) throw new DiffusersFormatException($"{mergesPath}:{lineNumber}: expected two symbols separated by a space.");
+            if (parts.Length != 2) throw new ModelFormatException($"{mergesPath}:{lineNumber}: expected two symbols separated by a space.");
             merges.Add((parts[0], parts[1]));
         }
         var settings = ConfigFile.Parse(ReadSettings(folder), Path.Combine(folder, "tokenizer_config.json"));
@@ -153,7 +155,7 @@ public sealed partial class ClipTokenizer : IPromptTokenizer
     }
 
     int Id(string token, string where) =>
-        vocabulary.TryGetValue(token, out var id) ? id : throw new DiffusersFormatException($"Token '{token}' is not in {where}.");
+        vocabulary.TryGetValue(token, out var id) ? id : throw new ModelFormatException($"Token '{token}' is not in {where}.");
 
     /// <summary>GPT-2's byte → printable character table (bytes_to_unicode), so every byte sequence is a string of symbols.</summary>
     static string[] ByteSymbols()

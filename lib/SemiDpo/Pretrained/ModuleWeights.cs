@@ -1,12 +1,12 @@
 using SemiDpo.Torch;
 using static TorchSharp.torch;
 
-namespace SemiDpo.StableDiffusion;
+namespace SemiDpo.Pretrained;
 
 /// <summary>
-/// Moves weights between a module and safetensors files by name: every parameter must be in the files with its
-/// shape, and every tensor of the files must be a parameter (except listed non-weight keys); otherwise the load is
-/// refused naming the keys. Tensors are read one at a time and converted to each parameter's dtype and device.
+/// Moves weights between a module and files by name: every parameter must be in the files with its shape, and every
+/// stored tensor must be a parameter (except listed non-weight keys); otherwise the load is refused naming the keys.
+/// Safetensors files are read one tensor at a time; each value is converted to its parameter's dtype and device.
 /// </summary>
 public static class ModuleWeights
 {
@@ -19,16 +19,8 @@ public static class ModuleWeights
         foreach (var file in files)
             foreach (var entry in SafeTensors.ReadHeader(file))
                 stored[rename?.Invoke(entry.Name) ?? entry.Name] = (file, entry);
-        var parameters = module.state_dict();
         var where = files.Count == 1 ? files[0] : $"{Path.GetDirectoryName(files[0])} ({files.Count} shards)";
-        var missing = parameters.Keys.Where(k => !stored.ContainsKey(k)).ToList();
-        var unexpected = stored.Keys.Where(k => !parameters.ContainsKey(k) && !(ignoredKeys?.Contains(k) ?? false)).ToList();
-        var misshaped = parameters.Where(p => stored.TryGetValue(p.Key, out var s) && !FitShape(s.Entry.Shape, p.Value.shape))
-            .Select(p => $"{p.Key} [{string.Join("×", stored[p.Key].Entry.Shape)}] in the file, [{string.Join("×", p.Value.shape)}] in the model").ToList();
-        if (missing.Count + unexpected.Count + misshaped.Count > 0)
-            throw new DiffusersFormatException($"{where}: the weights do not fit {module.GetName()} built from its config — " +
-                string.Join("; ", new[] { List("missing", missing), List("unexpected", unexpected), List("wrong shape", misshaped) }.Where(s => s.Length > 0)) + ".");
-
+        var parameters = Check(module, stored.ToDictionary(p => p.Key, p => p.Value.Entry.Shape), ignoredKeys, where);
         var streams = files.ToDictionary(f => f, f => (Stream)File.OpenRead(f));
         try
         {
@@ -44,6 +36,28 @@ public static class ModuleWeights
         {
             foreach (var stream in streams.Values) stream.Dispose();
         }
+    }
+
+    /// <summary>The same checks and copy from tensors already in memory (e.g. a converted open_clip checkpoint); <paramref name="where"/> names their source.</summary>
+    public static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> tensors, string where, IReadOnlySet<string>? ignoredKeys = null)
+    {
+        var parameters = Check(module, tensors.ToDictionary(p => p.Key, p => p.Value.shape), ignoredKeys, where);
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in parameters) parameter.copy_(tensors[name].reshape(parameter.shape));
+    }
+
+    /// <summary>The module's state dict, once every key and shape of <paramref name="stored"/> fits it.</summary>
+    static Dictionary<string, Tensor> Check(nn.Module module, Dictionary<string, long[]> stored, IReadOnlySet<string>? ignoredKeys, string where)
+    {
+        var parameters = module.state_dict();
+        var missing = parameters.Keys.Where(k => !stored.ContainsKey(k)).ToList();
+        var unexpected = stored.Keys.Where(k => !parameters.ContainsKey(k) && !(ignoredKeys?.Contains(k) ?? false)).ToList();
+        var misshaped = parameters.Where(p => stored.TryGetValue(p.Key, out var shape) && !FitShape(shape, p.Value.shape))
+            .Select(p => $"{p.Key} [{string.Join("×", stored[p.Key])}] in the file, [{string.Join("×", p.Value.shape)}] in the model").ToList();
+        if (missing.Count + unexpected.Count + misshaped.Count > 0)
+            throw new ModelFormatException($"{where}: the weights do not fit {module.GetName()} built from its config — " +
+                string.Join("; ", new[] { List("missing", missing), List("unexpected", unexpected), List("wrong shape", misshaped) }.Where(s => s.Length > 0)) + ".");
+        return parameters;
     }
 
     /// <summary>Writes the module's weights as one safetensors file (diffusers' and transformers' "pt" format), in <paramref name="dtype"/> when given.</summary>

@@ -63,6 +63,8 @@ public static class OpenClipNames
     {
         long[] Shape(string key) => tensors.TryGetValue(key, out var t) ? t.shape : throw new ModelFormatException($"{where}: no '{key}' after renaming; not a CLIP checkpoint.");
         int Layers(string tower) => tensors.Keys.Where(k => k.StartsWith($"{tower}.encoder.layers.")).Select(k => int.Parse(k.Split('.')[3])).DefaultIfEmpty(-1).Max() + 1;
+        int Heads(int? given, int width, string tower) => given ?? (width >= 64 ? width / 64
+            : throw new ModelFormatException($"{where}: the {tower} tower is {width} wide; give its head count (open_clip's width / 64 does not apply)."));
         var token = Shape("text_model.embeddings.token_embedding.weight");
         var textWidth = (int)token[1];
         var patch = Shape("vision_model.embeddings.patch_embedding.weight");
@@ -71,11 +73,11 @@ public static class OpenClipNames
         var grid = (int)Math.Round(Math.Sqrt(positions - 1));
         var text = new ClipTextConfig(
             new ClipEncoderConfig(textWidth, (int)Shape("text_model.encoder.layers.0.mlp.fc1.weight")[0], Layers("text_model"),
-                architecture.TextHeads ?? textWidth / 64, architecture.Activation, 1e-5),
+                Heads(architecture.TextHeads, textWidth, "text"), architecture.Activation, 1e-5),
             VocabSize: (int)token[0], MaxPositions: (int)Shape("text_model.embeddings.position_embedding.weight")[0], EosTokenId: (int)token[0] - 1, Json: "{}");
         var vision = new ClipVisionConfig(
             new ClipEncoderConfig(visionWidth, (int)Shape("vision_model.encoder.layers.0.mlp.fc1.weight")[0], Layers("vision_model"),
-                architecture.VisionHeads ?? visionWidth / 64, architecture.Activation, 1e-5),
+                Heads(architecture.VisionHeads, visionWidth, "vision"), architecture.Activation, 1e-5),
             ImageSize: grid * (int)patch[2], PatchSize: (int)patch[2], Channels: (int)patch[1]);
         return new ClipConfig(text, vision, (int)Shape("visual_projection.weight")[0], 2.6592);
     }

@@ -1,0 +1,114 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using SemiDpo.Clip;
+using SemiDpo.Data;
+using SemiDpo.IO;
+using SemiDpo.Pretrained;
+using SemiDpo.Rewards;
+using SemiDpo.Torch;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SemiDpo.Cli.Commands;
+
+/// <summary>
+/// <c>semidpo score</c>: Stage 1's scoring with the real reward models, in the official pipeline's file format
+/// (scores_rank{r:03d}.jsonl), streamed a row group at a time, resumable, one shard per process.
+/// </summary>
+public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--judges <SPEC>"), Description("clip=DIR,aesthetic=FILE.pth,pickscore=DIR,hps=FILE.pt,imagereward=FILE.onnx (official score names: clip_score, aesthetic_score, pick_score, hps_score; ONNX judges take their sidecar's name).")]
+        public string Judges { get; init; } = "";
+
+        [CommandOption("--in <PARQUET>"), Description("Pick-a-Pic style parquet of pairs (caption, jpg_0, jpg_1, label_0, label_1).")]
+        public string In { get; init; } = "";
+
+        [CommandOption("--out <FILE>"), Description("Score file to write or resume (default: scores_rank{rank:000}.jsonl in the current folder).")]
+        public string? Out { get; init; }
+
+        [CommandOption("--tokenizer <DIR>"), Description("CLIP tokenizer folder for judges shipped without one (PickScore, HPSv2); default: the clip= folder.")]
+        public string? Tokenizer { get; init; }
+
+        [CommandOption("--rank <N>"), Description("This process's shard: pairs with row mod world-size = rank (default: SLURM_ARRAY_TASK_ID or RANK, else 0).")]
+        public int? Rank { get; init; }
+
+        [CommandOption("--world-size <N>"), Description("Number of shards (default: SLURM_ARRAY_TASK_COUNT or WORLD_SIZE, else 1).")]
+        public int? WorldSize { get; init; }
+
+        [CommandOption("--batch <N>"), Description("Pairs per batch (2 images each).")]
+        public int Batch { get; init; } = 16;
+
+        [CommandOption("--skip-bad-rows"), Description("Leave out rows with undecodable images or bad labels (counted) instead of stopping.")]
+        public bool SkipBadRows { get; init; }
+
+        [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N (default: cuda when available).")]
+        public string? Device { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Judges.Length == 0) return ValidationResult.Error("--judges is required, e.g. clip=/models/clip-vit-large-patch14,aesthetic=/models/sac+logos+ava1-l14-linearMSE.pth");
+            if (In.Length == 0) return ValidationResult.Error("--in is required: a Pick-a-Pic style parquet file.");
+            if (Batch < 1) return ValidationResult.Error("--batch must be at least 1.");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        try
+        {
+            var shard = Shard.Resolve(settings.Rank, settings.WorldSize);
+            if (!File.Exists(settings.In)) throw new FileNotFoundException($"{settings.In}: no such parquet file.");
+            TorchRuntime.Init();
+            var device = TorchDevice.Default(settings.Device);
+            var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
+            var output = settings.Out ?? shard.FileName("scores", ".jsonl");
+            using var file = ScoreJsonl.Open(output, judges.Select(j => j.Name).ToList());
+            await using var reader = await PickapicReader.OpenAsync(settings.In, new PickapicReadOptions(settings.SkipBadRows), cancellation);
+            var total = (reader.RowCount + shard.WorldSize - 1 - shard.Rank) / shard.WorldSize;
+            AnsiConsole.MarkupLine($"scoring shard {shard.Rank} of {shard.WorldSize} ({total:N0} pairs) with {string.Join(", ", judges.Select(j => j.Name))} → {Markup.Escape(output)}" +
+                (file.Done.Count > 0 ? $" (resuming: {file.Done.Count:N0} rows already there)" : ""));
+            var clock = Stopwatch.StartNew();
+            var scored = 0;
+            await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask("pairs", maxValue: Math.Max(1, total));
+                    task.Increment(file.Done.Count);
+                    var batch = new List<(long Row, PreferencePair Pair)>();
+                    long row = -1;
+                    void Flush()
+                    {
+                        if (batch.Count == 0) return;
+                        var prompts = batch.Select(b => b.Pair.Caption).Concat(batch.Select(b => b.Pair.Caption)).ToList();
+                        var images = batch.Select(b => b.Pair.Image0).Concat(batch.Select(b => b.Pair.Image1)).ToList();
+                        var scores = judges.Select(j => (j.Name, Scores: j.Score(prompts, images))).ToList();
+                        for (var i = 0; i < batch.Count; i++)
+                            file.Append(batch[i].Row, scores.ToDictionary(s => s.Name, s => (s.Scores[i], s.Scores[batch.Count + i])));
+                        scored += batch.Count;
+                        task.Increment(batch.Count);
+                        task.Description = $"pairs ({2 * scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s)";
+                        batch.Clear();
+                    }
+                    await foreach (var pair in reader.ReadPairsAsync(cancellation))
+                    {
+                        row++;
+                        if (!shard.Owns(row) || file.Done.Contains(row)) continue;
+                        batch.Add((row, pair));
+                        if (batch.Count == settings.Batch) Flush();
+                    }
+                    Flush();
+                    task.Value = task.MaxValue;
+                });
+            AnsiConsole.MarkupLine($"scored {scored:N0} pairs in {clock.Elapsed.TotalSeconds:F1} s ({2 * scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s); {reader.Skipped.Count} rows skipped");
+            return 0;
+        }
+        catch (Exception e) when (e is ModelFormatException or ScoreFileException or PreferenceDataException or ArgumentException or FileNotFoundException or InvalidDataException)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return 1;
+        }
+    }
+}

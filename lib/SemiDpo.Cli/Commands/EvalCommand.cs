@@ -1,6 +1,10 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using SemiDpo.Analysis;
+using SemiDpo.Data;
+using SemiDpo.Imaging;
+using SemiDpo.Pretrained;
+using SemiDpo.StableDiffusion;
 using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Rewards;
@@ -12,7 +16,9 @@ namespace SemiDpo.Cli.Commands;
 
 /// <summary>
 /// <c>semidpo eval</c>: samples one image per held-out prompt from each model (fixed seed per prompt) and scores them
-/// with the oracle and every judge, beside random noise and the world's generators.
+/// with the oracle and every judge, beside random noise and the world's generators. With <c>--prompt-file</c> it
+/// evaluates Stable Diffusion folders on real prompts with the real judges instead (Tables 1–2 on real data: judge
+/// means, and each model's win rate against the first).
 /// </summary>
 public sealed class EvalCommand : Command<EvalCommand.Settings>
 {
@@ -30,8 +36,20 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--guidance <W>"), Description("Classifier-free guidance scale.")]
         public double Guidance { get; init; } = new SamplerConfig().GuidanceScale;
 
-        [CommandOption("--judges <DIR>"), Description("Judge weights folder.")]
+        [CommandOption("--judges <DIR|SPEC>"), Description("World: the judge weights folder. Real prompts: clip=DIR,aesthetic=FILE,pickscore=DIR,hps=FILE,<name>=FILE.onnx (as semidpo score).")]
         public string Judges { get; init; } = Path.Combine("data", "judges");
+
+        [CommandOption("--prompt-file <FILE>"), Description("Real evaluation prompts: a text file (one per line) or a parquet column (--column); --model then names diffusers folders.")]
+        public string? PromptFile { get; init; }
+
+        [CommandOption("--column <NAME>"), Description("Parquet column of --prompt-file.")]
+        public string Column { get; init; } = "caption";
+
+        [CommandOption("--size <PIXELS>"), Description("Stable Diffusion image side (default: the UNet's sample_size × the VAE's factor).")]
+        public int? Size { get; init; }
+
+        [CommandOption("--tokenizer <DIR>"), Description("CLIP tokenizer folder for judges shipped without one (PickScore, HPSv2).")]
+        public string? Tokenizer { get; init; }
 
         [CommandOption("--out <FILE>"), Description("CSV of the table (optional).")]
         public string? Out { get; init; }
@@ -46,6 +64,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
+        if (settings.PromptFile is not null) return EvaluateOnRealPrompts(settings, cancellation);
         var device = TorchDevice.Default(settings.Device);
         var prompts = SampleEvaluation.HeldOutPrompts(settings.Prompts);
         var judges = JudgePanel.Load(settings.Judges, device).Judges;
@@ -73,5 +92,39 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         Tables.Print(frame, $"{prompts.Count} held-out prompts, one image each: oracle and judge means", fractionsAsPercent: false);
         if (settings.Out is not null) Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, settings.Out);
         return 0;
+    }
+
+    static int EvaluateOnRealPrompts(Settings settings, CancellationToken cancellation)
+    {
+        try
+        {
+            if (settings.Models.Length == 0) throw new ArgumentException("--prompt-file needs --model <diffusers folder> (repeatable; the first is the baseline of the win rates).");
+            var device = TorchDevice.Default(settings.Device);
+            var prompts = PromptFile.ReadAsync(settings.PromptFile!, settings.Column, cancellation).GetAwaiter().GetResult().Take(settings.Prompts).ToList();
+            var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
+            var sets = new List<ImageSetScores>();
+            foreach (var folder in settings.Models)
+            {
+                var clock = Stopwatch.StartNew();
+                using var model = StableDiffusionModel.Load(folder, device);
+                var size = settings.Size ?? model.UNet.Config.SampleSize * model.Vae.Config.DownscaleFactor;
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                var images = ImageTensors.ToImages(DiffusionSampling.Sample(model, prompts, new SamplerConfig(settings.Steps, settings.Guidance), size, size, batchSize: 4));
+                sets.Add(SampleEvaluation.ScoreByJudges(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), prompts, images, judges));
+                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(folder)}: {prompts.Count} samples at {size}² in {clock.Elapsed.TotalSeconds:F0} s[/]");
+            }
+            var frame = SampleEvaluation.ToFrame(sets);
+            Tables.Print(frame, $"{prompts.Count} prompts of {settings.PromptFile}, one image each (seed {new SamplerConfig().Seed} per prompt): judge means", fractionsAsPercent: false);
+            foreach (var set in sets.Skip(1))
+                AnsiConsole.MarkupLine($"win rate of {Markup.Escape(set.Name)} vs {Markup.Escape(sets[0].Name)}: " +
+                    string.Join(", ", judges.Select(j => $"{j.Name} {100 * WinRate.Of(set, sets[0], j.Name):F1} %")));
+            if (settings.Out is not null) Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, settings.Out);
+            return 0;
+        }
+        catch (Exception e) when (e is ModelFormatException or PreferenceDataException or ArgumentException or FileNotFoundException or InvalidDataException)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return 1;
+        }
     }
 }

@@ -35,6 +35,14 @@ public sealed record ImageSetScores(string Name, IReadOnlyList<string> Prompts, 
 /// </summary>
 public static class SampleEvaluation
 {
+    /// <summary>Scores by the judges alone (real prompts and models, where no oracle exists): Tables 1–2 on real data.</summary>
+    public static ImageSetScores ScoreByJudges(string name, IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images, IReadOnlyList<IRewardModel> judges)
+    {
+        if (prompts.Count != images.Count) throw new ArgumentException($"{prompts.Count} prompts for {images.Count} images.");
+        var perPrompt = judges.ToDictionary(j => j.Name, j => j.Score(prompts, images).Select(v => (double)v).ToArray());
+        return new ImageSetScores(name, prompts, judges.Select(j => j.Name).ToList(), perPrompt);
+    }
+
     public static ImageSetScores Score(string name, IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images,
         IReadOnlyList<IRewardModel>? judges = null, DimensionWeights? weights = null)
     {

@@ -4,14 +4,11 @@ forwards on winners + losers, backward, AdamW), timed the same way. Prints one J
     /usr/bin/python3 bench/dpo_step.py --batch 16 --steps 20 --threads 2
 """
 import argparse
-import json
-import os
-import statistics
-import time
 
 import torch
 
-from tiny_unet import TinyUNet, dpo_logit, sqrt_alphas_cumprod_tables
+from peer_timing import report, time_steps
+from tiny_unet import TinyUNet, sqrt_alphas_cumprod_tables
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--batch", type=int, default=16)
@@ -43,48 +40,27 @@ def errors(model, xt, tt, tok, eps):
 
 
 sqrt_a, sqrt_1ma = tables
-times, phases = [], {"policy forward": [], "reference forward": [], "backward": [], "clip + AdamW": []}
-for step in range(args.warmup + args.steps):
-    start = time.perf_counter()
+def step(mark):
     t = torch.randint(0, 1000, (b,))
     noise = torch.randn(b, 3, 32, 32)
     x0, eps, tt, tok = torch.cat([winners, losers]), torch.cat([noise, noise]), torch.cat([t, t]), torch.cat([tokens, tokens])
     xt = sqrt_a[tt].view(-1, 1, 1, 1) * x0 + sqrt_1ma[tt].view(-1, 1, 1, 1) * eps
-    marks = [time.perf_counter()]
+    mark()
     policy_error = errors(policy, xt, tt, tok, eps)
-    marks.append(time.perf_counter())
+    mark()
     with torch.no_grad():
         reference_error = errors(reference, xt, tt, tok, eps)
-    marks.append(time.perf_counter())
+    mark()
     pw, pl = policy_error.chunk(2)
     rw, rl = reference_error.chunk(2)
     loss = torch.nn.functional.softplus(-2500.0 * ((rw - rl) - (pw - pl))).mean()
     loss.backward()
-    marks.append(time.perf_counter())
+    mark()
     torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
     optimizer.step()
     optimizer.zero_grad()
-    marks.append(time.perf_counter())
-    if step >= args.warmup:
-        times.append((time.perf_counter() - start) * 1000)
-        for (name, values), a, z in zip(phases.items(), marks, marks[1:]):
-            values.append((z - a) * 1000)
+    mark()
 
 
-def peak_rss_mb():
-    """VmHWM of this process (ru_maxrss would include the parent's peak, inherited across fork and exec)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-blas = os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")  # Debian's torch calls the system BLAS
-setup = (f"{torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.enabled}, "
-         f"MALLOC_MMAP_THRESHOLD_ {os.environ.get('MALLOC_MMAP_THRESHOLD_', 'glibc default')}, "
-         f"BLAS {blas} ({'OpenBLAS' if 'openblas' in blas else 'the slow reference BLAS: apt-get install libopenblas0-pthread'})")
-print(json.dumps({"peer": f"PyTorch {torch.__version__}", "setup": setup, "median_ms": statistics.median(times), "min_ms": min(times),
-                  "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(),
-                  "phases_ms": {name: statistics.median(values) for name, values in phases.items()},
-                  "mkldnn": torch.backends.mkldnn.enabled}))
+times, phases = time_steps(step, args.warmup, args.steps)
+report(f"PyTorch {torch.__version__}", times, phases)

@@ -8,14 +8,13 @@ outside the repository (see tests/fixtures/make_sd_fixture.py for how to fill it
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_stubs  # noqa: E402
+from peer_timing import report, time_steps  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--reference", required=True, help="folder with src/diffusers and src/huggingface_hub")
@@ -55,47 +54,27 @@ def errors(model, xt, tt, ctx, eps):
     return (model(xt, tt, encoder_hidden_states=ctx).sample - eps).pow(2).mean(dim=(1, 2, 3))
 
 
-times, phases = [], {"policy forward": [], "reference forward": [], "backward": [], "clip + AdamW": []}
-for step in range(args.warmup + args.steps):
-    start = time.perf_counter()
+def step(mark):
     t = torch.randint(0, 1000, (b,))
     noise = torch.randn(b, c, s, s)
     x0, eps, tt, ctx = torch.cat([winners, losers]), torch.cat([noise, noise]), torch.cat([t, t]), torch.cat([context, context])
     xt = sqrt_a[tt].view(-1, 1, 1, 1) * x0 + sqrt_1ma[tt].view(-1, 1, 1, 1) * eps
-    marks = [time.perf_counter()]
+    mark()
     policy_error = errors(policy, xt, tt, ctx, eps)
-    marks.append(time.perf_counter())
+    mark()
     with torch.no_grad():
         reference_error = errors(reference, xt, tt, ctx, eps)
-    marks.append(time.perf_counter())
+    mark()
     pw, pl = policy_error.chunk(2)
     rw, rl = reference_error.chunk(2)
     loss = torch.nn.functional.softplus(-2500.0 * ((rw - rl) - (pw - pl))).mean()
     loss.backward()
-    marks.append(time.perf_counter())
+    mark()
     torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
     optimizer.step()
     optimizer.zero_grad()
-    marks.append(time.perf_counter())
-    if step >= args.warmup:
-        times.append((time.perf_counter() - start) * 1000)
-        for (name, values), a, z in zip(phases.items(), marks, marks[1:]):
-            values.append((z - a) * 1000)
+    mark()
 
 
-def peak_rss_mb():
-    """VmHWM of this process (ru_maxrss would include the parent's peak, inherited across fork and exec)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-blas = os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")  # Debian's torch calls the system BLAS
-setup = (f"{torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.enabled}, "
-         f"MALLOC_MMAP_THRESHOLD_ {os.environ.get('MALLOC_MMAP_THRESHOLD_', 'glibc default')}, "
-         f"BLAS {blas} ({'OpenBLAS' if 'openblas' in blas else 'the slow reference BLAS: apt-get install libopenblas0-pthread'})")
-print(json.dumps({"peer": f"diffusers 0.25.1 on PyTorch {torch.__version__}", "median_ms": statistics.median(times),
-                  "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(), "setup": setup,
-                  "phases_ms": {name: statistics.median(values) for name, values in phases.items()}}))
+times, phases = time_steps(step, args.warmup, args.steps)
+report(f"diffusers 0.25.1 on PyTorch {torch.__version__}", times, phases)

@@ -3,9 +3,7 @@
 Used by the speed peer (bench/dpo_step.py) and by the Diffusion-DPO cross-check fixture
 (tests/fixtures/make_dpo_fixture.py). Keep it in step with the C# model: the cross-check test fails otherwise.
 """
-import json
 import math
-import struct
 
 import numpy as np
 import torch
@@ -133,21 +131,3 @@ def dpo_logit(policy, reference, winners, losers, tokens, t, noise, beta, tables
     pw, pl = policy_error.chunk(2)
     rw, rl = reference_error.chunk(2)
     return beta * ((rw - rl) - (pw - pl))
-
-
-def save_safetensors(path, tensors):
-    """Minimal safetensors writer (no dependency): 8-byte header length, JSON header, raw little-endian data."""
-    names = {torch.float64: "F64", torch.float32: "F32", torch.int64: "I64"}
-    header, blobs, offset = {}, [], 0
-    for name, value in tensors.items():
-        data = value.detach().contiguous().cpu().numpy().tobytes()
-        header[name] = {"dtype": names[value.dtype], "shape": list(value.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    encoded = json.dumps(header, separators=(",", ":")).encode()
-    encoded += b" " * (-len(encoded) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(encoded)))
-        f.write(encoded)
-        for blob in blobs:
-            f.write(blob)

@@ -1,0 +1,45 @@
+"""Timing shared by the PyTorch peers of `semidpo bench`: the same warm-up, phases and JSON line as the C# side
+(PeerBench.cs), the process's peak memory and the set-up that decides the peer's speed (threads, oneDNN, allocator,
+which BLAS Debian's torch calls)."""
+import json
+import os
+import statistics
+import time
+
+import torch
+
+PHASES = ["policy forward", "reference forward", "backward", "clip + AdamW"]
+
+
+def time_steps(step, warmup, steps):
+    """Runs step(mark) warmup + steps times; step calls mark() after preparing its inputs and after each phase."""
+    times, phases = [], {name: [] for name in PHASES}
+    for i in range(warmup + steps):
+        start = time.perf_counter()
+        marks = []
+        step(lambda: marks.append(time.perf_counter()))
+        if i >= warmup:
+            times.append((time.perf_counter() - start) * 1000)
+            for name, a, z in zip(PHASES, marks, marks[1:]):
+                phases[name].append((z - a) * 1000)
+    return times, phases
+
+
+def peak_rss_mb():
+    """VmHWM of this process (ru_maxrss would include the parent's peak, inherited across fork and exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def report(peer, times, phases):
+    """Prints the one JSON line the C# side reads."""
+    blas = os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")  # Debian's torch calls the system BLAS
+    setup = (f"{torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.enabled}, "
+             f"MALLOC_MMAP_THRESHOLD_ {os.environ.get('MALLOC_MMAP_THRESHOLD_', 'glibc default')}, "
+             f"BLAS {blas} ({'OpenBLAS' if 'openblas' in blas else 'the slow reference BLAS: apt-get install libopenblas0-pthread'})")
+    print(json.dumps({"peer": peer, "setup": setup, "median_ms": statistics.median(times), "min_ms": min(times),
+                      "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads(),
+                      "phases_ms": {name: statistics.median(values) for name, values in phases.items()}}))

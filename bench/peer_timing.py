@@ -11,16 +11,16 @@ import torch
 PHASES = ["policy forward", "reference forward", "backward", "clip + AdamW"]
 
 
-def time_steps(step, warmup, steps):
+def time_steps(step, warmup, steps, names=PHASES):
     """Runs step(mark) warmup + steps times; step calls mark() after preparing its inputs and after each phase."""
-    times, phases = [], {name: [] for name in PHASES}
+    times, phases = [], {name: [] for name in names}
     for i in range(warmup + steps):
         start = time.perf_counter()
         marks = []
         step(lambda: marks.append(time.perf_counter()))
         if i >= warmup:
             times.append((time.perf_counter() - start) * 1000)
-            for name, a, z in zip(PHASES, marks, marks[1:]):
+            for name, a, z in zip(names, marks, marks[1:]):
                 phases[name].append((z - a) * 1000)
     return times, phases
 

@@ -14,7 +14,8 @@ namespace SemiDpo.Cli;
 /// </summary>
 internal static class PeerBench
 {
-    public static readonly string[] PhaseNames = ["policy forward", "reference forward", "backward", "clip + AdamW"];
+    /// <summary>The phases of a DPO training step, as both sides report them.</summary>
+    public static readonly string[] DpoPhases = ["policy forward", "reference forward", "backward", "clip + AdamW"];
     const int Warmup = 3;
 
     /// <summary>One side's round: the median step and the median of each phase, in ms.</summary>
@@ -22,12 +23,12 @@ internal static class PeerBench
 
     /// <summary>
     /// Runs <paramref name="step"/> warm-up + <paramref name="steps"/> times, each in its own dispose scope; the step
-    /// calls the mark it is given after preparing its inputs and after each of the <see cref="PhaseNames"/>.
+    /// calls the mark it is given after preparing its inputs and after each of its <paramref name="phaseCount"/> phases.
     /// </summary>
-    public static Round Time(int steps, Action<Action> step)
+    public static Round Time(int steps, Action<Action> step, int phaseCount = 4)
     {
         var times = new List<double>();
-        var phases = PhaseNames.Select(_ => new List<double>()).ToArray();
+        var phases = Enumerable.Range(0, phaseCount).Select(_ => new List<double>()).ToArray();
         for (var i = 0; i < Warmup + steps; i++)
         {
             var clock = Stopwatch.StartNew();
@@ -35,7 +36,7 @@ internal static class PeerBench
             using (NewDisposeScope()) step(() => marks.Add(clock.Elapsed.TotalMilliseconds));
             if (i < Warmup) continue;
             times.Add(clock.Elapsed.TotalMilliseconds);
-            for (var p = 0; p < PhaseNames.Length; p++) phases[p].Add(marks[p + 1] - marks[p]);
+            for (var p = 0; p < phaseCount; p++) phases[p].Add(marks[p + 1] - marks[p]);
         }
         return new Round(Median(times), phases.Select(Median).ToArray());
     }
@@ -71,8 +72,9 @@ internal static class PeerBench
     }
 
     /// <summary>Alternates <paramref name="ours"/> and <paramref name="peer"/> for <paramref name="rounds"/> rounds and prints the comparison; exit code.</summary>
-    public static int Compare(int rounds, Func<Round> ours, Func<JsonElement?> peer, string what)
+    public static int Compare(int rounds, Func<Round> ours, Func<JsonElement?> peer, string what, IReadOnlyList<string>? phaseNames = null)
     {
+        var names = phaseNames ?? DpoPhases;
         var oursRounds = new List<Round>();
         var peerRounds = new List<Round>();
         var (peerLabel, peerSetup, peerRss) = ("PyTorch", "", 0.0);
@@ -81,7 +83,7 @@ internal static class PeerBench
             oursRounds.Add(ours());
             if (peer() is not { } result) return 1;
             var phases = result.GetProperty("phases_ms");
-            peerRounds.Add(new Round(result.GetProperty("median_ms").GetDouble(), PhaseNames.Select(n => phases.GetProperty(n).GetDouble()).ToArray()));
+            peerRounds.Add(new Round(result.GetProperty("median_ms").GetDouble(), names.Select(n => phases.GetProperty(n).GetDouble()).ToArray()));
             peerLabel = result.GetProperty("peer").GetString() ?? peerLabel;
             peerSetup = result.TryGetProperty("setup", out var setup) ? setup.GetString() ?? "" : "";
             peerRss = Math.Max(peerRss, result.GetProperty("peak_rss_mb").GetDouble());
@@ -89,12 +91,12 @@ internal static class PeerBench
         }
         var ratios = oursRounds.Zip(peerRounds, (a, b) => a.Step / b.Step).ToList();
         var table = new Table().AddColumns("median over rounds", "TorchSharp (this toolkit)", Markup.Escape(peerLabel), "ratio");
-        for (var p = 0; p < PhaseNames.Length; p++)
+        for (var p = 0; p < names.Count; p++)
         {
             var (a, b) = (Median(oursRounds.Select(r => r.Phases[p]).ToList()), Median(peerRounds.Select(r => r.Phases[p]).ToList()));
-            table.AddRow(PhaseNames[p], $"{a:F0} ms", $"{b:F0} ms", $"{a / b:F2}");
+            table.AddRow(names[p], $"{a:F1} ms", $"{b:F1} ms", $"{a / b:F2}");
         }
-        table.AddRow("[bold]step[/]", $"{Median(oursRounds.Select(r => r.Step).ToList()):F0} ms", $"{Median(peerRounds.Select(r => r.Step).ToList()):F0} ms", $"{Median(ratios):F2}");
+        table.AddRow("[bold]step[/]", $"{Median(oursRounds.Select(r => r.Step).ToList()):F1} ms", $"{Median(peerRounds.Select(r => r.Step).ToList()):F1} ms", $"{Median(ratios):F2}");
         table.AddRow("peak memory (VmHWM)", $"{Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MB (whole .NET process)", $"{peerRss:F0} MB", "");
         AnsiConsole.Write(table);
         if (peerSetup.Length > 0) AnsiConsole.MarkupLine($"peer set-up: {Markup.Escape(peerSetup)}");

@@ -1,8 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using System.Text;
+using Microsoft.ML.Tokenizers;
 using SemiDpo.Diffusion;
 using SemiDpo.Pretrained;
 
@@ -10,9 +9,10 @@ namespace SemiDpo.Clip;
 
 /// <summary>
 /// CLIP's byte-level BPE tokenizer, read from a transformers <c>tokenizer/</c> folder (vocab.json, merges.txt,
-/// tokenizer_config.json): text → HTML-unescaped, whitespace collapsed, lower-cased → split by CLIP's pattern →
-/// UTF-8 bytes mapped to printable characters → BPE with <c>&lt;/w&gt;</c> ending each word → ids;
-/// then [BOS] + at most 75 ids + [EOS], padded with the pad token to 77.
+/// tokenizer_config.json): text → HTML-unescaped, whitespace collapsed, lower-cased (openai/CLIP's clean-up, here) →
+/// split by CLIP's pattern, UTF-8 bytes mapped to printable characters, BPE with <c>&lt;/w&gt;</c> ending each word
+/// (Microsoft.ML.Tokenizers' byte-level <see cref="BpeTokenizer"/>, which gives CLIP's ids exactly) →
+/// [BOS] + at most 75 ids + [EOS], padded with the pad token to 77.
 /// <para>
 /// Matches openai/CLIP's simple_tokenizer.py with ftfy treated as the identity (the reference the fixture checks):
 /// exact for text without mojibake. transformers' CLIPTokenizer with ftfy installed also repairs mojibake and
@@ -22,21 +22,26 @@ namespace SemiDpo.Clip;
 /// </summary>
 public sealed partial class ClipTokenizer : IPromptTokenizer
 {
-    readonly Dictionary<string, int> vocabulary;
-    readonly Dictionary<(string, string), int> ranks;
-    readonly ConcurrentDictionary<string, string[]> cache = new();   // safe to tokenize from several threads
-    readonly string[] byteSymbols = ByteSymbols();
+    readonly BpeTokenizer bpe;
 
     public ClipTokenizer(Dictionary<string, int> vocabulary, IReadOnlyList<(string, string)> merges, string padToken = EndOfText, int maxLength = 77)
     {
-        this.vocabulary = vocabulary;
-        ranks = merges.Select((m, i) => (m, i)).ToDictionary(p => p.m, p => p.i);
-        BosId = Id(StartOfText, "the vocabulary");
-        EosId = Id(EndOfText, "the vocabulary");
-        PadId = Id(padToken, "the vocabulary (pad token)");
+        int Id(string token, string what) =>
+            vocabulary.TryGetValue(token, out var id) ? id : throw new ModelFormatException($"Token '{token}' ({what}) is not in the vocabulary.");
+        BosId = Id(StartOfText, "start of text");
+        EosId = Id(EndOfText, "end of text");
+        PadId = Id(padToken, "pad token");
         MaxLength = maxLength;
-        cache[StartOfText] = [StartOfText];
-        cache[EndOfText] = [EndOfText];
+        VocabularySize = vocabulary.Count;
+        var special = new Dictionary<string, int> { [StartOfText] = BosId, [EndOfText] = EosId };
+        bpe = BpeTokenizer.Create(new BpeOptions(vocabulary)
+        {
+            Merges = merges.Select(m => $"{m.Item1} {m.Item2}"),
+            ByteLevel = true,
+            EndOfWordSuffix = "</w>",
+            SpecialTokens = special,
+            PreTokenizer = new RegexPreTokenizer(Pattern(), special),
+        });
     }
 
     public const string StartOfText = "<|startoftext|>";
@@ -46,7 +51,7 @@ public sealed partial class ClipTokenizer : IPromptTokenizer
     public int EosId { get; }
     public int PadId { get; }
     public int MaxLength { get; }
-    public int VocabularySize => vocabulary.Count;
+    public int VocabularySize { get; }
 
     /// <summary>Reads vocab.json, merges.txt and (when present) tokenizer_config.json / special_tokens_map.json of a folder.</summary>
     public static ClipTokenizer Load(string folder)
@@ -113,59 +118,8 @@ public sealed partial class ClipTokenizer : IPromptTokenizer
     }
 
     /// <summary>The BPE ids of a caption, without BOS/EOS, uncut.</summary>
-    public List<int> Tokenize(string caption)
-    {
-        var text = Whitespace().Replace(WebUtility.HtmlDecode(WebUtility.HtmlDecode(caption)).Trim(), " ").Trim().ToLowerInvariant();
-        var ids = new List<int>();
-        foreach (Match word in Pattern().Matches(text))
-        {
-            var symbols = string.Concat(Encoding.UTF8.GetBytes(word.Value).Select(b => byteSymbols[b]));
-            foreach (var piece in Bpe(symbols)) ids.Add(Id(piece, "the vocabulary (a merge result missing from vocab.json)"));
-        }
-        return ids;
-    }
-
-    string[] Bpe(string token)
-    {
-        if (cache.TryGetValue(token, out var cached)) return cached;
-        var word = new List<string>(token.Length);
-        for (var i = 0; i < token.Length; i++) word.Add(token[i].ToString());
-        word[^1] += "</w>";
-        while (word.Count > 1)
-        {
-            var best = -1;
-            var bestRank = int.MaxValue;
-            for (var i = 0; i + 1 < word.Count; i++)
-                if (ranks.TryGetValue((word[i], word[i + 1]), out var rank) && rank < bestRank) (best, bestRank) = (i, rank);
-            if (best < 0) break;
-            var (first, second) = (word[best], word[best + 1]);
-            var merged = new List<string>(word.Count);
-            for (var i = 0; i < word.Count; i++)
-            {
-                if (i + 1 < word.Count && word[i] == first && word[i + 1] == second)
-                {
-                    merged.Add(first + second);
-                    i++;
-                }
-                else merged.Add(word[i]);
-            }
-            word = merged;
-        }
-        return cache[token] = word.ToArray();
-    }
-
-    int Id(string token, string where) =>
-        vocabulary.TryGetValue(token, out var id) ? id : throw new ModelFormatException($"Token '{token}' is not in {where}.");
-
-    /// <summary>GPT-2's byte → printable character table (bytes_to_unicode), so every byte sequence is a string of symbols.</summary>
-    static string[] ByteSymbols()
-    {
-        var printable = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToHashSet();
-        var symbols = new string[256];
-        var next = 0;
-        for (var b = 0; b < 256; b++) symbols[b] = ((char)(printable.Contains(b) ? b : 256 + next++)).ToString();
-        return symbols;
-    }
+    public IReadOnlyList<int> Tokenize(string caption) =>
+        bpe.EncodeToIds(Whitespace().Replace(WebUtility.HtmlDecode(WebUtility.HtmlDecode(caption)).Trim(), " ").Trim().ToLowerInvariant());
 
     // CLIP's split: special tokens, English contractions, letter runs, single digits, runs of other non-space symbols.
     [GeneratedRegex(@"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+", RegexOptions.IgnoreCase)]

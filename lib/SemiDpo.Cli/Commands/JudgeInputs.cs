@@ -16,7 +16,7 @@ public class JudgeInputSettings : CommandSettings
     [CommandOption("--judges <DIR>"), Description("Folder of the trained judges (weights + manifest.json).")]
     public string Judges { get; init; } = Path.Combine("data", "judges");
 
-    [CommandOption("--scores <FILE>"), Description("Use scores computed elsewhere (jsonl {\"row\": i, \"<model>\": [s0, s1]}, or CSV / parquet with row,<model>_0,<model>_1) instead of running the judges. Repeatable.")]
+    [CommandOption("--scores <FILE>"), Description("Use scores computed elsewhere (jsonl {\"row\": i, \"<model>\": [[s0, s1]]}, or CSV / parquet with row,<model>_0,<model>_1) instead of running the judges. Repeatable.")]
     public string[] Scores { get; init; } = [];
 
     [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N (default: cuda when available).")]

@@ -109,8 +109,9 @@ public sealed class ClipEncoderLayer : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = NewDisposeScope();   // free this layer's temporaries now, not at the caller's scope end
         x = x + self_attn.forward(layer_norm1.forward(x));
-        return x + mlp.forward(layer_norm2.forward(x));
+        return (x + mlp.forward(layer_norm2.forward(x))).MoveToOuterDisposeScope();
     }
 }
 

@@ -43,6 +43,7 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
     /// <summary>x (B, L, C) or (B, C, H, W); context (B, L', D) or null for self-attention → same shape as x.</summary>
     public override Tensor forward(Tensor x, Tensor? context)
     {
+        using var scope = NewDisposeScope();   // free the projections and scores now, not at the caller's scope end
         var input = x;
         var spatial = x.dim() == 4;
         if (spatial) x = x.flatten(2).transpose(1, 2);                                  // (B, HW, C)
@@ -51,7 +52,7 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
         var o = MultiHeadAttention.Apply(to_q.forward(x), to_k.forward(source), to_v.forward(source), heads, causal: false, upcast);
         o = to_out[0].forward(o);
         if (spatial) o = o.transpose(1, 2).reshape(input.shape);
-        return residual ? o + input : o;
+        return (residual ? o + input : o).MoveToOuterDisposeScope();
     }
 }
 

@@ -35,9 +35,10 @@ public sealed class BasicTransformerBlock : Module<Tensor, Tensor, Tensor>
     /// <summary>x (B, L, C), context (B, L', D) → (B, L, C).</summary>
     public override Tensor forward(Tensor x, Tensor context)
     {
+        using var scope = NewDisposeScope();   // free this block's temporaries now, not at the caller's scope end
         x = attn1.forward(norm1.forward(x), null) + x;
         x = attn2.forward(norm2.forward(x), context) + x;
-        return ff.forward(norm3.forward(x)) + x;
+        return (ff.forward(norm3.forward(x)) + x).MoveToOuterDisposeScope();
     }
 }
 

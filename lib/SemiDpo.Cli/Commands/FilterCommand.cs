@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using SemiDpo.Official;
 using SemiDpo.Rewards;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -33,6 +34,7 @@ public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
         var files = new ConsensusFiles(settings.Out);
         var stats = await files.WriteAsync(pairs, split);
         ScoreFiles.WriteJsonl(files.Scores, scores);
+        ConsensusIndexFiles.Write(settings.Out, split);
 
         var table = new Table().AddColumns("", "pairs", "share");
         string Pct(double v) => v.ToString("P1", CultureInfo.InvariantCulture);
@@ -48,7 +50,7 @@ public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
         AnsiConsole.Write(judges);
         if (stats.RawLabelAccuracy is { } raw)
             AnsiConsole.MarkupLine($"label accuracy vs true preference: all {Pct(raw)}, clean {Pct(stats.CleanLabelAccuracy!.Value)}, noisy {Pct(stats.NoisyLabelAccuracy!.Value)}");
-        AnsiConsole.MarkupLine($"wrote {Markup.Escape(settings.Out)}/{{clean-train,clean-test,noisy}}.parquet, scores.jsonl, filter-stats.json");
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(settings.Out)}/{{clean-train,clean-test,noisy}}.parquet, scores.jsonl, filter-stats.json; the official pipeline's clean_idx.json and stats.json");
         return 0;
     }
 }

@@ -41,11 +41,20 @@ public sealed class PairSet : IDisposable
     public static IReadOnlyList<string> TruthDimensions { get; } = ["alignment", "aesthetics", "detail", "true utility"];
     public int Count => Captions.Length;
 
-    public static PairSet From(IReadOnlyList<PreferencePair> pairs, IPromptTokenizer tokenizer)
+    /// <summary>
+    /// The non-tie pairs as tensors. With <paramref name="resolution"/>, every image is resized (shorter side, PIL's
+    /// bilinear) and centre-cropped to resolution² as the official training transforms do, so images of any sizes
+    /// (Pick-a-Pic's) fit; without it all images must share the first one's size.
+    /// </summary>
+    public static PairSet From(IReadOnlyList<PreferencePair> pairs, IPromptTokenizer tokenizer, int? resolution = null)
     {
         var kept = pairs.Where(p => !p.IsTie).ToList();
         if (kept.Count == 0) throw new ArgumentException("No non-tie pairs.", nameof(pairs));
-        var (h, w) = (kept[0].Image0.Height, kept[0].Image0.Width);
+        var (h, w) = resolution is { } side ? (side, side) : (kept[0].Image0.Height, kept[0].Image0.Width);
+        RgbImage Fit(RgbImage image) => resolution is { } r ? PilResize.Fit(image, r, TorchSharp.torch.InterpolationMode.Bilinear) : image;
+        var odd = resolution is null ? kept.FindIndex(p => p.Image0.Width != w || p.Image0.Height != h || p.Image1.Width != w || p.Image1.Height != h) : -1;
+        if (odd >= 0)
+            throw new ArgumentException($"Pair {odd} has a {kept[odd].Image0.Width}×{kept[odd].Image0.Height} / {kept[odd].Image1.Width}×{kept[odd].Image1.Height} image, the first is {w}×{h}: give a resolution to resize and crop every image to.", nameof(pairs));
         var size = 3 * h * w;
         var winners = new byte[kept.Count * size];
         var losers = new byte[kept.Count * size];
@@ -53,8 +62,8 @@ public sealed class PairSet : IDisposable
         {
             var p = kept[i];
             var (win, lose) = p.HumanPreference > 0 ? (p.Image0, p.Image1) : (p.Image1, p.Image0);
-            Planar(win.Pixels, winners.AsSpan(i * size, size));
-            Planar(lose.Pixels, losers.AsSpan(i * size, size));
+            Planar(Fit(win).Pixels, winners.AsSpan(i * size, size));
+            Planar(Fit(lose).Pixels, losers.AsSpan(i * size, size));
         });
         var tokens = kept.SelectMany(p => tokenizer.Encode(p.Caption)).ToArray();
         bool[]? truth = kept.All(p => p.Truth is not null)

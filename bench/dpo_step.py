@@ -7,7 +7,7 @@ import argparse
 
 import torch
 
-from peer_timing import report, time_steps
+from peer_timing import dpo_step, report, time_steps
 from tiny_unet import TinyUNet, sqrt_alphas_cumprod_tables
 
 parser = argparse.ArgumentParser()
@@ -35,31 +35,9 @@ b = args.batch
 winners, losers = torch.rand(b, 3, 32, 32) * 2 - 1, torch.rand(b, 3, 32, 32) * 2 - 1
 tokens = torch.randint(2, 36, (b, 12))
 
-def errors(model, xt, tt, tok, eps):
-    return (model(xt, tt, tok) - eps).pow(2).mean(dim=(1, 2, 3))
 
-
-sqrt_a, sqrt_1ma = tables
 def step(mark):
-    t = torch.randint(0, 1000, (b,))
-    noise = torch.randn(b, 3, 32, 32)
-    x0, eps, tt, tok = torch.cat([winners, losers]), torch.cat([noise, noise]), torch.cat([t, t]), torch.cat([tokens, tokens])
-    xt = sqrt_a[tt].view(-1, 1, 1, 1) * x0 + sqrt_1ma[tt].view(-1, 1, 1, 1) * eps
-    mark()
-    policy_error = errors(policy, xt, tt, tok, eps)
-    mark()
-    with torch.no_grad():
-        reference_error = errors(reference, xt, tt, tok, eps)
-    mark()
-    pw, pl = policy_error.chunk(2)
-    rw, rl = reference_error.chunk(2)
-    loss = torch.nn.functional.softplus(-2500.0 * ((rw - rl) - (pw - pl))).mean()
-    loss.backward()
-    mark()
-    torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
-    optimizer.step()
-    optimizer.zero_grad()
-    mark()
+    dpo_step(mark, lambda model, xt, t, c: model(xt, t, c), policy, reference, optimizer, winners, losers, tokens, tables)
 
 
 times, phases = time_steps(step, args.warmup, args.steps)

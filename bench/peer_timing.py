@@ -25,6 +25,30 @@ def time_steps(step, warmup, steps, names=PHASES):
     return times, phases
 
 
+def dpo_step(mark, predict, policy, reference, optimizer, winners, losers, condition, tables, beta=2500.0):
+    """One Diffusion-DPO training step (the C# side's DpoStepTiming): one t and one noise per pair for winner and loser,
+    policy forward, frozen reference forward, backward, clip + AdamW; predict(model, x_t, t, condition) gives eps-hat."""
+    sqrt_a, sqrt_1ma = tables
+    t = torch.randint(0, len(sqrt_a), (winners.shape[0],))
+    noise = torch.randn_like(winners)
+    x0, eps, tt, c = torch.cat([winners, losers]), torch.cat([noise, noise]), torch.cat([t, t]), torch.cat([condition, condition])
+    xt = sqrt_a[tt].view(-1, 1, 1, 1) * x0 + sqrt_1ma[tt].view(-1, 1, 1, 1) * eps
+    mark()
+    policy_error = (predict(policy, xt, tt, c) - eps).pow(2).mean(dim=(1, 2, 3))
+    mark()
+    with torch.no_grad():
+        reference_error = (predict(reference, xt, tt, c) - eps).pow(2).mean(dim=(1, 2, 3))
+    mark()
+    pw, pl = policy_error.chunk(2)
+    rw, rl = reference_error.chunk(2)
+    torch.nn.functional.softplus(-beta * ((rw - rl) - (pw - pl))).mean().backward()
+    mark()
+    torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
+    optimizer.step()
+    optimizer.zero_grad()
+    mark()
+
+
 def peak_rss_mb():
     """VmHWM of this process (ru_maxrss would include the parent's peak, inherited across fork and exec)."""
     with open("/proc/self/status") as status:

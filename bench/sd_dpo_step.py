@@ -14,7 +14,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import reference_stubs  # noqa: E402
-from peer_timing import report, time_steps  # noqa: E402
+from peer_timing import dpo_step, report, time_steps  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--reference", required=True, help="folder with src/diffusers and src/huggingface_hub")
@@ -50,30 +50,8 @@ winners, losers = torch.randn(b, c, s, s), torch.randn(b, c, s, s)
 context = torch.randn(b, args.tokens, config["cross_attention_dim"])
 
 
-def errors(model, xt, tt, ctx, eps):
-    return (model(xt, tt, encoder_hidden_states=ctx).sample - eps).pow(2).mean(dim=(1, 2, 3))
-
-
 def step(mark):
-    t = torch.randint(0, 1000, (b,))
-    noise = torch.randn(b, c, s, s)
-    x0, eps, tt, ctx = torch.cat([winners, losers]), torch.cat([noise, noise]), torch.cat([t, t]), torch.cat([context, context])
-    xt = sqrt_a[tt].view(-1, 1, 1, 1) * x0 + sqrt_1ma[tt].view(-1, 1, 1, 1) * eps
-    mark()
-    policy_error = errors(policy, xt, tt, ctx, eps)
-    mark()
-    with torch.no_grad():
-        reference_error = errors(reference, xt, tt, ctx, eps)
-    mark()
-    pw, pl = policy_error.chunk(2)
-    rw, rl = reference_error.chunk(2)
-    loss = torch.nn.functional.softplus(-2500.0 * ((rw - rl) - (pw - pl))).mean()
-    loss.backward()
-    mark()
-    torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
-    optimizer.step()
-    optimizer.zero_grad()
-    mark()
+    dpo_step(mark, lambda model, xt, t, c: model(xt, t, encoder_hidden_states=c).sample, policy, reference, optimizer, winners, losers, context, (sqrt_a, sqrt_1ma))
 
 
 times, phases = time_steps(step, args.warmup, args.steps)

@@ -1,8 +1,6 @@
 using System.ComponentModel;
-using SemiDpo.Alignment;
 using SemiDpo.Diffusion;
 using SemiDpo.Torch;
-using SemiDpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
@@ -59,27 +57,10 @@ public sealed class BenchDpoStepCommand : Command<BenchDpoStepCommand.Settings>
         reference.UNet.eval();
         var parameters = policy.UNet.parameters().ToList();
         using var optimizer = optim.AdamW(parameters, 1e-5, weight_decay: 1e-2);
-        var loss = new DiffusionDpoLoss();
         var b = settings.Batch;
         using var w = rand(b, 3, 32, 32) * 2 - 1;
         using var l = rand(b, 3, 32, 32) * 2 - 1;
         using var tokens = randint(2, policy.Tokenizer.VocabularySize, [b, 12]);
-        return PeerBench.Time(settings.Steps, mark =>
-        {
-            var t = randint(0, 1000, [b]);
-            var noise = randn(b, 3, 32, 32);
-            var (eps, tt, tok) = (cat([noise, noise], 0), cat([t, t], 0), cat([tokens, tokens], 0));
-            var xt = policy.Schedule.QSample(cat([w, l], 0), eps, tt);
-            mark();
-            var policyError = DiffusionDpoLoss.Errors(policy, xt, tt, tok, eps);
-            mark();
-            Tensor referenceError;
-            using (no_grad()) referenceError = DiffusionDpoLoss.Errors(reference, xt, tt, tok, eps);
-            mark();
-            nn.functional.softplus(-loss.Logit(policyError, referenceError)).mean().backward();
-            mark();
-            OptimizerStep.Apply(optimizer, parameters, 1e-5, 1.0, "bench");
-            mark();
-        });
+        return DpoStepTiming.Time(settings.Steps, w, l, tokens, policy.PredictNoise, reference.PredictNoise, parameters, optimizer);
     }
 }

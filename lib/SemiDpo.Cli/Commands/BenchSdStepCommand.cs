@@ -1,12 +1,9 @@
 using System.ComponentModel;
-using SemiDpo.Alignment;
-using SemiDpo.Diffusion;
 using SemiDpo.Pretrained;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
-using SemiDpo.Training;
-using Spectre.Console.Cli;
 using Spectre.Console;
+using Spectre.Console.Cli;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Cli.Commands;
@@ -101,33 +98,15 @@ public sealed class BenchSdStepCommand : Command<BenchSdStepCommand.Settings>
         foreach (var p in reference.parameters()) p.requires_grad = false;
         var parameters = policy.parameters().ToList();
         using var optimizer = optim.AdamW(parameters, 1e-5, weight_decay: 1e-2);
-        var loss = new DiffusionDpoLoss();
-        var schedule = new NoiseSchedule();
-        var (b, c, s) = (settings.Batch, config.InChannels, settings.Latent);
-        using var w = randn(b, c, s, s);
-        using var l = randn(b, c, s, s);
+        var (b, c, side) = (settings.Batch, config.InChannels, settings.Latent);
+        using var w = randn(b, c, side, side);
+        using var l = randn(b, c, side, side);
         using var context = randn(b, 77, config.CrossAttentionDim);
-        Tensor Errors(UNet2DConditionModel unet, Tensor xt, Tensor t, Tensor ctx, Tensor eps)
+        Func<Tensor, Tensor, Tensor, Tensor> Predict(UNet2DConditionModel unet) => (xt, t, ctx) =>
         {
             using var fast = OneDnnSwitch.ForForward();
-            return (unet.forward(xt, t, ctx) - eps).pow(2).mean([1, 2, 3]);
-        }
-        return PeerBench.Time(settings.Steps, mark =>
-        {
-            var t = randint(0, 1000, [b]);
-            var noise = randn(b, c, s, s);
-            var (eps, tt, ctx) = (cat([noise, noise], 0), cat([t, t], 0), cat([context, context], 0));
-            var xt = schedule.QSample(cat([w, l], 0), eps, tt);
-            mark();
-            var policyError = Errors(policy, xt, tt, ctx, eps);
-            mark();
-            Tensor referenceError;
-            using (no_grad()) referenceError = Errors(reference, xt, tt, ctx, eps);
-            mark();
-            nn.functional.softplus(-loss.Logit(policyError, referenceError)).mean().backward();
-            mark();
-            OptimizerStep.Apply(optimizer, parameters, 1e-5, 1.0, "bench");
-            mark();
-        });
+            return unet.forward(xt, t, ctx);
+        };
+        return DpoStepTiming.Time(settings.Steps, w, l, context, Predict(policy), Predict(reference), parameters, optimizer);
     }
 }

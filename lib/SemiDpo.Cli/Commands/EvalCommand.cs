@@ -107,7 +107,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             {
                 var clock = Stopwatch.StartNew();
                 using var model = StableDiffusionModel.Load(folder, device);
-                var size = settings.Size ?? model.UNet.Config.SampleSize * model.Vae.Config.DownscaleFactor;
+                var size = settings.Size ?? model.DefaultImageSize;
                 using var scope = TorchSharp.torch.NewDisposeScope();
                 var images = ImageTensors.ToImages(DiffusionSampling.Sample(model, prompts, new SamplerConfig(settings.Steps, settings.Guidance), size, size, batchSize: 4));
                 sets.Add(SampleEvaluation.ScoreByJudges(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), prompts, images, judges));

@@ -103,7 +103,7 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
             var device = TorchDevice.Default(settings.Device);
             var dtype = settings.Half ? ScalarType.Float16 : ScalarType.Float32;
             using var model = StableDiffusionModel.Load(settings.Model, device, new StableDiffusionOptions(dtype, dtype));
-            var size = settings.Size ?? model.UNet.Config.SampleSize * model.Vae.Config.DownscaleFactor;
+            var size = settings.Size ?? model.DefaultImageSize;
             var sampler = new SamplerConfig(settings.Steps, settings.Guidance ?? 7.5, settings.Seed);
             AnsiConsole.MarkupLine($"loaded {Markup.Escape(settings.Model)} on {device} ({clock.Elapsed.TotalSeconds:F1} s); {settings.Count} × {size}² px, {settings.Steps} DDIM steps, guidance {sampler.GuidanceScale}");
             using var scope = torch.NewDisposeScope();

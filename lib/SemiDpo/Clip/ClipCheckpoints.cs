@@ -1,6 +1,4 @@
-using SemiDpo.Torch;
 using SemiDpo.Pretrained;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Clip;
@@ -21,26 +19,17 @@ public static class ClipCheckpoints
 {
     public static ClipModel LoadTransformers(string folder, Device device, ScalarType dtype = ScalarType.Float32)
     {
-        var model = Place(new ClipModel(ClipConfig.Read(Path.Combine(folder, "config.json"))), device, dtype);
+        var model = StateDictFile.Place(new ClipModel(ClipConfig.Read(Path.Combine(folder, "config.json"))), device, dtype, frozen: true);
         ModuleWeights.Load(model, WeightFiles.Find(folder, "model"), ClipModel.IgnoredKeys);
         return model;
     }
 
     public static ClipModel LoadOpenClip(string checkpoint, OpenClipArchitecture architecture, Device device, ScalarType dtype = ScalarType.Float32)
     {
-        var stored = checkpoint.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? SafeTensors.Read(checkpoint) : TorchPickle.ReadStateDict(checkpoint);
+        var stored = StateDictFile.Read(checkpoint);
         var tensors = OpenClipNames.ToTransformers(stored.ToDictionary(p => p.Key.StartsWith("module.") ? p.Key["module.".Length..] : p.Key, p => p.Value), checkpoint);
-        var model = Place(new ClipModel(OpenClipNames.Config(tensors, architecture, checkpoint)), device, dtype);
+        var model = StateDictFile.Place(new ClipModel(OpenClipNames.Config(tensors, architecture, checkpoint)), device, dtype, frozen: true);
         ModuleWeights.Load(model, tensors, checkpoint);
-        return model;
-    }
-
-    static ClipModel Place(ClipModel model, Device device, ScalarType dtype)
-    {
-        model.to(dtype);
-        model.to(device);
-        model.eval();
-        foreach (var p in model.parameters()) p.requires_grad = false;
         return model;
     }
 }

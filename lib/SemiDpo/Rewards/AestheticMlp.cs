@@ -1,5 +1,4 @@
 using SemiDpo.Pretrained;
-using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -25,12 +24,10 @@ public sealed class AestheticMlp : Module<Tensor, Tensor>
     /// <summary>The MLP of a .pth (read without running code) or .safetensors file; the input width is read off the file.</summary>
     public static AestheticMlp Load(string path, Device device)
     {
-        var tensors = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? Torch.SafeTensors.Read(path) : TorchPickle.ReadStateDict(path);
+        var tensors = StateDictFile.Read(path);
         var input = tensors.TryGetValue("layers.0.weight", out var first) ? (int)first.shape[1] : throw new ModelFormatException($"{path}: no layers.0.weight; not the aesthetic predictor's MLP.");
         var mlp = new AestheticMlp(input);
         ModuleWeights.Load(mlp, tensors, path);
-        mlp.to(device);
-        mlp.eval();
-        return mlp;
+        return StateDictFile.Place(mlp, device, ScalarType.Float32, frozen: true);
     }
 }

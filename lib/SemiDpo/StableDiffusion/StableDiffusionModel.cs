@@ -2,7 +2,6 @@ using SemiDpo.Clip;
 using SemiDpo.Diffusion;
 using SemiDpo.Pretrained;
 using SemiDpo.Torch;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SemiDpo.StableDiffusion;
@@ -61,29 +60,17 @@ public sealed class StableDiffusionModel : IDiffusionModel
         var files = new DiffusersFolder(folder, options.Variant);
         var scheduler = SchedulerConfig.Read(files.SchedulerConfig);
         var tokenizer = ClipTokenizer.Load(files.Tokenizer);
-        var unet = Place(new UNet2DConditionModel(UNet2DConditionConfig.Read(files.Config("unet"))), device, options.TrainedDType);
+        var unet = StateDictFile.Place(new UNet2DConditionModel(UNet2DConditionConfig.Read(files.Config("unet"))), device, options.TrainedDType, frozen: false);
         ModuleWeights.Load(unet, files.Weights("unet", "diffusion_pytorch_model"));
-        var vae = Place(new AutoencoderKL(AutoencoderKLConfig.Read(files.Config("vae"))), device, options.FrozenDType);
+        var vae = StateDictFile.Place(new AutoencoderKL(AutoencoderKLConfig.Read(files.Config("vae"))), device, options.FrozenDType, frozen: true);
         ModuleWeights.Load(vae, files.Weights("vae", "diffusion_pytorch_model"), rename: DeprecatedAttentionNames);
-        var text = Place(new ClipTextModel(ClipTextConfig.Read(files.Config("text_encoder"))), device, options.FrozenDType);
+        var text = StateDictFile.Place(new ClipTextModel(ClipTextConfig.Read(files.Config("text_encoder"))), device, options.FrozenDType, frozen: true);
         ModuleWeights.Load(text, files.Weights("text_encoder", "model"), ClipTextModel.IgnoredKeys);
         if (tokenizer.VocabularySize > text.Config.VocabSize)
             throw new ModelFormatException($"{files.Tokenizer}: {tokenizer.VocabularySize} tokens, but the text encoder embeds only {text.Config.VocabSize}.");
         if (unet.Config.CrossAttentionDim != text.Config.HiddenSize)
             throw new ModelFormatException($"{files.Root}: the UNet attends to {unet.Config.CrossAttentionDim}-wide context, the text encoder gives {text.Config.HiddenSize}.");
-        foreach (var part in new nn.Module[] { vae, text })
-        {
-            part.eval();
-            foreach (var p in part.parameters()) p.requires_grad = false;
-        }
         return new StableDiffusionModel(unet, new FrozenParts(vae, text, tokenizer), scheduler, options, device, ownsFrozen: true);
-    }
-
-    static T Place<T>(T module, Device device, ScalarType dtype) where T : nn.Module
-    {
-        module.to(dtype);
-        module.to(device);
-        return module;
     }
 
     /// <summary>diffusers' older VAE attention names (query/key/value/proj_attn) → today's (to_q/to_k/to_v/to_out.0).</summary>
@@ -107,6 +94,9 @@ public sealed class StableDiffusionModel : IDiffusionModel
         using var fast = OneDnnSwitch.ForForward();
         return Vae.Decode((x0 / Vae.Config.ScalingFactor).to_type(options.FrozenDType)).to_type(ScalarType.Float32);
     }
+
+    /// <summary>The image side the UNet was trained at: sample_size × the VAE's factor (512 for SD1.5).</summary>
+    public int DefaultImageSize => UNet.Config.SampleSize * Vae.Config.DownscaleFactor;
 
     public long[] TrainingShape(int height, int width)
     {
@@ -133,7 +123,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
     /// <summary>A second model with its own copy of the UNet weights, sharing the frozen VAE, text encoder and tokenizer.</summary>
     public StableDiffusionModel Copy()
     {
-        var unet = Place(new UNet2DConditionModel(UNet.Config), Device, options.TrainedDType);
+        var unet = StateDictFile.Place(new UNet2DConditionModel(UNet.Config), Device, options.TrainedDType, frozen: false);
         using (no_grad())
             foreach (var (name, parameter) in UNet.named_parameters())
                 unet.get_parameter(name)!.copy_(parameter);

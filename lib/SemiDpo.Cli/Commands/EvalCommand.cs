@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Diagnostics;
 using SemiDpo.Analysis;
 using SemiDpo.Data;
-using SemiDpo.Imaging;
 using SemiDpo.Pretrained;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Data.World;
@@ -108,8 +107,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 var clock = Stopwatch.StartNew();
                 using var model = StableDiffusionModel.Load(folder, device);
                 var size = settings.Size ?? model.DefaultImageSize;
-                using var scope = TorchSharp.torch.NewDisposeScope();
-                var images = ImageTensors.ToImages(DiffusionSampling.Sample(model, prompts, new SamplerConfig(settings.Steps, settings.Guidance), size, size, batchSize: 4));
+                var images = DiffusionSampling.SampleImages(model, prompts, new SamplerConfig(settings.Steps, settings.Guidance), size, size, batchSize: 4);
                 sets.Add(SampleEvaluation.ScoreByJudges(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), prompts, images, judges));
                 AnsiConsole.MarkupLine($"[grey]{Markup.Escape(folder)}: {prompts.Count} samples at {size}² in {clock.Elapsed.TotalSeconds:F0} s[/]");
             }

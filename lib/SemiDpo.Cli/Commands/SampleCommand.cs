@@ -106,8 +106,7 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
             var size = settings.Size ?? model.DefaultImageSize;
             var sampler = new SamplerConfig(settings.Steps, settings.Guidance ?? 7.5, settings.Seed);
             AnsiConsole.MarkupLine($"loaded {Markup.Escape(settings.Model)} on {device} ({clock.Elapsed.TotalSeconds:F1} s); {settings.Count} × {size}² px, {settings.Steps} DDIM steps, guidance {sampler.GuidanceScale}");
-            using var scope = torch.NewDisposeScope();
-            var images = ImageTensors.ToImages(DiffusionSampling.Sample(model, Enumerable.Repeat(settings.Prompt, settings.Count).ToList(), sampler, size, size, batchSize: 4));
+            var images = DiffusionSampling.SampleImages(model, Enumerable.Repeat(settings.Prompt, settings.Count).ToList(), sampler, size, size, batchSize: 4);
             WriteGrid(settings.Out, images, clock);
             return 0;
         }

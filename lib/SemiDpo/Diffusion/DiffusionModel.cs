@@ -58,11 +58,8 @@ public sealed class DiffusionModel : IDiffusionModel
     /// DDIM samples for <paramref name="prompts"/>, as images (see <see cref="DiffusionSampling.Sample"/>: each from its
     /// own seeded noise).
     /// </summary>
-    public RgbImage[] Sample(IReadOnlyList<string> prompts, SamplerConfig sampler, int firstIndex = 0, int batchSize = 64)
-    {
-        using var scope = NewDisposeScope();
-        return ImageTensors.ToImages(DiffusionSampling.Sample(this, prompts, sampler, 32, 32, firstIndex, batchSize));
-    }
+    public RgbImage[] Sample(IReadOnlyList<string> prompts, SamplerConfig sampler, int firstIndex = 0, int batchSize = 64) =>
+        DiffusionSampling.SampleImages(this, prompts, sampler, 32, 32, firstIndex, batchSize);
 
     IDiffusionModel IDiffusionModel.Copy() => Copy();
 

@@ -1,3 +1,4 @@
+using SemiDpo.Imaging;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Diffusion;
@@ -42,6 +43,14 @@ public static class DiffusionSampling
             if (wasTraining) model.Network.train();
         }
         return cat(batches, 0);
+    }
+
+    /// <summary><see cref="Sample"/> as 8-bit RGB images (what the CLI, the evaluation and the world's model hand on).</summary>
+    public static RgbImage[] SampleImages(IDiffusionModel model, IReadOnlyList<string> prompts, SamplerConfig sampler, int height, int width,
+        int firstIndex = 0, int batchSize = 64)
+    {
+        using var scope = NewDisposeScope();
+        return ImageTensors.ToImages(Sample(model, prompts, sampler, height, width, firstIndex, batchSize));
     }
 
     static long PromptHash(string prompt)

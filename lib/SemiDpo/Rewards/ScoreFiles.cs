@@ -24,11 +24,7 @@ public static class ScoreFiles
     {
         using var writer = new StreamWriter(path);
         for (var row = 0; row < scores.Rows; row++)
-        {
-            var line = new Dictionary<string, object> { ["row"] = row };
-            for (var k = 0; k < scores.Judges.Count; k++) line[scores.Judges[k]] = new[] { scores.Score0[k][row], scores.Score1[k][row] };
-            writer.WriteLine(JsonSerializer.Serialize(line));
-        }
+            writer.WriteLine(ScoreJsonl.Line(row, scores.Judges.Select((judge, k) => (judge, scores.Score0[k][row], scores.Score1[k][row]))));
     }
 
     /// <summary>Reads one or more jsonl or CSV score files (by extension) and merges their judges.</summary>

@@ -65,11 +65,17 @@ public sealed class ScoreJsonl : IDisposable
     /// <summary>Appends one pair's scores (judge → [s0, s1]) and flushes, so a kill loses at most the line being written.</summary>
     public void Append(long row, IReadOnlyDictionary<string, (float S0, float S1)> scores)
     {
-        var line = new Dictionary<string, object> { ["row"] = row };
-        foreach (var (judge, (s0, s1)) in scores) line[judge] = new[] { s0, s1 };
-        writer.Write(JsonSerializer.Serialize(line));
+        writer.Write(Line(row, scores.Select(p => (p.Key, p.Value.S0, p.Value.S1))));
         writer.Write('\n');
         writer.Flush();
+    }
+
+    /// <summary>One score line, <c>{"row": i, "&lt;model&gt;": [s0, s1], …}</c>, without its newline.</summary>
+    public static string Line(long row, IEnumerable<(string Judge, float S0, float S1)> scores)
+    {
+        var line = new Dictionary<string, object> { ["row"] = row };
+        foreach (var (judge, s0, s1) in scores) line[judge] = new[] { s0, s1 };
+        return JsonSerializer.Serialize(line);
     }
 
     public void Dispose() => writer.Dispose();

@@ -124,9 +124,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
     public StableDiffusionModel Copy()
     {
         var unet = StateDictFile.Place(new UNet2DConditionModel(UNet.Config), Device, options.TrainedDType, frozen: false);
-        using (no_grad())
-            foreach (var (name, parameter) in UNet.named_parameters())
-                unet.get_parameter(name)!.copy_(parameter);
+        unet.load_state_dict(UNet.state_dict());
         return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false);
     }
 

@@ -12,6 +12,8 @@ public static class SemiDpoCommandApp
         app.Configure(config =>
         {
             config.SetApplicationName("semidpo");
+            config.SetExceptionHandler((e, _) => ExitCodes.Handle(e, Console.Error));
+            config.UseStrictParsing();
             config.AddCommand<ReproduceCommand>("reproduce")
                 .WithDescription("The whole miniature reproduction: world, judges, consensus filter, Iter0/1/2 and baselines, evaluation, the paper's tables and charts.")
                 .WithExample("reproduce", "--quick").WithExample("reproduce", "--seeds", "5");

@@ -44,42 +44,34 @@ public sealed class AnalyzeVarianceCommand : AsyncCommand<AnalyzeVarianceCommand
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
         var device = TorchDevice.Default(settings.Device);
         var clock = Stopwatch.StartNew();
-        try
+        using var reference = BaseModelFile.Load(device: device);
+        using var policy = DiffusionModel.Load(settings.Model, device);
+        using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), policy.Tokenizer, cancellation);
+        var config = new VarianceConfig(PairsPerSubset: settings.Pairs);
+        using var clean = data.CleanTrain.Subset(settings.Pairs, config.Seed);
+        using var noisy = data.Unlabeled.Subset(settings.Pairs, config.Seed + 1);
+        List<VarianceRow> rows = [];
+        AnsiConsole.Status().Start("confidence and thresholds for the pseudo-labels", status =>
         {
-            using var reference = BaseModelFile.Load(device: device);
-            using var policy = DiffusionModel.Load(settings.Model, device);
-            using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), policy.Tokenizer, cancellation);
-            var config = new VarianceConfig(PairsPerSubset: settings.Pairs);
-            using var clean = data.CleanTrain.Subset(settings.Pairs, config.Seed);
-            using var noisy = data.Unlabeled.Subset(settings.Pairs, config.Seed + 1);
-            List<VarianceRow> rows = [];
-            AnsiConsole.Status().Start("confidence and thresholds for the pseudo-labels", status =>
-            {
-                var scorer = new ConfidenceScorer(new DiffusionDpoLoss(), new ConfidenceConfig());
-                var zNoisy = scorer.Score(policy, reference, noisy);
-                var thresholds = ThresholdSchedule.Fit(new ThresholdConfig(), scorer.Score(policy, reference, data.CleanTest), zNoisy);
-                rows = new VarianceAnalysis(config).Run(policy, reference, clean, noisy, zNoisy, thresholds,
-                    progress: new InlineProgress<string>(s => status.Status($"per-pair gradients, {s}")),
-                    judges: JudgePanel.Load(settings.Judges, device).Judges);
-            });
-            var frame = VarianceAnalysis.ToFrame(rows);
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.Out))!);
-            Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, settings.Out);
-            var summary = new Table { Title = new TableTitle("means over timesteps") }.AddColumns("subset", "dimension", "p_c", Markup.Escape("Var[ξ] measured"), "bound", "bound / measured");
-            foreach (var group in rows.GroupBy(r => (r.Subset, r.Dimension)))
-                summary.AddRow(group.Key.Subset, group.Key.Dimension,
-                    group.Average(r => r.Result.PConflict).ToString("P1", CultureInfo.InvariantCulture),
-                    group.Average(r => r.Result.Measured).ToString("G3", CultureInfo.InvariantCulture),
-                    group.Average(r => r.Result.Bound).ToString("G3", CultureInfo.InvariantCulture),
-                    group.Average(r => r.Result.Bound / r.Result.Measured).ToString("F2", CultureInfo.InvariantCulture));
-            AnsiConsole.Write(summary);
-            AnsiConsole.MarkupLine($"{rows.Count} rows in {Markup.Escape(settings.Out)}; {clock.Elapsed.TotalSeconds:F0} s");
-            return 0;
-        }
-        catch (Exception e) when (e is CheckpointException or TrainingException or FileNotFoundException or ArgumentException)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
-        }
+            var scorer = new ConfidenceScorer(new DiffusionDpoLoss(), new ConfidenceConfig());
+            var zNoisy = scorer.Score(policy, reference, noisy);
+            var thresholds = ThresholdSchedule.Fit(new ThresholdConfig(), scorer.Score(policy, reference, data.CleanTest), zNoisy);
+            rows = new VarianceAnalysis(config).Run(policy, reference, clean, noisy, zNoisy, thresholds,
+                progress: new InlineProgress<string>(s => status.Status($"per-pair gradients, {s}")),
+                judges: JudgePanel.Load(settings.Judges, device).Judges);
+        });
+        var frame = VarianceAnalysis.ToFrame(rows);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.Out))!);
+        Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, settings.Out);
+        var summary = new Table { Title = new TableTitle("means over timesteps") }.AddColumns("subset", "dimension", "p_c", Markup.Escape("Var[ξ] measured"), "bound", "bound / measured");
+        foreach (var group in rows.GroupBy(r => (r.Subset, r.Dimension)))
+            summary.AddRow(group.Key.Subset, group.Key.Dimension,
+                group.Average(r => r.Result.PConflict).ToString("P1", CultureInfo.InvariantCulture),
+                group.Average(r => r.Result.Measured).ToString("G3", CultureInfo.InvariantCulture),
+                group.Average(r => r.Result.Bound).ToString("G3", CultureInfo.InvariantCulture),
+                group.Average(r => r.Result.Bound / r.Result.Measured).ToString("F2", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(summary);
+        AnsiConsole.MarkupLine($"{rows.Count} rows in {Markup.Escape(settings.Out)}; {clock.Elapsed.TotalSeconds:F0} s");
+        return 0;
     }
 }

@@ -62,16 +62,7 @@ public sealed class BenchSdStepCommand : Command<BenchSdStepCommand.Settings>
         var report = TorchRuntime.Init();
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(report.ToString())}[/]");
         var json = settings.Config is null ? DefaultConfig : File.ReadAllText(settings.Config);
-        UNet2DConditionConfig config;
-        try
-        {
-            config = UNet2DConditionConfig.From(ConfigFile.Parse(json, settings.Config ?? "default config"));
-        }
-        catch (ModelFormatException e)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
-        }
+        var config = UNet2DConditionConfig.From(ConfigFile.Parse(json, settings.Config ?? "default config"));
         var configFile = Path.Combine(Path.GetTempPath(), $"semidpo-bench-unet-{Environment.ProcessId}.json");
         File.WriteAllText(configFile, json);
         try

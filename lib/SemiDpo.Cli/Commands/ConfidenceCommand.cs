@@ -52,38 +52,30 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
     {
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
         var device = TorchDevice.Default(settings.Device);
-        try
+        using var model = DiffusionModel.Load(settings.Model, device);
+        using var reference = BaseModelFile.LoadAny(settings.Reference, device);
+        using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), model.Tokenizer, cancellation);
+        var unlabeled = settings.UnlabeledSample > 0 && settings.UnlabeledSample < data.Unlabeled.Count
+            ? data.Unlabeled.Subset(settings.UnlabeledSample, new ConfidenceConfig().Seed) : data.Unlabeled;
+        var scorer = new ConfidenceScorer(new DiffusionDpoLoss(settings.Beta), new ConfidenceConfig(NoiseDraws: settings.NoiseDraws));
+        ConfidenceTable zTest = null!, zUnlabeled = null!;
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(ctx =>
         {
-            using var model = DiffusionModel.Load(settings.Model, device);
-            using var reference = BaseModelFile.LoadAny(settings.Reference, device);
-            using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), model.Tokenizer, cancellation);
-            var unlabeled = settings.UnlabeledSample > 0 && settings.UnlabeledSample < data.Unlabeled.Count
-                ? data.Unlabeled.Subset(settings.UnlabeledSample, new ConfidenceConfig().Seed) : data.Unlabeled;
-            var scorer = new ConfidenceScorer(new DiffusionDpoLoss(settings.Beta), new ConfidenceConfig(NoiseDraws: settings.NoiseDraws));
-            ConfidenceTable zTest = null!, zUnlabeled = null!;
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(ctx =>
-            {
-                var testTask = ctx.AddTask("clean test pairs", maxValue: data.CleanTest.Count);
-                var unlabeledTask = ctx.AddTask("unlabeled pairs", maxValue: unlabeled.Count);
-                zTest = scorer.Score(model, reference, data.CleanTest, new InlineProgress<(int Done, int Total)>(p => testTask.Value = p.Done), cancellation);
-                zUnlabeled = scorer.Score(model, reference, unlabeled, new InlineProgress<(int Done, int Total)>(p => unlabeledTask.Value = p.Done), cancellation);
-            });
-            var thresholds = ThresholdSchedule.Fit(settings.ToThresholdConfig(), zTest, zUnlabeled, unlabeled.HumanIsTrue);
-            var labels = PseudoLabeler.Label(zUnlabeled, thresholds);
-            Directory.CreateDirectory(settings.Out);
-            WriteZ(Path.Combine(settings.Out, "z-test.csv"), zTest);
-            WriteZ(Path.Combine(settings.Out, "z-unlabeled.csv"), zUnlabeled);
-            var frame = ThresholdTable.ToFrame(thresholds);
-            Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, Path.Combine(settings.Out, "thresholds.csv"));
-            Tables.Print(frame, "thresholds per timestep interval (Table 7 analogue)", true, "percentile", "tau");
-            AnsiConsole.MarkupLine($"pseudo-labelled: {labels.PairsAccepted:N0} of {unlabeled.Count:N0} unlabeled pairs ({labels.SlotsAccepted:N0} pair-intervals); wrote {Markup.Escape(settings.Out)}");
-            return 0;
-        }
-        catch (Exception e) when (e is CheckpointException or TrainingException or FileNotFoundException or ArgumentException)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
-        }
+            var testTask = ctx.AddTask("clean test pairs", maxValue: data.CleanTest.Count);
+            var unlabeledTask = ctx.AddTask("unlabeled pairs", maxValue: unlabeled.Count);
+            zTest = scorer.Score(model, reference, data.CleanTest, new InlineProgress<(int Done, int Total)>(p => testTask.Value = p.Done), cancellation);
+            zUnlabeled = scorer.Score(model, reference, unlabeled, new InlineProgress<(int Done, int Total)>(p => unlabeledTask.Value = p.Done), cancellation);
+        });
+        var thresholds = ThresholdSchedule.Fit(settings.ToThresholdConfig(), zTest, zUnlabeled, unlabeled.HumanIsTrue);
+        var labels = PseudoLabeler.Label(zUnlabeled, thresholds);
+        Directory.CreateDirectory(settings.Out);
+        WriteZ(Path.Combine(settings.Out, "z-test.csv"), zTest);
+        WriteZ(Path.Combine(settings.Out, "z-unlabeled.csv"), zUnlabeled);
+        var frame = ThresholdTable.ToFrame(thresholds);
+        Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, Path.Combine(settings.Out, "thresholds.csv"));
+        Tables.Print(frame, "thresholds per timestep interval (Table 7 analogue)", true, "percentile", "tau");
+        AnsiConsole.MarkupLine($"pseudo-labelled: {labels.PairsAccepted:N0} of {unlabeled.Count:N0} unlabeled pairs ({labels.SlotsAccepted:N0} pair-intervals); wrote {Markup.Escape(settings.Out)}");
+        return 0;
     }
 
     static void WriteZ(string path, ConfidenceTable z)

@@ -69,21 +69,13 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var judges = JudgePanel.Load(settings.Judges, device).Judges;
         var sets = new List<ImageSetScores> { SampleEvaluation.Score("random noise", prompts, SampleEvaluation.NoiseImages(prompts.Count), judges) };
         var models = settings.Models.Length == 0 ? [BaseModelFile.DefaultPath] : settings.Models;
-        try
+        foreach (var path in models)
         {
-            foreach (var path in models)
-            {
-                var clock = Stopwatch.StartNew();
-                using var model = BaseModelFile.LoadAny(path, device);
-                var images = model.Sample(prompts, new SamplerConfig(settings.Steps, settings.Guidance));
-                sets.Add(SampleEvaluation.Score(Path.GetFileName(path), prompts, images, judges));
-                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(path)}: {prompts.Count} samples in {clock.Elapsed.TotalSeconds:F0} s[/]");
-            }
-        }
-        catch (CheckpointException e)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
+            var clock = Stopwatch.StartNew();
+            using var model = BaseModelFile.LoadAny(path, device);
+            var images = model.Sample(prompts, new SamplerConfig(settings.Steps, settings.Guidance));
+            sets.Add(SampleEvaluation.Score(Path.GetFileName(path), prompts, images, judges));
+            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(path)}: {prompts.Count} samples in {clock.Elapsed.TotalSeconds:F0} s[/]");
         }
         foreach (var generator in GeneratorProfile.Defaults)
             sets.Add(SampleEvaluation.Score($"generator {generator.Name}", prompts, SampleEvaluation.GeneratorImages(generator, prompts), judges));
@@ -95,34 +87,26 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
     static int EvaluateOnRealPrompts(Settings settings, CancellationToken cancellation)
     {
-        try
+        if (settings.Models.Length == 0) throw new ArgumentException("--prompt-file needs --model <diffusers folder> (repeatable; the first is the baseline of the win rates).");
+        var device = TorchDevice.Default(settings.Device);
+        var prompts = PromptFile.ReadAsync(settings.PromptFile!, settings.Column, cancellation).GetAwaiter().GetResult().Take(settings.Prompts).ToList();
+        var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
+        var sets = new List<ImageSetScores>();
+        foreach (var folder in settings.Models)
         {
-            if (settings.Models.Length == 0) throw new ArgumentException("--prompt-file needs --model <diffusers folder> (repeatable; the first is the baseline of the win rates).");
-            var device = TorchDevice.Default(settings.Device);
-            var prompts = PromptFile.ReadAsync(settings.PromptFile!, settings.Column, cancellation).GetAwaiter().GetResult().Take(settings.Prompts).ToList();
-            var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
-            var sets = new List<ImageSetScores>();
-            foreach (var folder in settings.Models)
-            {
-                var clock = Stopwatch.StartNew();
-                using var model = StableDiffusionModel.Load(folder, device);
-                var size = settings.Size ?? model.DefaultImageSize;
-                var images = DiffusionSampling.SampleImages(model, prompts, new SamplerConfig(settings.Steps, settings.Guidance), size, size, batchSize: 4);
-                sets.Add(SampleEvaluation.ScoreByJudges(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), prompts, images, judges));
-                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(folder)}: {prompts.Count} samples at {size}² in {clock.Elapsed.TotalSeconds:F0} s[/]");
-            }
-            var frame = SampleEvaluation.ToFrame(sets);
-            Tables.Print(frame, $"{prompts.Count} prompts of {settings.PromptFile}, one image each (seed {new SamplerConfig().Seed} per prompt): judge means", fractionsAsPercent: false);
-            foreach (var set in sets.Skip(1))
-                AnsiConsole.MarkupLine($"win rate of {Markup.Escape(set.Name)} vs {Markup.Escape(sets[0].Name)}: " +
-                    string.Join(", ", judges.Select(j => $"{j.Name} {100 * WinRate.Of(set, sets[0], j.Name):F1} %")));
-            if (settings.Out is not null) Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, settings.Out);
-            return 0;
+            var clock = Stopwatch.StartNew();
+            using var model = StableDiffusionModel.Load(folder, device);
+            var size = settings.Size ?? model.DefaultImageSize;
+            var images = DiffusionSampling.SampleImages(model, prompts, new SamplerConfig(settings.Steps, settings.Guidance), size, size, batchSize: 4);
+            sets.Add(SampleEvaluation.ScoreByJudges(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), prompts, images, judges));
+            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(folder)}: {prompts.Count} samples at {size}² in {clock.Elapsed.TotalSeconds:F0} s[/]");
         }
-        catch (Exception e) when (e is ModelFormatException or PreferenceDataException or ArgumentException or FileNotFoundException or InvalidDataException)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
-        }
+        var frame = SampleEvaluation.ToFrame(sets);
+        Tables.Print(frame, $"{prompts.Count} prompts of {settings.PromptFile}, one image each (seed {new SamplerConfig().Seed} per prompt): judge means", fractionsAsPercent: false);
+        foreach (var set in sets.Skip(1))
+            AnsiConsole.MarkupLine($"win rate of {Markup.Escape(set.Name)} vs {Markup.Escape(sets[0].Name)}: " +
+                string.Join(", ", judges.Select(j => $"{j.Name} {100 * WinRate.Of(set, sets[0], j.Name):F1} %")));
+        if (settings.Out is not null) Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, settings.Out);
+        return 0;
     }
 }

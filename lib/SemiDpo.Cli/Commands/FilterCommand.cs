@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using SemiDpo.Data;
 using SemiDpo.Official;
 using SemiDpo.Rewards;
 using Spectre.Console;
@@ -7,7 +8,11 @@ using Spectre.Console.Cli;
 
 namespace SemiDpo.Cli.Commands;
 
-/// <summary><c>semidpo filter</c>: multi-reward consensus filtering into clean-train / clean-test / noisy files.</summary>
+/// <summary>
+/// <c>semidpo filter</c>: multi-reward consensus filtering into clean-train / clean-test / noisy files. With
+/// <c>--scores</c> it streams: labels are read without images, votes kept as bits, and the subsets copied a row group
+/// at a time without decoding — memory does not grow with the images, only with a few bytes per pair.
+/// </summary>
 public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
 {
     public sealed class Settings : JudgeInputSettings
@@ -21,20 +26,36 @@ public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
         [CommandOption("--seed <S>"), Description("Seed of the clean test split.")]
         public int Seed { get; init; } = new ConsensusConfig().Seed;
 
-        public override ValidationResult Validate() =>
-            TestFraction is < 0 or >= 1 ? ValidationResult.Error("--test-fraction must be in [0, 1).") : ValidationResult.Success();
+        [CommandOption("--index-only"), Description("With --scores: write only the index files (clean_idx.json, stats.json, filter-stats.json), not parquet copies of the subsets.")]
+        public bool IndexOnly { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (TestFraction is < 0 or >= 1) return ValidationResult.Error("--test-fraction must be in [0, 1).");
+            if (IndexOnly && Scores.Length == 0) return ValidationResult.Error("--index-only needs --scores (running the judges reads the images anyway).");
+            return ValidationResult.Success();
+        }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var pairs = await JudgeInputs.LoadPairs(settings, cancellation);
-        var scores = JudgeInputs.Scores(settings, pairs);
-        var split = ConsensusFilter.Split(pairs.Select(p => p.Label0).ToArray(), pairs.Select(p => p.Label1).ToArray(), scores,
-            new ConsensusConfig(TestFraction: settings.TestFraction, Seed: settings.Seed));
+        var config = new ConsensusConfig(TestFraction: settings.TestFraction, Seed: settings.Seed);
         var files = new ConsensusFiles(settings.Out);
-        var stats = await files.WriteAsync(pairs, split);
-        ScoreFiles.WriteJsonl(files.Scores, scores);
-        ConsensusIndexFiles.Write(settings.Out, split);
+        var (split, stats, rows, source) = settings.Scores.Length > 0
+            ? await FromScoreFiles(settings, config, files, cancellation)
+            : await WithJudges(settings, config, files, cancellation);
+        stats = stats with
+        {
+            RowsRead = source.RowCount,
+            ExcludedRows = source.Excluded.Count > 0 ? source.Excluded.ByReason : null,
+            SkippedRows = source.Skipped.Count > 0 ? source.Skipped.ByReason : null,
+        };
+        files.WriteStats(stats);
+        ConsensusIndexFiles.Write(settings.Out, split, rows);
+        var leftOut = new SkippedRows();
+        foreach (var row in source.Excluded.Rows.Concat(source.Skipped.Rows)) leftOut.Add(row);
+        if (leftOut.Count > 0) leftOut.WriteCsv(files.SkippedRowsCsv);
+        else File.Delete(files.SkippedRowsCsv);
 
         var table = new Table().AddColumns("", "pairs", "share");
         string Pct(double v) => v.ToString("P1", CultureInfo.InvariantCulture);
@@ -50,7 +71,51 @@ public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
         AnsiConsole.Write(judges);
         if (stats.RawLabelAccuracy is { } raw)
             AnsiConsole.MarkupLine($"label accuracy vs true preference: all {Pct(raw)}, clean {Pct(stats.CleanLabelAccuracy!.Value)}, noisy {Pct(stats.NoisyLabelAccuracy!.Value)}");
-        AnsiConsole.MarkupLine($"wrote {Markup.Escape(settings.Out)}/{{clean-train,clean-test,noisy}}.parquet, scores.jsonl, filter-stats.json; the official pipeline's clean_idx.json and stats.json");
+        JudgeInputs.Report(source);
+        var written = settings.IndexOnly ? "filter-stats.json" : settings.Scores.Length > 0 ? "{clean-train,clean-test,noisy}.parquet, filter-stats.json" : "{clean-train,clean-test,noisy}.parquet, scores.jsonl, filter-stats.json";
+        AnsiConsole.MarkupLine(Markup.Escape($"wrote {settings.Out}/{written}; the official pipeline's clean_idx.json and stats.json" + (leftOut.Count > 0 ? "; the rows left out in skipped-rows.csv" : "")));
         return 0;
+    }
+
+    /// <summary>Judges need the images: every pair is decoded and held, scored, split, and written with its scores.</summary>
+    static async Task<(ConsensusSplit, ConsensusStats, long[], PickapicShards)> WithJudges(Settings settings, ConsensusConfig config, ConsensusFiles files, CancellationToken cancellation)
+    {
+        var (pairs, source) = await JudgeInputs.LoadPairs(settings, cancellation);
+        var scores = JudgeInputs.Scores(settings, pairs);
+        var split = ConsensusFilter.Split(pairs.Select(p => p.Label0).ToArray(), pairs.Select(p => p.Label1).ToArray(), scores, config);
+        var stats = await files.WriteAsync(pairs, split);
+        long[] rows = [.. pairs.Select(p => p.Row)];
+        ScoreFiles.WriteJsonl(files.Scores, scores, rows);
+        return (split, stats, rows, source);
+    }
+
+    /// <summary>Scores from files: a label-only pass, votes streamed from the score files, then (unless --index-only) a copying pass.</summary>
+    static async Task<(ConsensusSplit, ConsensusStats, long[], PickapicShards)> FromScoreFiles(Settings settings, ConsensusConfig config, ConsensusFiles files, CancellationToken cancellation)
+    {
+        var source = await JudgeInputs.Open(settings, cancellation);
+        var rows = new List<long>();
+        var human = new List<sbyte>();
+        var truth = source.HasTruth ? new List<sbyte>() : null;
+        await AnsiConsole.Status().StartAsync(Markup.Escape($"reading the labels of {source.RowCount:N0} rows in {source.Files.Count} file(s)"), async _ =>
+        {
+            await foreach (var pair in source.ReadEncodedAsync(withImages: false, cancellation))
+            {
+                rows.Add(pair.Row);
+                human.Add((sbyte)Math.Sign(pair.Label0 - pair.Label1));
+                truth?.Add((sbyte)(pair.Truth?.TruePreference ?? 0));
+            }
+        });
+        long[] rowArray = [.. rows];
+        var votes = new ConsensusVotes(rowArray, [.. human], config);
+        AnsiConsole.Status().Start(Markup.Escape($"reading {string.Join(", ", settings.Scores)}"), _ => votes.AddFiles(settings.Scores));
+        var split = votes.Split(config, settings.SkipBadRows ? source.Skipped : null);
+        var stats = ConsensusFiles.Summarise([.. human], truth is null ? null : [.. truth], split);
+        if (!settings.IndexOnly)
+        {
+            var copy = await JudgeInputs.Open(settings, cancellation);
+            await AnsiConsole.Status().StartAsync("copying the clean and noisy pairs", async _ =>
+                await files.WriteSubsetsAsync(copy.ReadEncodedAsync(withImages: true, cancellation), copy.HasTruth, split, rowArray, cancellation));
+        }
+        return (split, stats, rowArray, source);
     }
 }

@@ -10,8 +10,11 @@ namespace SemiDpo.Cli.Commands;
 /// <summary>Options shared by the Stage-1 commands: which pairs, and which scores (judges or score files).</summary>
 public class JudgeInputSettings : CommandSettings
 {
-    [CommandOption("--in <PATH>"), Description("Pairs: a world folder or a Pick-a-Pic style parquet file.")]
+    [CommandOption("--in <PATH>"), Description("Pairs: a world folder, a Pick-a-Pic style parquet file, a folder of shards or a glob (\"pickapic/train-*.parquet\").")]
     public string In { get; init; } = WorldFiles.DefaultFolder;
+
+    [CommandOption("--skip-bad-rows"), Description("Leave out rows with a missing caption, bad labels, undecodable images or no score (counted, listed in skipped-rows.csv) instead of stopping at the first.")]
+    public bool SkipBadRows { get; init; }
 
     [CommandOption("--judges <DIR>"), Description("Folder of the trained judges (weights + manifest.json).")]
     public string Judges { get; init; } = Path.Combine("data", "judges");
@@ -22,29 +25,38 @@ public class JudgeInputSettings : CommandSettings
     [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N (default: cuda when available).")]
     public string? Device { get; init; }
 
-    public string PairsPath => Directory.Exists(In) ? new WorldFiles(In).Pairs : In;
+    /// <summary>The world's pairs file for a world folder, else <see cref="In"/> as given (file, folder of shards or glob).</summary>
+    public string PairsPath => Directory.Exists(In) && File.Exists(new WorldFiles(In).Pairs) ? new WorldFiles(In).Pairs : In;
 }
 
 /// <summary>Loads pairs and their scores for the Stage-1 commands.</summary>
 internal static class JudgeInputs
 {
-    public static async Task<List<PreferencePair>> LoadPairs(JudgeInputSettings settings, CancellationToken cancellation)
+    public static Task<PickapicShards> Open(JudgeInputSettings settings, CancellationToken cancellation) =>
+        PickapicShards.OpenAsync(settings.PairsPath, new PickapicReadOptions(settings.SkipBadRows), cancellation);
+
+    /// <summary>Every valid pair, decoded, with the source they came from (its counts of skipped and excluded rows).</summary>
+    public static async Task<(List<PreferencePair> Pairs, PickapicShards Source)> LoadPairs(JudgeInputSettings settings, CancellationToken cancellation)
     {
+        var source = await Open(settings, cancellation);
         List<PreferencePair> pairs = [];
-        await AnsiConsole.Status().StartAsync($"reading {settings.PairsPath}", async _ =>
-            pairs = await PickapicFile.ReadPairsAsync(settings.PairsPath, cancellation: cancellation));
-        return pairs;
+        await AnsiConsole.Status().StartAsync(Markup.Escape($"reading {settings.PairsPath}"), async _ =>
+            pairs = await source.ReadPairsAsync(cancellation).ToListAsync(cancellation));
+        Report(source);
+        return (pairs, source);
     }
 
+    /// <summary>Prints the rows left out (nothing when none were).</summary>
+    public static void Report(PickapicShards source)
+    {
+        if (source.Excluded.Count > 0) AnsiConsole.MarkupLine(Markup.Escape($"left out by design: {source.Excluded}"));
+        if (source.Skipped.Count > 0) AnsiConsole.MarkupLine("[yellow]" + Markup.Escape($"bad rows skipped: {source.Skipped}") + "[/]");
+    }
+
+    /// <summary>The pairs' scores: from the score files (matched by row) or by running the judges.</summary>
     public static ScoreTable Scores(JudgeInputSettings settings, IReadOnlyList<PreferencePair> pairs)
     {
-        if (settings.Scores.Length > 0)
-        {
-            var imported = ScoreFiles.Read(settings.Scores);
-            if (imported.Rows != pairs.Count)
-                throw new ScoreFileException(string.Join(", ", settings.Scores), 0, $"scores cover {imported.Rows} rows but {settings.PairsPath} has {pairs.Count} pairs.");
-            return imported;
-        }
+        if (settings.Scores.Length > 0) return ScoreFiles.Read(settings.Scores, [.. pairs.Select(p => p.Row)]);
         TorchRuntime.Init();
         var committee = JudgePanel.Load(settings.Judges, TorchDevice.Default(settings.Device));
         ScoreTable? scores = null;

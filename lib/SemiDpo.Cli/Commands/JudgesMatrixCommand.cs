@@ -8,7 +8,7 @@ public sealed class JudgesMatrixCommand : AsyncCommand<JudgeInputSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, JudgeInputSettings settings, CancellationToken cancellation)
     {
-        var pairs = await JudgeInputs.LoadPairs(settings, cancellation);
+        var (pairs, _) = await JudgeInputs.LoadPairs(settings, cancellation);
         var scores = JudgeInputs.Scores(settings, pairs);
         Tables.Print(JudgeSpecialisation.Compute(pairs, scores), "Judge specialisation: share of pairs where the judge orders the two images as the dimension does");
         return 0;

@@ -49,24 +49,16 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         using var model = new DiffusionModel(BaseModelFile.Config with { Channels = settings.Channels }, TorchDevice.Default(settings.Device));
         var clock = Stopwatch.StartNew();
         List<double> losses = [];
-        try
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+            new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
         {
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
+            var task = ctx.AddTask("pretrain", maxValue: config.Steps);
+            losses = new Pretrainer(model, config).Run(settings.Resume, new Progress<TrainingProgress>(p =>
             {
-                var task = ctx.AddTask("pretrain", maxValue: config.Steps);
-                losses = new Pretrainer(model, config).Run(settings.Resume, new Progress<TrainingProgress>(p =>
-                {
-                    task.Value = p.Step;
-                    task.Description = $"pretrain (loss {p.Loss:F4})";
-                }), cancellation);
-            });
-        }
-        catch (Exception e) when (e is CheckpointException or TrainingException)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
-        }
+                task.Value = p.Step;
+                task.Description = $"pretrain (loss {p.Loss:F4})";
+            }), cancellation);
+        });
         var hash = BaseModelFile.Write(model, settings.Out);
         var tail = losses.Count == 0 ? double.NaN : losses.TakeLast(100).Average();
         AnsiConsole.MarkupLine($"{config.Steps} steps ({losses.Count} in this run, {clock.Elapsed.TotalSeconds:F0} s); mean loss of the last 100: {tail:F4}");

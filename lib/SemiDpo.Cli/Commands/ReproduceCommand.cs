@@ -72,25 +72,17 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         AnsiConsole.MarkupLine($"results → [bold]{Markup.Escape(folder)}[/]");
         ReproductionResult? result = null;
         var timings = new StageTimings();
-        try
-        {
-            AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .Start(ctx =>
+        AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                result = Reproducer.Run(config, folder, new InlineProgress<TrainingProgress>(p =>
                 {
-                    var tasks = new Dictionary<string, ProgressTask>();
-                    result = Reproducer.Run(config, folder, new InlineProgress<TrainingProgress>(p =>
-                    {
-                        if (!tasks.TryGetValue(p.Stage, out var task)) tasks[p.Stage] = task = ctx.AddTask(Markup.Escape(p.Stage), maxValue: p.TotalSteps);
-                        task.Value = p.Step;
-                        timings.Report(p.Stage);
-                    }), cancellation);
-                });
-        }
-        catch (Exception e) when (e is CheckpointException or TrainingException or FileNotFoundException or InvalidDataException)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
-        }
+                    if (!tasks.TryGetValue(p.Stage, out var task)) tasks[p.Stage] = task = ctx.AddTask(Markup.Escape(p.Stage), maxValue: p.TotalSteps);
+                    task.Value = p.Step;
+                    timings.Report(p.Stage);
+                }), cancellation);
+            });
         var summary = ReproductionReport.Write(result!, folder);
         foreach (var table in ReproductionReport.Tables(result!))
         {

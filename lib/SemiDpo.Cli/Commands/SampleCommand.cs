@@ -74,47 +74,31 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
         {
             AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(e.Message)} The model only knows the world's grammar; unknown words become <unk>.");
         }
-        try
+        var clock = Stopwatch.StartNew();
+        using var model = BaseModelFile.LoadAny(settings.Model, TorchDevice.Default(settings.Device));
+        var images = model.Sample(Enumerable.Repeat(settings.Prompt, settings.Count).ToList(),
+            new SamplerConfig(settings.Steps, settings.Guidance ?? new SamplerConfig().GuidanceScale, settings.Seed));
+        WriteGrid(settings.Out, images, clock);
+        if (spec is not null)
         {
-            var clock = Stopwatch.StartNew();
-            using var model = BaseModelFile.LoadAny(settings.Model, TorchDevice.Default(settings.Device));
-            var images = model.Sample(Enumerable.Repeat(settings.Prompt, settings.Count).ToList(),
-                new SamplerConfig(settings.Steps, settings.Guidance ?? new SamplerConfig().GuidanceScale, settings.Seed));
-            WriteGrid(settings.Out, images, clock);
-            if (spec is not null)
-            {
-                var scores = images.Select(i => PixelOracle.Score(i, spec)).ToList();
-                AnsiConsole.MarkupLine($"oracle means: alignment {scores.Average(s => s.Alignment):F3}, aesthetics {scores.Average(s => s.Aesthetics):F3}, detail {scores.Average(s => s.Detail):F3}");
-            }
-            return 0;
+            var scores = images.Select(i => PixelOracle.Score(i, spec)).ToList();
+            AnsiConsole.MarkupLine($"oracle means: alignment {scores.Average(s => s.Alignment):F3}, aesthetics {scores.Average(s => s.Aesthetics):F3}, detail {scores.Average(s => s.Detail):F3}");
         }
-        catch (CheckpointException e)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
-        }
+        return 0;
     }
 
     static int SampleStableDiffusion(Settings settings)
     {
-        try
-        {
-            var clock = Stopwatch.StartNew();
-            var device = TorchDevice.Default(settings.Device);
-            var dtype = settings.Half ? ScalarType.Float16 : ScalarType.Float32;
-            using var model = StableDiffusionModel.Load(settings.Model, device, new StableDiffusionOptions(dtype, dtype));
-            var size = settings.Size ?? model.DefaultImageSize;
-            var sampler = new SamplerConfig(settings.Steps, settings.Guidance ?? 7.5, settings.Seed);
-            AnsiConsole.MarkupLine($"loaded {Markup.Escape(settings.Model)} on {device} ({clock.Elapsed.TotalSeconds:F1} s); {settings.Count} × {size}² px, {settings.Steps} DDIM steps, guidance {sampler.GuidanceScale}");
-            var images = DiffusionSampling.SampleImages(model, Enumerable.Repeat(settings.Prompt, settings.Count).ToList(), sampler, size, size, batchSize: 4);
-            WriteGrid(settings.Out, images, clock);
-            return 0;
-        }
-        catch (Exception e) when (e is ModelFormatException or InvalidDataException or FileNotFoundException or ArgumentException)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
-        }
+        var clock = Stopwatch.StartNew();
+        var device = TorchDevice.Default(settings.Device);
+        var dtype = settings.Half ? ScalarType.Float16 : ScalarType.Float32;
+        using var model = StableDiffusionModel.Load(settings.Model, device, new StableDiffusionOptions(dtype, dtype));
+        var size = settings.Size ?? model.DefaultImageSize;
+        var sampler = new SamplerConfig(settings.Steps, settings.Guidance ?? 7.5, settings.Seed);
+        AnsiConsole.MarkupLine($"loaded {Markup.Escape(settings.Model)} on {device} ({clock.Elapsed.TotalSeconds:F1} s); {settings.Count} × {size}² px, {settings.Steps} DDIM steps, guidance {sampler.GuidanceScale}");
+        var images = DiffusionSampling.SampleImages(model, Enumerable.Repeat(settings.Prompt, settings.Count).ToList(), sampler, size, size, batchSize: 4);
+        WriteGrid(settings.Out, images, clock);
+        return 0;
     }
 
     static void WriteGrid(string path, RgbImage[] images, Stopwatch clock)

@@ -57,58 +57,50 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        try
-        {
-            var shard = Shard.Resolve(settings.Rank, settings.WorldSize);
-            if (!File.Exists(settings.In)) throw new FileNotFoundException($"{settings.In}: no such parquet file.");
-            TorchRuntime.Init();
-            var device = TorchDevice.Default(settings.Device);
-            var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
-            var output = settings.Out ?? shard.FileName("scores", ".jsonl");
-            using var file = ScoreJsonl.Open(output, judges.Select(j => j.Name).ToList());
-            await using var reader = await PickapicReader.OpenAsync(settings.In, new PickapicReadOptions(settings.SkipBadRows), cancellation);
-            var total = (reader.RowCount + shard.WorldSize - 1 - shard.Rank) / shard.WorldSize;
-            AnsiConsole.MarkupLine($"scoring shard {shard.Rank} of {shard.WorldSize} ({total:N0} pairs) with {string.Join(", ", judges.Select(j => j.Name))} → {Markup.Escape(output)}" +
-                (file.Done.Count > 0 ? $" (resuming: {file.Done.Count:N0} rows already there)" : ""));
-            var clock = Stopwatch.StartNew();
-            var scored = 0;
-            await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .StartAsync(async ctx =>
+        var shard = Shard.Resolve(settings.Rank, settings.WorldSize);
+        if (!File.Exists(settings.In)) throw new FileNotFoundException($"{settings.In}: no such parquet file.");
+        TorchRuntime.Init();
+        var device = TorchDevice.Default(settings.Device);
+        var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
+        var output = settings.Out ?? shard.FileName("scores", ".jsonl");
+        using var file = ScoreJsonl.Open(output, judges.Select(j => j.Name).ToList());
+        await using var reader = await PickapicReader.OpenAsync(settings.In, new PickapicReadOptions(settings.SkipBadRows), cancellation);
+        var total = (reader.RowCount + shard.WorldSize - 1 - shard.Rank) / shard.WorldSize;
+        AnsiConsole.MarkupLine($"scoring shard {shard.Rank} of {shard.WorldSize} ({total:N0} pairs) with {string.Join(", ", judges.Select(j => j.Name))} → {Markup.Escape(output)}" +
+            (file.Done.Count > 0 ? $" (resuming: {file.Done.Count:N0} rows already there)" : ""));
+        var clock = Stopwatch.StartNew();
+        var scored = 0;
+        await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("pairs", maxValue: Math.Max(1, total));
+                task.Increment(file.Done.Count);
+                var batch = new List<(long Row, PreferencePair Pair)>();
+                long row = -1;
+                void Flush()
                 {
-                    var task = ctx.AddTask("pairs", maxValue: Math.Max(1, total));
-                    task.Increment(file.Done.Count);
-                    var batch = new List<(long Row, PreferencePair Pair)>();
-                    long row = -1;
-                    void Flush()
-                    {
-                        if (batch.Count == 0) return;
-                        var prompts = batch.Select(b => b.Pair.Caption).Concat(batch.Select(b => b.Pair.Caption)).ToList();
-                        var images = batch.Select(b => b.Pair.Image0).Concat(batch.Select(b => b.Pair.Image1)).ToList();
-                        var scores = judges.Select(j => (j.Name, Scores: j.Score(prompts, images))).ToList();
-                        for (var i = 0; i < batch.Count; i++)
-                            file.Append(batch[i].Row, scores.ToDictionary(s => s.Name, s => (s.Scores[i], s.Scores[batch.Count + i])));
-                        scored += batch.Count;
-                        task.Increment(batch.Count);
-                        task.Description = $"pairs ({2 * scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s)";
-                        batch.Clear();
-                    }
-                    await foreach (var pair in reader.ReadPairsAsync(cancellation))
-                    {
-                        row++;
-                        if (!shard.Owns(row) || file.Done.Contains(row)) continue;
-                        batch.Add((row, pair));
-                        if (batch.Count == settings.Batch) Flush();
-                    }
-                    Flush();
-                    task.Value = task.MaxValue;
-                });
-            AnsiConsole.MarkupLine($"scored {scored:N0} pairs in {clock.Elapsed.TotalSeconds:F1} s ({2 * scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s); {reader.Skipped.Count} rows skipped");
-            return 0;
-        }
-        catch (Exception e) when (e is ModelFormatException or ScoreFileException or PreferenceDataException or ArgumentException or FileNotFoundException or InvalidDataException)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
-        }
+                    if (batch.Count == 0) return;
+                    var prompts = batch.Select(b => b.Pair.Caption).Concat(batch.Select(b => b.Pair.Caption)).ToList();
+                    var images = batch.Select(b => b.Pair.Image0).Concat(batch.Select(b => b.Pair.Image1)).ToList();
+                    var scores = judges.Select(j => (j.Name, Scores: j.Score(prompts, images))).ToList();
+                    for (var i = 0; i < batch.Count; i++)
+                        file.Append(batch[i].Row, scores.ToDictionary(s => s.Name, s => (s.Scores[i], s.Scores[batch.Count + i])));
+                    scored += batch.Count;
+                    task.Increment(batch.Count);
+                    task.Description = $"pairs ({2 * scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s)";
+                    batch.Clear();
+                }
+                await foreach (var pair in reader.ReadPairsAsync(cancellation))
+                {
+                    row++;
+                    if (!shard.Owns(row) || file.Done.Contains(row)) continue;
+                    batch.Add((row, pair));
+                    if (batch.Count == settings.Batch) Flush();
+                }
+                Flush();
+                task.Value = task.MaxValue;
+            });
+        AnsiConsole.MarkupLine($"scored {scored:N0} pairs in {clock.Elapsed.TotalSeconds:F1} s ({2 * scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s); {reader.Skipped.Count} rows skipped");
+        return 0;
     }
 }

@@ -95,35 +95,27 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
         var config = settings.ToConfig();
         var clock = Stopwatch.StartNew();
-        try
+        using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
+        using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), baseModel.Tokenizer, cancellation);
+        AnsiConsole.MarkupLine($"clean train {data.CleanTrain.Count:N0}, clean test {data.CleanTest.Count:N0}, unlabeled {data.Unlabeled.Count:N0} pairs");
+        Directory.CreateDirectory(settings.Out);
+        File.WriteAllText(Path.Combine(settings.Out, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
+        var pipeline = new SemiDpoPipeline(config);
+        IReadOnlyList<IterationReport> reports = [];
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+            new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
         {
-            using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
-            using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), baseModel.Tokenizer, cancellation);
-            AnsiConsole.MarkupLine($"clean train {data.CleanTrain.Count:N0}, clean test {data.CleanTest.Count:N0}, unlabeled {data.Unlabeled.Count:N0} pairs");
-            Directory.CreateDirectory(settings.Out);
-            File.WriteAllText(Path.Combine(settings.Out, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
-            var pipeline = new SemiDpoPipeline(config);
-            IReadOnlyList<IterationReport> reports = [];
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
+            var tasks = new Dictionary<string, ProgressTask>();
+            reports = pipeline.Run(baseModel, data, settings.Out, new InlineProgress<TrainingProgress>(p =>
             {
-                var tasks = new Dictionary<string, ProgressTask>();
-                reports = pipeline.Run(baseModel, data, settings.Out, new InlineProgress<TrainingProgress>(p =>
-                {
-                    var stage = p.Stage;
-                    if (!tasks.TryGetValue(stage, out var task)) tasks[stage] = task = ctx.AddTask(stage, maxValue: p.TotalSteps);
-                    task.Value = p.Step;
-                    if (p.Accuracy is { } accuracy) task.Description = $"{stage} (loss {p.Loss:F3}, acc {accuracy:P0})";
-                }), cancellation);
-            });
-            pipeline.LastModel?.Dispose();
-            Report(reports, settings.Out);
-        }
-        catch (Exception e) when (e is CheckpointException or TrainingException or FileNotFoundException or Data.PreferenceDataException)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
-            return 1;
-        }
+                var stage = p.Stage;
+                if (!tasks.TryGetValue(stage, out var task)) tasks[stage] = task = ctx.AddTask(stage, maxValue: p.TotalSteps);
+                task.Value = p.Step;
+                if (p.Accuracy is { } accuracy) task.Description = $"{stage} (loss {p.Loss:F3}, acc {accuracy:P0})";
+            }), cancellation);
+        });
+        pipeline.LastModel?.Dispose();
+        Report(reports, settings.Out);
         AnsiConsole.MarkupLine($"Stage 2 took {clock.Elapsed.TotalSeconds:F0} s; checkpoints in {Markup.Escape(settings.Out)}");
         return 0;
     }

@@ -9,14 +9,16 @@ using C = SemiDpo.Data.PickapicColumns;
 namespace SemiDpo.Data;
 
 /// <summary>How a <see cref="PickapicReader"/> treats bad rows.</summary>
-/// <param name="SkipBadRows">Leave out rows with bad labels or undecodable images (counted in <see cref="PickapicReader.Skipped"/>) instead of stopping at the first.</param>
+/// <param name="SkipBadRows">Leave out rows with a missing caption, bad labels or undecodable images, and row groups that cannot be read (counted in <see cref="PickapicReader.Skipped"/>), instead of stopping at the first.</param>
 public sealed record PickapicReadOptions(bool SkipBadRows = false);
 
 /// <summary>
 /// Reads Pick-a-Pic v2 style parquet (real shards or the miniature world's files) one row group at a time, so memory
 /// is bounded by a row group. The same reader gives a stream of <see cref="PreferencePair"/>s (images decoded and
-/// checked) and a DataFrame of the metadata columns (no image bytes read). Every problem names the file, row group,
-/// row and column.
+/// checked), of <see cref="EncodedPair"/>s (images left encoded, or not read at all) and a DataFrame of the metadata
+/// columns. Every problem names the file, row group, row and column. Rows whose images are the same
+/// (<c>are_different = false</c>) or that carry no human choice (<c>has_label = false</c>) are left out by design and
+/// counted in <see cref="Excluded"/>: neither says anything about which image is preferred.
 /// </summary>
 public sealed class PickapicReader : IAsyncDisposable
 {
@@ -24,11 +26,16 @@ public sealed class PickapicReader : IAsyncDisposable
     readonly Stream stream;
     readonly string file;
     readonly PickapicReadOptions options;
+    readonly long firstRow;
 
-    PickapicReader(ParquetReader reader, Stream stream, string file, PickapicReadOptions options) =>
-        (this.reader, this.stream, this.file, this.options) = (reader, stream, file, options);
+    PickapicReader(ParquetReader reader, Stream stream, string file, PickapicReadOptions options, long firstRow, SkippedRows skipped, SkippedRows excluded) =>
+        (this.reader, this.stream, this.file, this.options, this.firstRow, Skipped, Excluded) = (reader, stream, file, options, firstRow, skipped, excluded);
 
-    public static async Task<PickapicReader> OpenAsync(string path, PickapicReadOptions? options = null, CancellationToken cancellation = default)
+    public static Task<PickapicReader> OpenAsync(string path, PickapicReadOptions? options = null, CancellationToken cancellation = default) =>
+        OpenAsync(path, options, 0, new SkippedRows(), new SkippedRows(), cancellation);
+
+    /// <summary>Opens one file of a stream of shards whose first row is row <paramref name="firstRow"/> of the stream.</summary>
+    internal static async Task<PickapicReader> OpenAsync(string path, PickapicReadOptions? options, long firstRow, SkippedRows skipped, SkippedRows excluded, CancellationToken cancellation)
     {
         if (!File.Exists(path)) throw new PreferenceDataException(path, "file not found.");
         var stream = File.OpenRead(path);
@@ -51,29 +58,36 @@ public sealed class PickapicReader : IAsyncDisposable
             await stream.DisposeAsync();
             throw new PreferenceDataException(path, $"missing required column(s) {string.Join(", ", missing)}; the file has {string.Join(", ", present)}.");
         }
-        return new PickapicReader(reader, stream, path, options ?? new PickapicReadOptions());
+        return new PickapicReader(reader, stream, path, options ?? new PickapicReadOptions(), firstRow, skipped, excluded);
     }
 
     public int RowGroupCount => reader.RowGroupCount;
     public long RowCount => Enumerable.Range(0, reader.RowGroupCount).Sum(i => reader.OpenRowGroupReader(i).RowCount);
     /// <summary>True when the file carries the miniature world's ground-truth columns.</summary>
     public bool HasTruth => C.Truth.All(f => Field(f.Name) is not null);
-    /// <summary>Rows left out so far (only with <see cref="PickapicReadOptions.SkipBadRows"/>).</summary>
-    public SkippedRows Skipped { get; } = new();
+    /// <summary>Rows left out as bad so far (only with <see cref="PickapicReadOptions.SkipBadRows"/>; otherwise the first throws).</summary>
+    public SkippedRows Skipped { get; }
+    /// <summary>Rows left out by design so far: images not different, or no human label.</summary>
+    public SkippedRows Excluded { get; }
 
     /// <summary>Every valid pair, in file order, decoding both images.</summary>
     public async IAsyncEnumerable<PreferencePair> ReadPairsAsync([EnumeratorCancellation] CancellationToken cancellation = default)
     {
-        long firstRow = 0;
+        await foreach (var e in ReadEncodedAsync(withImages: true, cancellation))
+            if (Decode(e) is { } pair) yield return pair;
+    }
+
+    /// <summary>Every valid row, in file order, with its image bytes as stored (<paramref name="withImages"/>) or without reading them.</summary>
+    public async IAsyncEnumerable<EncodedPair> ReadEncodedAsync(bool withImages = true, [EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        long fileRow = 0;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
-            var columns = await RowGroupColumns.LoadAsync(this, g, withImages: true, cancellation);
-            for (var r = 0; r < columns.Count; r++)
-            {
-                var pair = TryBuild(columns, r, g, firstRow + r);
-                if (pair is not null) yield return pair;
-            }
-            firstRow += columns.Count;
+            var columns = await LoadGroup(g, fileRow, withImages, cancellation);
+            var count = columns?.Count ?? checked((int)RowGroup(g).RowCount);
+            for (var r = 0; columns is not null && r < count; r++)
+                if (TryEncoded(columns, r, g, fileRow + r) is { } pair) yield return pair;
+            fileRow += count;
         }
     }
 
@@ -81,34 +95,52 @@ public sealed class PickapicReader : IAsyncDisposable
     public async Task<DataFrame> ReadFrameAsync(CancellationToken cancellation = default)
     {
         var frame = new PreferenceFrameBuilder(HasTruth);
-        long firstRow = 0;
-        for (var g = 0; g < reader.RowGroupCount; g++)
-        {
-            var columns = await RowGroupColumns.LoadAsync(this, g, withImages: false, cancellation);
-            for (var r = 0; r < columns.Count; r++)
-            {
-                if (CheckLabels(columns, r, g, firstRow + r) is { } problem) { Reject(problem); continue; }
-                frame.Add(columns, r);
-            }
-            firstRow += columns.Count;
-        }
+        await foreach (var pair in ReadEncodedAsync(withImages: false, cancellation)) frame.Add(pair);
         return frame.Build();
     }
 
-    /// <summary>Row <paramref name="i"/> of a row group (row <paramref name="row"/> of the file) as a pair, or null when skipped.</summary>
-    PreferencePair? TryBuild(RowGroupColumns c, int i, int group, long row)
+    /// <summary>Row group <paramref name="g"/>'s columns; a group that cannot be read is an error, or skipped row by row.</summary>
+    async Task<RowGroupColumns?> LoadGroup(int g, long fileRow, bool withImages, CancellationToken cancellation)
     {
-        if (CheckLabels(c, i, group, row) is { } labelProblem) return Reject(labelProblem);
-        var image0 = ImageCodec.TryDecode(c.Jpg0![i] ?? []);
-        if (image0 is null) return Reject(new(file, group, row, C.Jpg0.Name, "image bytes could not be decoded as PNG or JPEG"));
-        var image1 = ImageCodec.TryDecode(c.Jpg1![i] ?? []);
-        if (image1 is null) return Reject(new(file, group, row, C.Jpg1.Name, "image bytes could not be decoded as PNG or JPEG"));
-        return new PreferencePair(c.Caption[i]!, image0, image1, c.Label0[i]!.Value, c.Label1[i]!.Value, c.Metadata(i), c.Truth(i));
+        try
+        {
+            return await RowGroupColumns.LoadAsync(this, g, withImages, cancellation);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or PreferenceDataException))
+        {
+            var problem = new PreferenceDataException(file, g, fileRow, "", $"row group cannot be read (corrupt page?): {e.GetType().Name}: {e.Message}");
+            if (!options.SkipBadRows) throw problem;
+            long rows;
+            try { rows = RowGroup(g).RowCount; }
+            catch (Exception) { throw problem; }
+            for (long r = 0; r < rows; r++) Skipped.Add(new SkippedRow(file, g, fileRow + r, "", problem.Reason!));
+            return null;
+        }
+    }
+
+    EncodedPair? TryEncoded(RowGroupColumns c, int i, int group, long fileRow)
+    {
+        var metadata = c.Metadata(i);
+        if (!metadata.AreDifferent) return Exclude(group, fileRow, C.AreDifferent.Name, "the two images are the same");
+        if (!metadata.HasLabel) return Exclude(group, fileRow, C.HasLabel.Name, "no human label");
+        if (CheckLabels(c, i, group, fileRow) is { } problem) return Reject<EncodedPair>(problem);
+        return new EncodedPair(firstRow + fileRow, c.Caption[i]!, c.Jpg0 is null ? null : c.Jpg0[i] ?? [], c.Jpg1 is null ? null : c.Jpg1[i] ?? [],
+            c.Label0[i]!.Value, c.Label1[i]!.Value, metadata, c.Truth(i)) { FileRow = fileRow, RowGroup = group };
+    }
+
+    PreferencePair? Decode(EncodedPair e)
+    {
+        var image0 = ImageCodec.TryDecode(e.Jpg0!);
+        if (image0 is null) return Reject<PreferencePair>(new(file, e.RowGroup, e.FileRow, C.Jpg0.Name, "image bytes could not be decoded as PNG or JPEG"));
+        var image1 = ImageCodec.TryDecode(e.Jpg1!);
+        if (image1 is null) return Reject<PreferencePair>(new(file, e.RowGroup, e.FileRow, C.Jpg1.Name, "image bytes could not be decoded as PNG or JPEG"));
+        return new PreferencePair(e.Caption, image0, image1, e.Label0, e.Label1, e.Metadata, e.Truth) { Row = e.Row };
     }
 
     PreferenceDataException? CheckLabels(RowGroupColumns c, int i, int group, long row)
     {
-        if (string.IsNullOrEmpty(c.Caption[i])) return new(file, group, row, C.Caption.Name, "caption is empty");
+        if (c.Caption[i] is null) return new(file, group, row, C.Caption.Name, "caption is null");
+        if (c.Caption[i]!.Trim().Length == 0) return new(file, group, row, C.Caption.Name, "caption is empty");
         var (l0, l1) = (c.Label0[i], c.Label1[i]);
         if (l0 is null) return new(file, group, row, C.Label0.Name, "label is null");
         if (l1 is null) return new(file, group, row, C.Label1.Name, "label is null");
@@ -120,7 +152,13 @@ public sealed class PickapicReader : IAsyncDisposable
 
     static bool IsLabel(double v) => v is 0 or 0.5 or 1;
 
-    PreferencePair? Reject(PreferenceDataException problem)
+    EncodedPair? Exclude(int group, long fileRow, string column, string reason)
+    {
+        Excluded.Add(new SkippedRow(file, group, fileRow, column, reason));
+        return null;
+    }
+
+    T? Reject<T>(PreferenceDataException problem) where T : class
     {
         if (!options.SkipBadRows) throw problem;
         Skipped.Add(problem);

@@ -5,7 +5,7 @@ using C = SemiDpo.Data.PickapicColumns;
 namespace SemiDpo.Data;
 
 /// <summary>
-/// Writes preference pairs as a Pick-a-Pic v2 style parquet file, one row group per <see cref="WriteRowGroupAsync"/>
+/// Writes preference pairs as a Pick-a-Pic v2 style parquet file, one row group per <c>WriteRowGroupAsync</c>
 /// call, so memory stays bounded by one row group. Images are stored PNG-encoded in jpg_0 / jpg_1 (the readers of
 /// the format decode PNG and JPEG alike). Ground-truth columns are written when <c>withTruth</c> is set.
 /// </summary>
@@ -22,14 +22,19 @@ public sealed class PickapicWriter : IAsyncDisposable
         return new PickapicWriter(await ParquetWriter.CreateAsync(C.Schema(withTruth), output, options), withTruth);
     }
 
-    public async Task WriteRowGroupAsync(IReadOnlyList<PreferencePair> pairs)
+    public Task WriteRowGroupAsync(IReadOnlyList<PreferencePair> pairs) => WriteRowGroupAsync(pairs.Select(EncodedPair.From).ToList());
+
+    /// <summary>Writes rows whose images are already encoded (copying rows between files without decoding them).</summary>
+    public async Task WriteRowGroupAsync(IReadOnlyList<EncodedPair> pairs)
     {
         if (withTruth && pairs.Any(p => p.Truth is null))
             throw new ArgumentException("This file has ground-truth columns, but a pair without ground truth was given.", nameof(pairs));
+        if (pairs.Any(p => p.Jpg0 is null || p.Jpg1 is null))
+            throw new ArgumentException("A row read without its images cannot be written.", nameof(pairs));
         using var group = writer.CreateRowGroup();
         await group.WriteAsync(C.Caption, pairs.Select(p => p.Caption).ToArray());
-        await group.WriteAsync(C.Jpg0, pairs.Select(p => ImageCodec.Encode(p.Image0)).ToArray());
-        await group.WriteAsync(C.Jpg1, pairs.Select(p => ImageCodec.Encode(p.Image1)).ToArray());
+        await group.WriteAsync(C.Jpg0, pairs.Select(p => p.Jpg0!).ToArray());
+        await group.WriteAsync(C.Jpg1, pairs.Select(p => p.Jpg1!).ToArray());
         await Write(group, C.Label0, pairs, p => p.Label0);
         await Write(group, C.Label1, pairs, p => p.Label1);
         await group.WriteAsync(C.BestImageUid, pairs.Select(p => p.Metadata.BestImageUid(p.Label0, p.Label1)).ToArray());
@@ -55,7 +60,7 @@ public sealed class PickapicWriter : IAsyncDisposable
         }
     }
 
-    static Task Write<T>(ParquetRowGroupWriter group, Parquet.Schema.DataField field, IReadOnlyList<PreferencePair> pairs, Func<PreferencePair, T> value)
+    static Task Write<T>(ParquetRowGroupWriter group, Parquet.Schema.DataField field, IReadOnlyList<EncodedPair> pairs, Func<EncodedPair, T> value)
         where T : struct =>
         group.WriteAsync(field, new ReadOnlyMemory<T>(pairs.Select(value).ToArray()));
 

@@ -17,26 +17,3 @@ public sealed class PreferenceDataException : Exception
     public string? Column { get; }
     public string? Reason { get; }
 }
-
-/// <summary>Rows left out by a reader told to skip bad rows: how many, and why.</summary>
-public sealed class SkippedRows
-{
-    readonly Dictionary<string, int> byReason = [];
-    readonly List<PreferenceDataException> examples = [];
-
-    public int Count { get; private set; }
-    public IReadOnlyDictionary<string, int> ByReason => byReason;
-    /// <summary>The first few skipped rows, with their location.</summary>
-    public IReadOnlyList<PreferenceDataException> Examples => examples;
-
-    internal void Add(PreferenceDataException problem)
-    {
-        Count++;
-        var key = $"{problem.Column}: {problem.Reason}";
-        byReason[key] = byReason.GetValueOrDefault(key) + 1;
-        if (examples.Count < 10) examples.Add(problem);
-    }
-
-    public override string ToString() =>
-        Count == 0 ? "no rows skipped" : $"{Count} rows skipped: " + string.Join("; ", byReason.Select(kv => $"{kv.Value} × {kv.Key}"));
-}

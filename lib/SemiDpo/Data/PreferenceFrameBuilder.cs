@@ -11,18 +11,20 @@ internal sealed class PreferenceFrameBuilder(bool withTruth)
     readonly List<long> userId = [], rankingId = [];
     readonly List<double>[] truth = C.Truth.Select(_ => new List<double>()).ToArray();
 
-    public void Add(RowGroupColumns c, int i)
+    public void Add(EncodedPair pair)
     {
-        var meta = c.Metadata(i);
-        caption.Add(c.Caption[i]!);
-        label0.Add(c.Label0[i]!.Value);
-        label1.Add(c.Label1[i]!.Value);
-        model0.Add(meta.Model0);
-        model1.Add(meta.Model1);
-        userId.Add(meta.UserId);
-        rankingId.Add(meta.RankingId);
+        caption.Add(pair.Caption);
+        label0.Add(pair.Label0);
+        label1.Add(pair.Label1);
+        model0.Add(pair.Metadata.Model0);
+        model1.Add(pair.Metadata.Model1);
+        userId.Add(pair.Metadata.UserId);
+        rankingId.Add(pair.Metadata.RankingId);
         if (!withTruth) return;
-        for (var k = 0; k < truth.Length; k++) truth[k].Add(c.TruthValue(k, i) ?? double.NaN);
+        double[] values = pair.Truth is { } t
+            ? [t.Image0.Alignment, t.Image0.Aesthetics, t.Image0.Detail, t.Image1.Alignment, t.Image1.Aesthetics, t.Image1.Detail, t.Utility0, t.Utility1]
+            : [.. C.Truth.Select(_ => double.NaN)];
+        for (var k = 0; k < truth.Length; k++) truth[k].Add(values[k]);
     }
 
     public DataFrame Build()

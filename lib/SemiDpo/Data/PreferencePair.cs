@@ -16,6 +16,9 @@ public sealed record PreferencePair(
     PairMetadata Metadata,
     GroundTruth? Truth = null)
 {
+    /// <summary>This pair's row in its source: the file, or the shards read as one stream (the official pipeline's idx); −1 when not read from a file.</summary>
+    public long Row { get; init; } = -1;
+
     public bool IsTie => Label0 == Label1;
 
     /// <summary>+1 when the human preferred image 0, −1 for image 1, 0 for a tie.</summary>

@@ -64,8 +64,6 @@ internal sealed class RowGroupColumns
         return new GroundTruth(new OracleScores(T(0), T(1), T(2)), new OracleScores(T(3), T(4), T(5)), T(6), T(7));
     }
 
-    public double? TruthValue(int column, int i) => truth?[column][i];
-
     /// <summary>Reads one column of a row group whatever its physical nullability; names the column on a type mismatch.</summary>
     sealed class Loader(PickapicReader reader, ParquetRowGroupReader group, int index, int n, CancellationToken cancellation)
     {

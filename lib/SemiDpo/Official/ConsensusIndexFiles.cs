@@ -13,9 +13,10 @@ public static class ConsensusIndexFiles
 {
     public const string CleanIdx = "clean_idx.json", Stats = "stats.json";
 
-    public static void Write(string folder, ConsensusSplit split)
+    /// <param name="rows">Each split position's row in the scored source (the pair's <c>Row</c>), which is what clean_idx.json lists.</param>
+    public static void Write(string folder, ConsensusSplit split, IReadOnlyList<long> rows)
     {
-        AtomicFile.Write(Path.Combine(folder, CleanIdx), s => JsonSerializer.Serialize(s, split.CleanTrain));
+        AtomicFile.Write(Path.Combine(folder, CleanIdx), s => JsonSerializer.Serialize(s, split.CleanTrain.Select(i => rows[i]).ToArray()));
         var stats = new Dictionary<string, object>
         {
             ["criterion"] = "human_agree",

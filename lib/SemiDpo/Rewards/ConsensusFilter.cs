@@ -58,7 +58,7 @@ public static class ConsensusFilter
     }
 
     /// <summary>A seeded shuffle of the clean rows; the first round(fraction · n) form the test split (both returned sorted).</summary>
-    static (int[] Train, int[] Test) HoldOut(List<int> clean, double fraction, int seed)
+    internal static (int[] Train, int[] Test) HoldOut(List<int> clean, double fraction, int seed)
     {
         if (fraction is < 0 or >= 1) throw new ArgumentException($"TestFraction must be in [0, 1) (got {fraction}).");
         var shuffled = clean.ToArray();

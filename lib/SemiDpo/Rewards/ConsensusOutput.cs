@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SemiDpo.Data;
+using SemiDpo.IO;
 
 namespace SemiDpo.Rewards;
 
@@ -7,7 +8,15 @@ namespace SemiDpo.Rewards;
 public sealed record ConsensusStats(
     int Pairs, int Ties, int NonTie, int CleanTrain, int CleanTest, int Noisy, double CleanFraction,
     IReadOnlyDictionary<string, double> JudgeAgreesWithHuman,
-    double? RawLabelAccuracy, double? CleanLabelAccuracy, double? NoisyLabelAccuracy);
+    double? RawLabelAccuracy, double? CleanLabelAccuracy, double? NoisyLabelAccuracy)
+{
+    /// <summary>Rows in the source, bad and excluded ones included (null when not read from files).</summary>
+    public long? RowsRead { get; init; }
+    /// <summary>Rows left out by design, by "column: reason" (images not different, no human label).</summary>
+    public IReadOnlyDictionary<string, int>? ExcludedRows { get; init; }
+    /// <summary>Bad rows skipped on request, by "column: reason" (listed one by one in skipped-rows.csv).</summary>
+    public IReadOnlyDictionary<string, int>? SkippedRows { get; init; }
+}
 
 /// <summary>The files Stage 1 hands to Stage 2: clean-train / clean-test / noisy parquet (Pick-a-Pic columns) and stats.</summary>
 public sealed record ConsensusFiles(string Folder)
@@ -17,38 +26,103 @@ public sealed record ConsensusFiles(string Folder)
     public string Noisy => Path.Combine(Folder, "noisy.parquet");
     public string Stats => Path.Combine(Folder, "filter-stats.json");
     public string Scores => Path.Combine(Folder, "scores.jsonl");
+    /// <summary>The rows left out (file, row group, row, column, reason), bad and excluded alike.</summary>
+    public string SkippedRowsCsv => Path.Combine(Folder, "skipped-rows.csv");
 
-    public static ConsensusStats Summarise(IReadOnlyList<PreferencePair> pairs, ConsensusSplit split)
+    /// <summary>Rows per output row group, and the most image bytes one may hold (real Pick-a-Pic images are large).</summary>
+    const int RowGroupRows = 2048;
+    const long RowGroupBytes = 256L << 20;
+
+    public static ConsensusStats Summarise(IReadOnlyList<PreferencePair> pairs, ConsensusSplit split) =>
+        Summarise(pairs.Select(p => (sbyte)p.HumanPreference).ToArray(),
+            pairs.All(p => p.Truth is not null) ? pairs.Select(p => (sbyte)p.Truth!.TruePreference).ToArray() : null, split);
+
+    /// <summary>The stats from each pair's human preference and, for the world, its true preference (±1, 0 for equal).</summary>
+    public static ConsensusStats Summarise(sbyte[] human, sbyte[]? truth, ConsensusSplit split)
     {
-        var withTruth = pairs.All(p => p.Truth is not null);
-        double? Accuracy(IEnumerable<int> rows) => withTruth ? ConsensusAblation.LabelAccuracy(pairs, rows) : null;
-        return new ConsensusStats(pairs.Count, split.Ties, split.NonTie, split.CleanTrain.Length, split.CleanTest.Length, split.Noisy.Length,
+        double? Accuracy(IEnumerable<int> rows)
+        {
+            if (truth is null) return null;
+            int right = 0, total = 0;
+            foreach (var i in rows)
+            {
+                if (truth[i] == 0 || human[i] == 0) continue;
+                total++;
+                if (truth[i] == human[i]) right++;
+            }
+            return total == 0 ? double.NaN : (double)right / total;
+        }
+        return new ConsensusStats(human.Length, split.Ties, split.NonTie, split.CleanTrain.Length, split.CleanTest.Length, split.Noisy.Length,
             split.CleanFraction, split.JudgeAgreesWithHuman,
-            Accuracy(Enumerable.Range(0, pairs.Count)), Accuracy(split.Clean), Accuracy(split.Noisy));
+            Accuracy(Enumerable.Range(0, human.Length)), Accuracy(split.Clean), Accuracy(split.Noisy));
     }
 
-    /// <summary>Writes the three subsets (row groups of 2,048) and the stats json; returns the stats.</summary>
+    /// <summary>Writes the three subsets of pairs held in memory and the stats json; returns the stats.</summary>
     public async Task<ConsensusStats> WriteAsync(IReadOnlyList<PreferencePair> pairs, ConsensusSplit split)
     {
-        Directory.CreateDirectory(Folder);
-        var withTruth = pairs.All(p => p.Truth is not null);
-        await WriteSubset(CleanTrain, pairs, split.CleanTrain, withTruth);
-        await WriteSubset(CleanTest, pairs, split.CleanTest, withTruth);
-        await WriteSubset(Noisy, pairs, split.Noisy, withTruth);
+        await WriteSubsetsAsync(pairs.Select((p, i) => EncodedPair.From(p) with { Row = i }).ToAsyncEnumerable(), pairs.All(p => p.Truth is not null),
+            split, [.. Enumerable.Range(0, pairs.Count).Select(i => (long)i)]);
         var stats = Summarise(pairs, split);
-        await File.WriteAllTextAsync(Stats, JsonSerializer.Serialize(stats, new JsonSerializerOptions
-        {
-            WriteIndented = true,
-            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        }));
+        WriteStats(stats);
         return stats;
     }
 
-    static async Task WriteSubset(string path, IReadOnlyList<PreferencePair> pairs, int[] rows, bool withTruth)
+    /// <summary>
+    /// Copies each pair of <paramref name="source"/> into clean-train, clean-test or noisy without decoding its images;
+    /// ties and rows the split does not know go nowhere. <paramref name="rows"/> maps the split's positions to rows
+    /// (ascending), so a second pass that skips a row the first kept cannot shift the others. Memory: one output row
+    /// group per file. Each file appears under its name only when complete.
+    /// </summary>
+    public async Task WriteSubsetsAsync(IAsyncEnumerable<EncodedPair> source, bool withTruth, ConsensusSplit split, long[] rows, CancellationToken cancellation = default)
     {
-        await using var stream = File.Create(path);
-        await using var writer = await PickapicWriter.CreateAsync(stream, withTruth);
-        foreach (var chunk in rows.Chunk(2048))
-            await writer.WriteRowGroupAsync(chunk.Select(i => pairs[i]).ToList());
+        var subsetOf = new sbyte[rows.Length];
+        foreach (var i in split.CleanTrain) subsetOf[i] = 1;
+        foreach (var i in split.CleanTest) subsetOf[i] = 2;
+        foreach (var i in split.Noisy) subsetOf[i] = 3;
+        var outputs = new[] { CleanTrain, CleanTest, Noisy }.Select(AtomicFile.Begin).ToArray();
+        try
+        {
+            var writers = new PickapicWriter[3];
+            for (var k = 0; k < 3; k++) writers[k] = await PickapicWriter.CreateAsync(outputs[k].Stream, withTruth);
+            var buffers = new[] { new List<EncodedPair>(), new List<EncodedPair>(), new List<EncodedPair>() };
+            var bytes = new long[3];
+            async Task Flush(int k)
+            {
+                if (buffers[k].Count == 0) return;
+                await writers[k].WriteRowGroupAsync(buffers[k]);
+                buffers[k].Clear();
+                bytes[k] = 0;
+            }
+            await foreach (var pair in source.WithCancellation(cancellation))
+            {
+                var position = Array.BinarySearch(rows, pair.Row);
+                var subset = position < 0 ? -1 : subsetOf[position] - 1;
+                if (subset < 0) continue;
+                buffers[subset].Add(pair);
+                bytes[subset] += pair.Jpg0!.Length + pair.Jpg1!.Length;
+                if (buffers[subset].Count == RowGroupRows || bytes[subset] >= RowGroupBytes) await Flush(subset);
+            }
+            for (var k = 0; k < 3; k++)
+            {
+                await Flush(k);
+                await writers[k].DisposeAsync();
+                await outputs[k].CommitAsync();
+            }
+        }
+        finally
+        {
+            foreach (var output in outputs) await output.DisposeAsync();
+        }
+    }
+
+    public void WriteStats(ConsensusStats stats)
+    {
+        Directory.CreateDirectory(Folder);
+        AtomicFile.Write(Stats, stream => JsonSerializer.Serialize(stream, stats, new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        }));
     }
 }

@@ -19,28 +19,84 @@ public sealed class ScoreFileException(string file, int line, string message)
 /// </summary>
 public static class ScoreFiles
 {
-    /// <summary>Writes one jsonl line per row with every judge's pair of scores.</summary>
-    public static void WriteJsonl(string path, ScoreTable scores)
+    /// <summary>Writes one jsonl line per row with every judge's pair of scores (atomically); <paramref name="rows"/> names each line's row (default 0…N−1).</summary>
+    public static void WriteJsonl(string path, ScoreTable scores, IReadOnlyList<long>? rows = null) => IO.AtomicFile.Write(path, stream =>
     {
-        using var writer = new StreamWriter(path);
-        for (var row = 0; row < scores.Rows; row++)
-            writer.WriteLine(ScoreJsonl.Line(row, scores.Judges.Select((judge, k) => (judge, scores.Score0[k][row], scores.Score1[k][row]))));
+        using var writer = new StreamWriter(stream);
+        for (var i = 0; i < scores.Rows; i++)
+            writer.WriteLine(ScoreJsonl.Line(rows?[i] ?? i, scores.Judges.Select((judge, k) => (judge, scores.Score0[k][i], scores.Score1[k][i]))));
+    });
+
+    /// <summary>
+    /// The scores of the given rows (ascending; a pair's <c>Row</c>), in that order, from one or more score files; rows of
+    /// the files not asked for are ignored (rows a reader skipped), a row asked for that some judge did not score is an
+    /// error naming both.
+    /// </summary>
+    public static ScoreTable Read(IReadOnlyList<string> paths, long[] rows)
+    {
+        var judges = new List<string>();
+        var source = new List<string>();
+        var s0 = new List<float[]>();
+        var s1 = new List<float[]>();
+        var seen = new List<bool[]>();
+        foreach (var path in paths)
+        {
+            Stream(path, (judge, row, a, b, line) =>
+            {
+                var k = judges.IndexOf(judge);
+                if (k < 0)
+                {
+                    k = judges.Count;
+                    judges.Add(judge);
+                    source.Add(path);
+                    s0.Add(new float[rows.Length]);
+                    s1.Add(new float[rows.Length]);
+                    seen.Add(new bool[rows.Length]);
+                }
+                if (source[k] != path) throw new ScoreFileException(path, line, $"judge '{judge}' also appears in {source[k]}.");
+                var i = Array.BinarySearch(rows, (long)row);
+                if (i < 0) return;
+                if (seen[k][i]) throw new ScoreFileException(path, line, $"row {row} of '{judge}' appears twice.");
+                (seen[k][i], s0[k][i], s1[k][i]) = (true, a, b);
+            });
+        }
+        if (judges.Count == 0) throw new ScoreFileException(string.Join(", ", paths), 0, "no judge scores found.");
+        for (var k = 0; k < judges.Count; k++)
+        {
+            var missing = Array.IndexOf(seen[k], false);
+            if (missing >= 0) throw new ScoreFileException(string.Join(", ", paths), 0, $"judge '{judges[k]}' has no score for row {rows[missing]}.");
+        }
+        return new ScoreTable(judges, [.. s0], [.. s1]);
     }
 
-    /// <summary>Reads one or more jsonl or CSV score files (by extension) and merges their judges.</summary>
+    /// <summary>One score of a file: judge, pair row, both images' scores, and the 1-based line (parquet: row) it came from.</summary>
+    public delegate void ScoreSink(string judge, int row, float score0, float score1, int line);
+
+    /// <summary>
+    /// Streams every score of one jsonl, CSV or parquet file (by extension) into <paramref name="sink"/> without holding
+    /// the file: what a filter over a million pairs needs. Malformed lines and non-finite scores throw
+    /// <see cref="ScoreFileException"/> naming the line.
+    /// </summary>
+    public static void Stream(string path, ScoreSink sink)
+    {
+        if (!System.IO.File.Exists(path)) throw new ScoreFileException(path, 0, "file not found.");
+        switch (Path.GetExtension(path).ToLowerInvariant())
+        {
+            case ".csv": StreamCsv(path, sink); break;
+            case ".parquet": StreamParquet(path, sink); break;
+            default: StreamJsonl(path, sink); break;
+        }
+    }
+
+    /// <summary>Reads one or more jsonl, CSV or parquet score files (by extension) and merges their judges.</summary>
     public static ScoreTable Read(params string[] paths)
     {
         var columns = new Dictionary<string, SortedDictionary<int, (float, float)>>();
         var source = new Dictionary<string, string>();
         foreach (var path in paths)
         {
-            if (!System.IO.File.Exists(path)) throw new ScoreFileException(path, 0, "file not found.");
-            var read = Path.GetExtension(path).ToLowerInvariant() switch
-            {
-                ".csv" => ReadCsv(path),
-                ".parquet" => ReadParquet(path),
-                _ => ReadJsonl(path),
-            };
+            var read = new Dictionary<string, SortedDictionary<int, (float, float)>>();
+            Stream(path, (judge, row, s0, s1, line) => Add(read, judge, row, (s0, s1), path, line));
             foreach (var (judge, rows) in read)
             {
                 if (!columns.TryAdd(judge, rows))
@@ -64,9 +120,8 @@ public static class ScoreFiles
         return new ScoreTable(judges, s0, s1);
     }
 
-    static Dictionary<string, SortedDictionary<int, (float, float)>> ReadJsonl(string path)
+    static void StreamJsonl(string path, ScoreSink sink)
     {
-        var result = new Dictionary<string, SortedDictionary<int, (float, float)>>();
         var lineNumber = 0;
         foreach (var line in System.IO.File.ReadLines(path))
         {
@@ -85,11 +140,10 @@ public static class ScoreFiles
                     if (property.Value.ValueKind != JsonValueKind.Array || property.Value.GetArrayLength() != 2)
                         throw new ScoreFileException(path, lineNumber, $"\"{property.Name}\" must be a pair [s0, s1], got {property.Value.GetRawText()}.");
                     var pair = property.Value.EnumerateArray().Select(v => ParseScore(v, path, lineNumber, property.Name)).ToArray();
-                    Add(result, property.Name, row, (pair[0], pair[1]), path, lineNumber);
+                    sink(property.Name, row, pair[0], pair[1], lineNumber);
                 }
             }
         }
-        return result;
     }
 
     static float ParseScore(JsonElement value, string path, int line, string judge)
@@ -99,21 +153,20 @@ public static class ScoreFiles
         return score;
     }
 
-    static Dictionary<string, SortedDictionary<int, (float, float)>> ReadCsv(string path)
+    static void StreamCsv(string path, ScoreSink sink)
     {
-        var lines = System.IO.File.ReadAllLines(path);
-        if (lines.Length == 0) throw new ScoreFileException(path, 0, "empty file.");
-        var header = lines[0].Split(',').Select(h => h.Trim()).ToArray();
+        using var lines = System.IO.File.ReadLines(path).GetEnumerator();
+        if (!lines.MoveNext()) throw new ScoreFileException(path, 0, "empty file.");
+        var header = lines.Current.Split(',').Select(h => h.Trim()).ToArray();
         var rowColumn = Array.IndexOf(header, "row");
         if (rowColumn < 0) throw new ScoreFileException(path, 1, "no 'row' column.");
         var judges = header.Where(h => h.EndsWith("_0", StringComparison.Ordinal)).Select(h => h[..^2]).ToList();
         foreach (var judge in judges)
             if (Array.IndexOf(header, judge + "_1") < 0) throw new ScoreFileException(path, 1, $"column {judge}_0 has no partner {judge}_1.");
-        var result = judges.ToDictionary(j => j, _ => new SortedDictionary<int, (float, float)>());
-        for (var i = 1; i < lines.Length; i++)
+        for (var i = 1; lines.MoveNext(); i++)
         {
-            if (string.IsNullOrWhiteSpace(lines[i])) continue;
-            var cells = lines[i].Split(',');
+            if (string.IsNullOrWhiteSpace(lines.Current)) continue;
+            var cells = lines.Current.Split(',');
             if (cells.Length != header.Length) throw new ScoreFileException(path, i + 1, $"{cells.Length} cells, the header has {header.Length}.");
             if (!int.TryParse(cells[rowColumn], out var row) || row < 0) throw new ScoreFileException(path, i + 1, $"row '{cells[rowColumn]}' is not a non-negative integer.");
             foreach (var judge in judges)
@@ -125,13 +178,12 @@ public static class ScoreFiles
                         throw new ScoreFileException(path, i + 1, $"{column} = '{text}' is not a finite number.");
                     return v;
                 }
-                Add(result, judge, row, (Cell(judge + "_0"), Cell(judge + "_1")), path, i + 1);
+                sink(judge, row, Cell(judge + "_0"), Cell(judge + "_1"), i + 1);
             }
         }
-        return result;
     }
 
-    static Dictionary<string, SortedDictionary<int, (float, float)>> ReadParquet(string path)
+    static void StreamParquet(string path, ScoreSink sink)
     {
         using var stream = System.IO.File.OpenRead(path);
         Parquet.ParquetReader reader;
@@ -139,7 +191,11 @@ public static class ScoreFiles
         catch (Exception e) { throw new ScoreFileException(path, 0, $"not a readable parquet file: {e.Message}"); }
         try
         {
-            return ReadParquetScores(reader, path);
+            StreamParquetScores(reader, path, sink);
+        }
+        catch (Exception e) when (e is not ScoreFileException)
+        {
+            throw new ScoreFileException(path, 0, $"parquet data cannot be read (corrupt page?): {e.Message}");
         }
         finally
         {
@@ -147,14 +203,13 @@ public static class ScoreFiles
         }
     }
 
-    static Dictionary<string, SortedDictionary<int, (float, float)>> ReadParquetScores(Parquet.ParquetReader reader, string path)
+    static void StreamParquetScores(Parquet.ParquetReader reader, string path, ScoreSink sink)
     {
         var fields = reader.Schema.GetDataFields();
         var rowField = fields.FirstOrDefault(f => f.Name == "row") ?? throw new ScoreFileException(path, 0, "no 'row' column.");
         var judges = fields.Where(f => f.Name.EndsWith("_0", StringComparison.Ordinal)).Select(f => f.Name[..^2]).ToList();
         foreach (var judge in judges)
             if (fields.All(f => f.Name != judge + "_1")) throw new ScoreFileException(path, 0, $"column {judge}_0 has no partner {judge}_1.");
-        var result = judges.ToDictionary(j => j, _ => new SortedDictionary<int, (float, float)>());
         var offset = 0;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
@@ -166,18 +221,17 @@ public static class ScoreFiles
             for (var i = 0; i < n; i++)
             {
                 var line = offset + i + 1;
-                if (rows[i] is not { } rowValue || rowValue < 0 || rowValue != Math.Floor(rowValue))
+                if (rows[i] is not { } rowValue || rowValue < 0 || rowValue > int.MaxValue || rowValue != Math.Floor(rowValue))
                     throw new ScoreFileException(path, line, $"row '{rows[i]}' is not a non-negative integer.");
                 foreach (var (judge, (s0, s1)) in columns)
                 {
                     if (s0[i] is not { } a || s1[i] is not { } b || !double.IsFinite(a) || !double.IsFinite(b))
                         throw new ScoreFileException(path, line, $"'{judge}' has a score that is not a finite number ({s0[i]}, {s1[i]}).");
-                    Add(result, judge, (int)rowValue, ((float)a, (float)b), path, line);
+                    sink(judge, (int)rowValue, (float)a, (float)b, line);
                 }
             }
             offset += n;
         }
-        return result;
     }
 
     /// <summary>A numeric parquet column (int, long, float or double; nullable or not) as doubles.</summary>

@@ -96,13 +96,14 @@ public class OfficialFilesTests
     }
 
     [Fact]
-    public void ConsensusIndexAndStats_AreWrittenAsTheOfficialCodeDoes()
+    public void ConsensusIndexAndStats_AreWrittenAsTheOfficialCodeDoes_ListingSourceRows()
     {
         using var temp = TestPaths.NewTempFolder();
         var split = new ConsensusSplit(["clip_score", "hps_score"], [2, 5, 9], [4], [0, 1, 3], 2,
             new Dictionary<string, double> { ["clip_score"] = 0.75, ["hps_score"] = 0.5 });
-        ConsensusIndexFiles.Write(temp.Path, split);
-        Assert.Equal([2L, 5, 9], ConsensusIndexFiles.ReadCleanIdx(Path.Combine(temp.Path, "clean_idx.json")));
+        long[] rows = [.. Enumerable.Range(0, 10).Select(i => 100L + 2 * i)];      // positions → rows of the scored source
+        ConsensusIndexFiles.Write(temp.Path, split, rows);
+        Assert.Equal([104L, 110, 118], ConsensusIndexFiles.ReadCleanIdx(Path.Combine(temp.Path, "clean_idx.json")));
         using var stats = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(temp.Path, "stats.json")));
         Assert.Equal(7, stats.RootElement.GetProperty("total").GetInt32());
         Assert.Equal(4, stats.RootElement.GetProperty("clean").GetInt32());

@@ -1,0 +1,37 @@
+using System.Diagnostics;
+
+namespace SemiDpo.Tests.Cli;
+
+/// <summary>Runs the built <c>semidpo</c> as a child process (the console, exit code and signals are those a user gets).</summary>
+internal static class CliProcess
+{
+    static string Dll => Path.Combine(AppContext.BaseDirectory, "SemiDpo.Cli.dll");
+
+    public static Process Start(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Dll);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Runs to the end (killed after <paramref name="timeoutSeconds"/>): exit code, stdout, stderr.</summary>
+    public static (int ExitCode, string Output, string Error) Run(string workingDirectory, string[] args, int timeoutSeconds = 300)
+    {
+        using var process = Start(workingDirectory, args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"semidpo {string.Join(" ", args)} did not finish in {timeoutSeconds} s.");
+        }
+        return (process.ExitCode, output.Result, error.Result);
+    }
+}

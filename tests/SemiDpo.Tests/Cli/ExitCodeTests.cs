@@ -1,0 +1,37 @@
+namespace SemiDpo.Tests.Cli;
+
+/// <summary>Exit codes 0/1/2/3 as the README documents them, with one-line messages and no stack trace for known errors.</summary>
+public class ExitCodeTests
+{
+    static void AssertOneLineError((int ExitCode, string Output, string Error) run, int code, string mention)
+    {
+        Assert.True(run.ExitCode == code, $"exit {run.ExitCode}, expected {code}: {run.Error}{run.Output}");
+        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("semidpo: ", lines[0]);
+        Assert.Contains(mention, lines[0]);
+        Assert.DoesNotContain("   at ", run.Error + run.Output);
+    }
+
+    [Theory]
+    [InlineData("filter --bogus", "Unknown option 'bogus'")]
+    [InlineData("trian", "Unknown command 'trian'")]
+    [InlineData("train --steps many", "many")]
+    [InlineData("filter --test-fraction 2", "--test-fraction")]
+    [InlineData("score --in x.parquet", "--judges is required")]
+    public void UsageErrors_ExitTwo(string args, string mention) =>
+        AssertOneLineError(CliProcess.Run(TestPaths.RepoRoot, args.Split(' ')), 2, mention);
+
+    [Theory]
+    [InlineData("filter --in /no/such/pairs.parquet", "/no/such/pairs.parquet")]
+    [InlineData("filter ablate --in /no/such/pairs.parquet --scores /no/such.jsonl", "/no/such/pairs.parquet")]
+    [InlineData("judges matrix --in /no/such/pairs.parquet", "/no/such/pairs.parquet")]
+    [InlineData("world stats --in /no/such/world", "/no/such/world")]
+    [InlineData("score --judges clip=/no/such/clip --in /no/such/pairs.parquet", "/no/such")]
+    [InlineData("train --filter /no/such/filter", "/no/such/filter")]
+    [InlineData("confidence --model /no/such/iter0.ckpt", "/no/such/iter0.ckpt")]
+    [InlineData("analyze variance --model /no/such/iter0.ckpt", "/no/such/iter0.ckpt")]
+    [InlineData("sample --model /no/such/sd --prompt x", "/no/such/sd")]
+    public void MissingInputs_ExitOne_NamingThePath(string args, string mention) =>
+        AssertOneLineError(CliProcess.Run(TestPaths.RepoRoot, args.Split(' ')), 1, mention);
+}

@@ -52,9 +52,9 @@ public sealed record ConsensusFiles(string Folder)
             }
             return total == 0 ? double.NaN : (double)right / total;
         }
-        return new ConsensusStats(human.Length, split.Ties, split.NonTie, split.CleanTrain.Length, split.CleanTest.Length, split.Noisy.Length,
+        return new ConsensusStats(split.NonTie + split.Ties, split.Ties, split.NonTie, split.CleanTrain.Length, split.CleanTest.Length, split.Noisy.Length,
             split.CleanFraction, split.JudgeAgreesWithHuman,
-            Accuracy(Enumerable.Range(0, human.Length)), Accuracy(split.Clean), Accuracy(split.Noisy));
+            Accuracy(split.Clean.Concat(split.Noisy)), Accuracy(split.Clean), Accuracy(split.Noisy));
     }
 
     /// <summary>Writes the three subsets of pairs held in memory and the stats json; returns the stats.</summary>

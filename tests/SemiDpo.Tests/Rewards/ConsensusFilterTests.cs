@@ -67,6 +67,59 @@ public class ConsensusFilterTests
         }, iter: 100);
 
     [Fact]
+    public void Votes_StreamedInAnyOrder_GiveTheSameSplitAsTheTable() =>
+        Gen.Int[20, 300].Select(Gen.Int).Sample((n, seed) =>
+        {
+            var rng = new Random(seed);
+            var label0 = Enumerable.Range(0, n).Select(_ => rng.Next(3) / 2.0).ToArray();
+            var label1 = label0.Select(l => 1 - l).ToArray();
+            float[] Column() => Enumerable.Range(0, n).Select(_ => rng.Next(4) / 4f).ToArray();   // coarse: judge ties happen
+            var scores = new ScoreTable(["a", "b", "c"], [Column(), Column(), Column()], [Column(), Column(), Column()]);
+            long[] rows = [.. Enumerable.Range(0, n).Select(i => 1000L + 3 * i)];                 // rows of a larger source
+            var votes = new ConsensusVotes(rows, [.. label0.Select((l, i) => (sbyte)Math.Sign(l - label1[i]))]);
+            var stream = Enumerable.Range(0, n).SelectMany(i => Enumerable.Range(0, 3).Select(k => (i, k))).OrderBy(_ => rng.Next()).ToList();
+            foreach (var (i, k) in stream) votes.Add(scores.Judges[k], rows[i], scores.Score0[k][i], scores.Score1[k][i], "f", 1);
+            foreach (var (i, k) in stream.Take(5)) votes.Add(scores.Judges[k], rows[i], scores.Score0[k][i], scores.Score1[k][i], "f", 2);   // repeats agree
+            votes.Add("a", 5, 1, 0, "f", 3);                                                       // a row not among the pairs
+
+            var config = new ConsensusConfig(TestFraction: 0.1, Seed: seed);
+            var expected = ConsensusFilter.Split(label0, label1, scores, config);
+            var split = votes.Split(config);
+
+            return split.CleanTrain.SequenceEqual(expected.CleanTrain) && split.CleanTest.SequenceEqual(expected.CleanTest)
+                && split.Noisy.SequenceEqual(expected.Noisy) && split.Ties == expected.Ties && votes.Unmatched == 1
+                && split.JudgeAgreesWithHuman.All(kv => kv.Value.Equals(expected.JudgeAgreesWithHuman[kv.Key]));
+        }, iter: 100);
+
+    [Fact]
+    public void Votes_ARowScoredTwiceWithOppositeVotes_IsAnErrorNamingFileAndLine()
+    {
+        var votes = new ConsensusVotes([7], [1]);
+        votes.Add("clip_score", 7, 2, 1, "scores.jsonl", 3);
+
+        var e = Assert.Throws<ScoreFileException>(() => votes.Add("clip_score", 7, 1, 2, "scores.jsonl", 9));
+
+        Assert.Equal("scores.jsonl, line 9: row 7 of 'clip_score' appears twice with scores that vote differently.", e.Message);
+    }
+
+    [Fact]
+    public void Votes_APairAJudgeDidNotScore_IsAnError_OrASkipWhenAsked()
+    {
+        var votes = new ConsensusVotes([3, 4], [1, -1]);
+        votes.Add("clip_score", 3, 2, 1, "s", 1);
+        votes.Add("clip_score", 4, 2, 1, "s", 2);
+        votes.Add("hps_score", 3, 2, 1, "t", 1);
+
+        var e = Assert.Throws<ScoreFileException>(() => votes.Split());
+        var skipped = new SemiDpo.Data.SkippedRows();
+        var split = votes.Split(new ConsensusConfig(TestFraction: 0), skipped);
+
+        Assert.Contains("judge 'hps_score' has no score for row 4", e.Message);
+        Assert.Equal([0], split.CleanTrain);
+        Assert.Equal((4L, "hps_score"), (skipped.Rows.Single().Row, skipped.Rows.Single().Column));
+    }
+
+    [Fact]
     public void Split_RejectsLabelsAndScoresOfDifferentLengths()
     {
         var e = Assert.Throws<ArgumentException>(() => ConsensusFilter.Split([1.0, 0], [0.0, 1], Table([(1f, 0f)])));

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using SemiDpo.Data;
+using SemiDpo.IO;
 using SemiDpo.Official;
 using SemiDpo.Rewards;
 using Spectre.Console;
@@ -41,6 +42,7 @@ public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
     {
         var config = new ConsensusConfig(TestFraction: settings.TestFraction, Seed: settings.Seed);
         var files = new ConsensusFiles(settings.Out);
+        using var outputLock = OutputLock.Acquire(settings.Out);
         var (split, stats, rows, source) = settings.Scores.Length > 0
             ? await FromScoreFiles(settings, config, files, cancellation)
             : await WithJudges(settings, config, files, cancellation);
@@ -74,6 +76,7 @@ public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
         JudgeInputs.Report(source);
         var written = settings.IndexOnly ? "filter-stats.json" : settings.Scores.Length > 0 ? "{clean-train,clean-test,noisy}.parquet, filter-stats.json" : "{clean-train,clean-test,noisy}.parquet, scores.jsonl, filter-stats.json";
         AnsiConsole.MarkupLine(Markup.Escape($"wrote {settings.Out}/{written}; the official pipeline's clean_idx.json and stats.json" + (leftOut.Count > 0 ? "; the rows left out in skipped-rows.csv" : "")));
+        AnsiConsole.MarkupLine($"[grey]peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MB[/]");
         return 0;
     }
 

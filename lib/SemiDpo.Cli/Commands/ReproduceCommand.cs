@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using SemiDpo.Diffusion;
+using SemiDpo.IO;
 using SemiDpo.Interactive;
 using SemiDpo.Reproduction;
 using SemiDpo.Torch;
@@ -69,6 +70,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
         var config = settings.ToConfig();
         var folder = settings.Out ?? Path.Combine("results", settings.RunId ?? $"reproduce-{(settings.Quick ? "quick-" : "")}{DateTime.Now:yyyyMMdd-HHmmss}");
+        using var outputLock = OutputLock.Acquire(folder);
         AnsiConsole.MarkupLine($"results → [bold]{Markup.Escape(folder)}[/]");
         ReproductionResult? result = null;
         var timings = new StageTimings();

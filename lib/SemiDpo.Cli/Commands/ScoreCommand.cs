@@ -63,6 +63,7 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         var device = TorchDevice.Default(settings.Device);
         var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
         var output = settings.Out ?? shard.FileName("scores", ".jsonl");
+        using var outputLock = OutputLock.AcquireFile(output);
         using var file = ScoreJsonl.Open(output, judges.Select(j => j.Name).ToList());
         await using var reader = await PickapicReader.OpenAsync(settings.In, new PickapicReadOptions(settings.SkipBadRows), cancellation);
         var total = (reader.RowCount + shard.WorldSize - 1 - shard.Rank) / shard.WorldSize;

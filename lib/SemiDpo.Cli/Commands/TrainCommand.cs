@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using SemiDpo.Alignment;
 using SemiDpo.Diffusion;
+using SemiDpo.IO;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
 using SemiDpo.Training;
@@ -59,6 +60,9 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--unlabeled-sample <N>"), Description("Score at most N unlabeled pairs per iteration (0 = all).")]
         public int UnlabeledSample { get; init; }
 
+        [CommandOption("--checkpoint-every <N>"), Description("Optimizer steps between resumable checkpoints (0 = only at the end of each iteration).")]
+        public int CheckpointEvery { get; init; } = new DpoTrainConfig().CheckpointEvery;
+
         [CommandOption("--seed <N>"), Description("Training seed (batch order, timesteps, noise).")]
         public int Seed { get; init; } = new DpoTrainConfig().Seed;
 
@@ -70,8 +74,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             var defaults = new SemiDpoConfig();
             return new SemiDpoConfig(Iterations, ConfidenceReference, TrainingReference, UnlabeledSample)
             {
-                Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed },
-                Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed },
+                Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery },
+                Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery },
                 Thresholds = ToThresholdConfig(),
             };
         }
@@ -92,6 +96,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
+        using var outputLock = OutputLock.Acquire(settings.Out);
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
         var config = settings.ToConfig();
         var clock = Stopwatch.StartNew();
@@ -122,14 +127,16 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 
     static void Report(IReadOnlyList<IterationReport> reports, string folder)
     {
-        using (var log = new StreamWriter(Path.Combine(folder, "train-log.csv")))
+        // Checkpoints carry every step's loss, so after a resume this log equals an uninterrupted run's.
+        AtomicFile.Write(Path.Combine(folder, "train-log.csv"), stream =>
         {
+            using var log = new StreamWriter(stream);
             log.WriteLine("stage,step,loss,implicit_accuracy");
             foreach (var r in reports)
             for (var i = 0; i < r.Log.Loss.Count; i++)
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name},{i + 1},{r.Log.Loss[i]},{r.Log.Accuracy[i]}"));
-        }
-        var summary = new Table().AddColumns("iteration", "steps (this run)", "final loss", "pairs trained", "pseudo-labelled pairs", "clean-test accuracy after");
+        });
+        var summary = new Table().AddColumns("iteration", "steps", "final loss", "pairs trained", "pseudo-labelled pairs", "clean-test accuracy after");
         foreach (var r in reports)
         {
             var last = r.Log.Loss.Count == 0 ? "resumed" : r.Log.Loss.TakeLast(20).Average().ToString("F3", CultureInfo.InvariantCulture);

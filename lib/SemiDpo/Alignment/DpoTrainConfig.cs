@@ -33,5 +33,6 @@ public sealed record DpoTrainConfig(
             throw new ArgumentOutOfRangeException(nameof(MicroBatch), MicroBatch, $"MicroBatch must divide BatchSize ({BatchSize}).");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
         if (!(Beta > 0)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "Beta must be positive.");
+        if (CheckpointEvery < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "CheckpointEvery must be 0 (only at the end) or positive.");
     }
 }

@@ -30,10 +30,16 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         using var optimizer = optim.AdamW(parameters, config.LearningRate, weight_decay: config.WeightDecay);
         var runJson = RunConfigJson(stage, loss, examples);
         long step = 0;
-        if (checkpoint is not null && File.Exists(checkpoint)) step = policy.Resume(checkpoint, optimizer, runJson).Step;
+        var log = new TrainingLog(stage, [], []);
+        if (checkpoint is not null && File.Exists(checkpoint))
+        {
+            var header = policy.Resume(checkpoint, optimizer, runJson);
+            step = header.Step;
+            log.Loss.AddRange(header.Loss ?? []);
+            log.Accuracy.AddRange(header.Accuracy ?? []);
+        }
         else Torch.Seeding.Everything(config.Seed);
 
-        var log = new TrainingLog(stage, [], []);
         var order = new EpochOrder(examples.Count, config.Seed);
         reference.Network.eval();
         policy.Network.train();
@@ -65,7 +71,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
             log.Accuracy.Add(stepAccuracy);
             progress?.Report(new TrainingProgress(stage, step, config.Steps, stepLoss, stepAccuracy, rate));
             if (checkpoint is not null && ((config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0) || step == config.Steps))
-                policy.Save(checkpoint, optimizer, step, runJson);
+                policy.Save(checkpoint, optimizer, step, runJson, (log.Loss, log.Accuracy));
         }
         return log;
     }

@@ -39,18 +39,21 @@ public sealed class PickapicReader : IAsyncDisposable
     {
         if (!File.Exists(path)) throw new PreferenceDataException(path, "file not found.");
         var stream = File.OpenRead(path);
-        ParquetReader reader;
+        ParquetReader? reader = null;
+        HashSet<string> present;
         try
         {
             reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellation);
+            present = reader.Schema.GetDataFields().Select(f => f.Name).ToHashSet();
+            _ = Enumerable.Range(0, reader.RowGroupCount).Sum(i => reader.OpenRowGroupReader(i).RowCount);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var length = stream.Length;
+            if (reader is not null) await reader.DisposeAsync();
             await stream.DisposeAsync();
             throw new PreferenceDataException(path, $"not a readable parquet file (truncated or corrupt? {length} bytes): {e.Message}", e);
         }
-        var present = reader.Schema.GetDataFields().Select(f => f.Name).ToHashSet();
         var missing = C.Required.Where(f => !present.Contains(f.Name)).Select(f => f.Name).ToList();
         if (missing.Count > 0)
         {
@@ -144,6 +147,7 @@ public sealed class PickapicReader : IAsyncDisposable
         var (l0, l1) = (c.Label0[i], c.Label1[i]);
         if (l0 is null) return new(file, group, row, C.Label0.Name, "label is null");
         if (l1 is null) return new(file, group, row, C.Label1.Name, "label is null");
+        if (c.NonFiniteTruth(i) is { } column) return new(file, group, row, column, "ground truth is not a finite number");
         if (!IsLabel(l0.Value)) return new(file, group, row, C.Label0.Name, $"label {l0} is not 0, 0.5 or 1");
         if (!IsLabel(l1.Value)) return new(file, group, row, C.Label1.Name, $"label {l1} is not 0, 0.5 or 1");
         if (l0.Value + l1.Value != 1) return new(file, group, row, C.Label1.Name, $"labels {l0} and {l1} do not sum to 1");

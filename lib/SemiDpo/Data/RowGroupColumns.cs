@@ -64,6 +64,15 @@ internal sealed class RowGroupColumns
         return new GroundTruth(new OracleScores(T(0), T(1), T(2)), new OracleScores(T(3), T(4), T(5)), T(6), T(7));
     }
 
+    /// <summary>The first ground-truth column whose value in row i is NaN or infinite, or null.</summary>
+    public string? NonFiniteTruth(int i)
+    {
+        if (truth is null) return null;
+        for (var k = 0; k < truth.Length; k++)
+            if (truth[k][i] is { } v && !double.IsFinite(v)) return C.Truth[k].Name;
+        return null;
+    }
+
     /// <summary>Reads one column of a row group whatever its physical nullability; names the column on a type mismatch.</summary>
     sealed class Loader(PickapicReader reader, ParquetRowGroupReader group, int index, int n, CancellationToken cancellation)
     {

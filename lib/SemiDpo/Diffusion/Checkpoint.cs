@@ -18,36 +18,49 @@ public sealed class CheckpointException(string path, string message) : Exception
 /// <param name="RngState">torch's CPU generator state (base64), restored on resume.</param>
 /// <param name="ModelSha256">SHA-256 of the model section.</param>
 /// <param name="OptimizerSha256">SHA-256 of the optimizer section (of zero bytes when none was saved).</param>
-public sealed record CheckpointHeader(string ConfigJson, long Step, string RngState, string ModelSha256, string OptimizerSha256);
+/// <param name="Loss">The loss of every step up to <paramref name="Step"/>, so a resumed run's log continues this one's.</param>
+/// <param name="Accuracy">The implicit accuracy of every step up to <paramref name="Step"/>.</param>
+public sealed record CheckpointHeader(string ConfigJson, long Step, string RngState, string ModelSha256, string OptimizerSha256,
+    double[]? Loss = null, double[]? Accuracy = null);
 
 /// <summary>
 /// Model weights + config + step + optimizer state + torch RNG state in one file, written atomically (temp file in
 /// the same folder, then rename), so a crash never leaves half a checkpoint. Layout: magic, version, JSON header,
-/// model bytes, optimizer bytes; each byte section is checked against its SHA-256 on load.
+/// model bytes, optimizer bytes; each byte section is checked against its SHA-256 on load. Version 2 adds a trailer,
+/// the SHA-256 of everything before it, so a flipped bit in the header (step, RNG state, log) is caught too;
+/// version 1 files (no trailer) still load.
 /// </summary>
 public static class Checkpoint
 {
     static readonly byte[] Magic = "SDPOCKPT"u8.ToArray();
-    const int Version = 1;
+    const int Version = 2;
+    const int TrailerBytes = 32;
+    /// <summary>The log may hold NaN (e.g. SFT has no implicit accuracy).</summary>
+    static readonly JsonSerializerOptions HeaderJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static void Save(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer, string configJson, long step)
+    public static void Save(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer, string configJson, long step,
+        (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null)
     {
         var modelBytes = Serialize(w => model.save(w));
         var optimizerBytes = optimizer is null ? [] : Serialize(w => optimizer.save_state_dict(w));
         using var rng = get_rng_state();
         var header = new CheckpointHeader(configJson, step, Convert.ToBase64String(rng.data<byte>().ToArray()),
-            Sha256(modelBytes), Sha256(optimizerBytes));
+            Sha256(modelBytes), Sha256(optimizerBytes), history?.Loss.ToArray(), history?.Accuracy.ToArray());
 
-        AtomicFile.Write(path, stream =>
+        var body = Serialize(writer =>
         {
-            using var writer = new BinaryWriter(stream);
             writer.Write(Magic);
             writer.Write(Version);
-            writer.Write(JsonSerializer.Serialize(header));
+            writer.Write(JsonSerializer.Serialize(header, HeaderJson));
             writer.Write((long)modelBytes.Length);
             writer.Write(modelBytes);
             writer.Write((long)optimizerBytes.Length);
             writer.Write(optimizerBytes);
+        });
+        AtomicFile.Write(path, stream =>
+        {
+            stream.Write(body);
+            stream.Write(SHA256.HashData(body));
         });
     }
 
@@ -60,9 +73,13 @@ public static class Checkpoint
         if (!File.Exists(path)) throw new CheckpointException(path, "no such checkpoint.");
         try
         {
-            using var stream = File.OpenRead(path);
+            var bytes = File.ReadAllBytes(path);
+            using var stream = new MemoryStream(bytes);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
-            var header = ReadHeader(reader, path);
+            var (header, version) = ReadHeader(reader, path);
+            if (version >= 2 && (bytes.Length < TrailerBytes
+                || !SHA256.HashData(bytes.AsSpan(0, bytes.Length - TrailerBytes)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - TrailerBytes))))
+                throw new CheckpointException(path, "corrupt or truncated: the file does not match its SHA-256 trailer.");
             if (!JsonEquals(header.ConfigJson, expectedConfigJson))
                 throw new CheckpointException(path, $"written for config {header.ConfigJson}, but this run has {expectedConfigJson}.");
             var modelBytes = ReadSection(reader, path, "model");
@@ -92,7 +109,7 @@ public static class Checkpoint
         try
         {
             using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
-            return ReadHeader(reader, path);
+            return ReadHeader(reader, path).Header;
         }
         catch (EndOfStreamException)
         {
@@ -100,12 +117,19 @@ public static class Checkpoint
         }
     }
 
-    static CheckpointHeader ReadHeader(BinaryReader reader, string path)
+    static (CheckpointHeader Header, int Version) ReadHeader(BinaryReader reader, string path)
     {
         if (!reader.ReadBytes(Magic.Length).SequenceEqual(Magic)) throw new CheckpointException(path, "not a Semi-DPO checkpoint (bad magic).");
         var version = reader.ReadInt32();
-        if (version != Version) throw new CheckpointException(path, $"format version {version}, this build reads {Version}.");
-        return JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString()) ?? throw new CheckpointException(path, "empty header.");
+        if (version is < 1 or > Version) throw new CheckpointException(path, $"format version {version}, this build reads 1 to {Version}.");
+        try
+        {
+            return (JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString(), HeaderJson) ?? throw new CheckpointException(path, "empty header."), version);
+        }
+        catch (Exception e) when (e is JsonException or DecoderFallbackException or FormatException)
+        {
+            throw new CheckpointException(path, "corrupt header.");
+        }
     }
 
     static byte[] ReadSection(BinaryReader reader, string path, string name)

@@ -51,8 +51,9 @@ public static class DiffusionModelExtensions
         tensor(captions.SelectMany(model.Tokenizer.Encode).ToArray(), [captions.Count, model.Tokenizer.MaxLength], device: model.Device);
 
     /// <summary>Writes the network's weights (with optimizer state, step and run config when resuming matters); atomic.</summary>
-    public static void Save(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper? optimizer = null, long step = 0, string? runConfigJson = null) =>
-        Checkpoint.Save(path, model.Network, optimizer, model.ConfigJson(runConfigJson), step);
+    public static void Save(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper? optimizer = null, long step = 0, string? runConfigJson = null,
+        (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null) =>
+        Checkpoint.Save(path, model.Network, optimizer, model.ConfigJson(runConfigJson), step, history);
 
     /// <summary>Restores weights, optimizer state, step and RNG from a checkpoint written for the same model and run config.</summary>
     public static CheckpointHeader Resume(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper optimizer, string runConfigJson) =>

@@ -133,7 +133,7 @@ public static class ScoreFiles
             using (json)
             {
                 var root = json.RootElement;
-                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("row", out var rowElement) || !rowElement.TryGetInt32(out var row) || row < 0)
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("row", out var rowElement) || rowElement.ValueKind != JsonValueKind.Number || !rowElement.TryGetInt32(out var row) || row < 0)
                     throw new ScoreFileException(path, lineNumber, "expected an object with a non-negative integer \"row\".");
                 foreach (var property in root.EnumerateObject().Where(p => p.Name != "row"))
                 {
@@ -148,7 +148,13 @@ public static class ScoreFiles
 
     static float ParseScore(JsonElement value, string path, int line, string judge)
     {
-        var ok = value.ValueKind == JsonValueKind.Number ? value.TryGetSingle(out var score) : float.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out score);
+        var score = float.NaN;
+        var ok = value.ValueKind switch
+        {
+            JsonValueKind.Number => value.TryGetSingle(out score),
+            JsonValueKind.String => float.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out score),
+            _ => false,
+        };
         if (!ok || !float.IsFinite(score)) throw new ScoreFileException(path, line, $"\"{judge}\" has a score that is not a finite number ({value.GetRawText()}).");
         return score;
     }

@@ -22,7 +22,7 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         [CommandOption("--judges <SPEC>"), Description("clip=DIR,aesthetic=FILE.pth,pickscore=DIR,hps=FILE.pt,imagereward=FILE.onnx (official score names: clip_score, aesthetic_score, pick_score, hps_score; ONNX judges take their sidecar's name).")]
         public string Judges { get; init; } = "";
 
-        [CommandOption("--in <PARQUET>"), Description("Pick-a-Pic style parquet of pairs (caption, jpg_0, jpg_1, label_0, label_1).")]
+        [CommandOption("--in <PARQUET>"), Description("Pick-a-Pic style parquet of pairs (caption, jpg_0, jpg_1, label_0, label_1): a file, a folder of shards or a glob.")]
         public string In { get; init; } = "";
 
         [CommandOption("--out <FILE>"), Description("Score file to write or resume (default: scores_rank{rank:000}.jsonl in the current folder).")]
@@ -58,14 +58,13 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var shard = Shard.Resolve(settings.Rank, settings.WorldSize);
-        if (!File.Exists(settings.In)) throw new FileNotFoundException($"{settings.In}: no such parquet file.");
         TorchRuntime.Init();
         var device = TorchDevice.Default(settings.Device);
         var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
         var output = settings.Out ?? shard.FileName("scores", ".jsonl");
         using var outputLock = OutputLock.AcquireFile(output);
         using var file = ScoreJsonl.Open(output, judges.Select(j => j.Name).ToList());
-        await using var reader = await PickapicReader.OpenAsync(settings.In, new PickapicReadOptions(settings.SkipBadRows), cancellation);
+        var reader = await PickapicShards.OpenAsync(settings.In, new PickapicReadOptions(settings.SkipBadRows), cancellation);
         var total = (reader.RowCount + shard.WorldSize - 1 - shard.Rank) / shard.WorldSize;
         AnsiConsole.MarkupLine($"scoring shard {shard.Rank} of {shard.WorldSize} ({total:N0} pairs) with {string.Join(", ", judges.Select(j => j.Name))} → {Markup.Escape(output)}" +
             (file.Done.Count > 0 ? $" (resuming: {file.Done.Count:N0} rows already there)" : ""));
@@ -77,7 +76,6 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
                 var task = ctx.AddTask("pairs", maxValue: Math.Max(1, total));
                 task.Increment(file.Done.Count);
                 var batch = new List<(long Row, PreferencePair Pair)>();
-                long row = -1;
                 void Flush()
                 {
                     if (batch.Count == 0) return;
@@ -93,15 +91,14 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
                 }
                 await foreach (var pair in reader.ReadPairsAsync(cancellation))
                 {
-                    row++;
-                    if (!shard.Owns(row) || file.Done.Contains(row)) continue;
-                    batch.Add((row, pair));
+                    if (!shard.Owns(pair.Row) || file.Done.Contains(pair.Row)) continue;
+                    batch.Add((pair.Row, pair));
                     if (batch.Count == settings.Batch) Flush();
                 }
                 Flush();
                 task.Value = task.MaxValue;
             });
-        AnsiConsole.MarkupLine($"scored {scored:N0} pairs in {clock.Elapsed.TotalSeconds:F1} s ({2 * scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s); {reader.Skipped.Count} rows skipped");
+        AnsiConsole.MarkupLine($"scored {scored:N0} pairs in {clock.Elapsed.TotalSeconds:F1} s ({2 * scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s); {Markup.Escape($"rows left out by design: {reader.Excluded}; bad rows skipped: {reader.Skipped}")}");
         return 0;
     }
 }

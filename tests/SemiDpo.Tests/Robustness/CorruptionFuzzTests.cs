@@ -32,6 +32,24 @@ public class CorruptionFuzzTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Writes <paramref name="bytes"/> cut to each of <paramref name="iter"/> random lengths to <paramref name="path"/>, calling <paramref name="check"/> after each.</summary>
+    static void Truncations(byte[] bytes, string path, int iter, Action check) =>
+        Gen.Int[0, bytes.Length - 1].Sample(length =>
+        {
+            File.WriteAllBytes(path, bytes[..length]);
+            check();
+        }, iter: iter, threads: 1);
+
+    /// <summary>Writes <paramref name="bytes"/> with 1–<paramref name="maxFlips"/> random bytes XOR-ed by a random mask, <paramref name="iter"/> times.</summary>
+    static void Flips(byte[] bytes, string path, int maxFlips, int iter, Action check) =>
+        Gen.Int[0, bytes.Length - 1].Array[1, maxFlips].Select(Gen.Byte[1, 255]).Sample((positions, mask) =>
+        {
+            var copy = (byte[])bytes.Clone();
+            foreach (var i in positions) copy[i] ^= mask;
+            File.WriteAllBytes(path, copy);
+            check();
+        }, iter: iter, threads: 1);
+
     static async Task<byte[]> WorldShard(string folder)
     {
         var path = Path.Combine(folder, "clean.parquet");
@@ -70,11 +88,7 @@ public class CorruptionFuzzTests(ITestOutputHelper output)
         var bytes = await WorldShard(temp.Path);
         var path = Path.Combine(temp.Path, "truncated.parquet");
         var tally = new Tally(output, "parquet truncated");
-        Gen.Int[0, bytes.Length - 1].Sample(length =>
-        {
-            File.WriteAllBytes(path, bytes[..length]);
-            tally.Add(ReadShard(path, skip: true));
-        }, iter: 60, threads: 1);
+        Truncations(bytes, path, 60, () => tally.Add(ReadShard(path, skip: true)));
         tally.Check(ClearError);
     }
 
@@ -86,14 +100,11 @@ public class CorruptionFuzzTests(ITestOutputHelper output)
         var path = Path.Combine(temp.Path, "flipped.parquet");
         var strict = new Tally(output, "parquet bytes flipped, strict");
         var lenient = new Tally(output, "parquet bytes flipped, --skip-bad-rows");
-        Gen.Int[0, bytes.Length - 1].Array[1, 8].Select(Gen.Byte[1, 255]).Sample((positions, mask) =>
+        Flips(bytes, path, 8, 80, () =>
         {
-            var copy = (byte[])bytes.Clone();
-            foreach (var i in positions) copy[i] ^= mask;
-            File.WriteAllBytes(path, copy);
             strict.Add(ReadShard(path, skip: false));
             lenient.Add(ReadShard(path, skip: true));
-        }, iter: 80, threads: 1);
+        });
         strict.Check(ClearError, Read);
         lenient.Check(ClearError, CountedSkip, Read);
     }
@@ -182,13 +193,7 @@ public class CorruptionFuzzTests(ITestOutputHelper output)
 
         var bytes = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', good) + "\n");
         var flips = new Tally(output, "score files bytes flipped");
-        Gen.Int[0, bytes.Length - 1].Array[1, 4].Select(Gen.Byte[1, 255]).Sample((positions, mask) =>
-        {
-            var copy = (byte[])bytes.Clone();
-            foreach (var i in positions) copy[i] ^= mask;
-            File.WriteAllBytes(path, copy);
-            flips.Add(ReadScores(path, rows));
-        }, iter: 200, threads: 1);
+        Flips(bytes, path, 4, 200, () => flips.Add(ReadScores(path, rows)));
         flips.Check(ClearError, Read);
     }
 
@@ -213,20 +218,10 @@ public class CorruptionFuzzTests(ITestOutputHelper output)
             catch (Exception e) { return $"other: {e}"; }
         }
         var truncated = new Tally(output, "checkpoints truncated");
-        Gen.Int[0, bytes.Length - 1].Sample(length =>
-        {
-            File.WriteAllBytes(broken, bytes[..length]);
-            truncated.Add(Load());
-        }, iter: 40, threads: 1);
+        Truncations(bytes, broken, 40, () => truncated.Add(Load()));
         truncated.Check(ClearError);
-        var flipped = new Tally(output, "checkpoints bit-flipped");
-        Gen.Int[0, bytes.Length - 1].Select(Gen.Int[0, 7]).Sample((position, bit) =>
-        {
-            var copy = (byte[])bytes.Clone();
-            copy[position] ^= (byte)(1 << bit);
-            File.WriteAllBytes(broken, copy);
-            flipped.Add(Load());
-        }, iter: 60, threads: 1);
+        var flipped = new Tally(output, "checkpoints with a flipped byte");
+        Flips(bytes, broken, 1, 60, () => flipped.Add(Load()));
         flipped.Check(ClearError);
     }
 

@@ -26,7 +26,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         if (examples.Count == 0) throw new TrainingException($"{stage}: no training pairs (empty clean set, and no pseudo-label accepted).");
         if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
         var loss = objective ?? new DiffusionDpoLoss(config.Beta);
-        var parameters = policy.Network.parameters().ToList();
+        var parameters = policy.Network.parameters().Where(p => p.requires_grad).ToList();   // LoRA: the adapters only
         using var optimizer = optim.AdamW(parameters, config.LearningRate, weight_decay: config.WeightDecay);
         var runJson = RunConfigJson(stage, loss, examples);
         long step = 0;

@@ -61,10 +61,13 @@ public static class ModuleWeights
     }
 
     /// <summary>Writes the module's weights as one safetensors file (diffusers' and transformers' "pt" format), in <paramref name="dtype"/> when given.</summary>
-    public static void Save(nn.Module module, string path, ScalarType? dtype = null)
+    public static void Save(nn.Module module, string path, ScalarType? dtype = null) => Save(module.state_dict(), path, dtype);
+
+    /// <summary>Writes named tensors as one safetensors file ("pt" format), in <paramref name="dtype"/> when given.</summary>
+    public static void Save(IReadOnlyDictionary<string, Tensor> weights, string path, ScalarType? dtype = null)
     {
         using var scope = NewDisposeScope();
-        var tensors = module.state_dict().ToDictionary(p => p.Key, p => dtype is { } d && p.Value.is_floating_point() ? p.Value.to_type(d) : p.Value);
+        var tensors = weights.ToDictionary(p => p.Key, p => dtype is { } d && p.Value.is_floating_point() ? p.Value.to_type(d) : p.Value);
         SafeTensors.Write(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
     }
 

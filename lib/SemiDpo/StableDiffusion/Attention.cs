@@ -1,5 +1,6 @@
 using SemiDpo.Diffusion;
 using SemiDpo.Torch;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -21,6 +22,7 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
     readonly Linear to_k;
     readonly Linear to_v;
     readonly ModuleList<Linear> to_out;
+    LoraAdapter? lora_q, lora_k, lora_v, lora_out;
     readonly int heads;
     readonly bool upcast;
     readonly bool residual;
@@ -49,10 +51,40 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
         if (spatial) x = x.flatten(2).transpose(1, 2);                                  // (B, HW, C)
         if (group_norm is not null) x = group_norm.forward(x.transpose(1, 2)).transpose(1, 2);
         var source = context ?? x;
-        var o = MultiHeadAttention.Apply(to_q.forward(x), to_k.forward(source), to_v.forward(source), heads, causal: false, upcast);
-        o = to_out[0].forward(o);
+        var o = MultiHeadAttention.Apply(Project(to_q, lora_q, x), Project(to_k, lora_k, source), Project(to_v, lora_v, source), heads, causal: false, upcast);
+        o = Project(to_out[0], lora_out, o);
         if (spatial) o = o.transpose(1, 2).reshape(input.shape);
         return (residual ? o + input : o).MoveToOuterDisposeScope();
+    }
+
+    static Tensor Project(Linear layer, LoraAdapter? adapter, Tensor x) =>
+        adapter is { Enabled: true } ? layer.forward(x) + adapter.forward(x) : layer.forward(x);
+
+    /// <summary>Adds LoRA adapters to to_q, to_k, to_v and to_out.0 (registered as lora_q, lora_k, lora_v, lora_out), on the layers' device and dtype.</summary>
+    public void AddLora(LoraConfig config)
+    {
+        if (lora_q is not null) throw new InvalidOperationException("This attention already has LoRA adapters.");
+        LoraAdapter Adapter(Linear layer)
+        {
+            var adapter = new LoraAdapter(layer.in_features, layer.out_features, config);
+            adapter.to(layer.weight.dtype);
+            adapter.to(layer.weight.device);
+            return adapter;
+        }
+        register_module(nameof(lora_q), lora_q = Adapter(to_q));
+        register_module(nameof(lora_k), lora_k = Adapter(to_k));
+        register_module(nameof(lora_v), lora_v = Adapter(to_v));
+        register_module(nameof(lora_out), lora_out = Adapter(to_out[0]));
+    }
+
+    /// <summary>Each adapted projection: its state-dict name under this module ("to_q", …, "to_out.0"), base layer and adapter.</summary>
+    public IEnumerable<(string Name, Linear Layer, LoraAdapter Adapter)> Adapters()
+    {
+        if (lora_q is null) yield break;
+        yield return ("to_q", to_q, lora_q);
+        yield return ("to_k", to_k, lora_k!);
+        yield return ("to_v", to_v, lora_v!);
+        yield return ("to_out.0", to_out[0], lora_out!);
     }
 }
 

@@ -43,6 +43,8 @@ public sealed class StableDiffusionModel : IDiffusionModel
     sealed record FrozenParts(AutoencoderKL Vae, ClipTextModel TextEncoder, ClipTokenizer Tokenizer);
 
     public UNet2DConditionModel UNet { get; }
+    /// <summary>The LoRA adapters' settings when the UNet trains through them (<see cref="EnableLora"/>), else null.</summary>
+    public LoraConfig? Lora { get; private set; }
     public AutoencoderKL Vae => frozen.Vae;
     public ClipTextModel TextEncoder => frozen.TextEncoder;
     public ClipTokenizer Tokenizer => frozen.Tokenizer;
@@ -120,25 +122,62 @@ public sealed class StableDiffusionModel : IDiffusionModel
 
     IDiffusionModel IDiffusionModel.Copy() => Copy();
 
-    /// <summary>A second model with its own copy of the UNet weights, sharing the frozen VAE, text encoder and tokenizer.</summary>
+    /// <summary>
+    /// A second model with its own copy of the UNet weights (and adapters, when LoRA is on), sharing the frozen VAE,
+    /// text encoder and tokenizer.
+    /// </summary>
     public StableDiffusionModel Copy()
     {
         var unet = StateDictFile.Place(new UNet2DConditionModel(UNet.Config), Device, options.TrainedDType, frozen: false);
+        if (Lora is { } lora) unet.AddLora(lora);
         unet.load_state_dict(UNet.state_dict());
+        return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false) { Lora = Lora };
+    }
+
+    /// <summary>
+    /// Trains through LoRA from now on: the UNet's weights freeze and adapters (B = 0, so the model is unchanged) are added
+    /// to to_q / to_k / to_v / to_out.0 of every attention; only they are parameters that require grad.
+    /// </summary>
+    public void EnableLora(LoraConfig config)
+    {
+        if (Lora is not null) throw new InvalidOperationException("LoRA is already on.");
+        UNet.AddLora(config);
+        Lora = config;
+    }
+
+    /// <summary>
+    /// The base model inside this LoRA model — the same UNet with every adapter off — as the Diffusion-DPO reference
+    /// (diffusers' DPO example does the same): no second UNet in memory.
+    /// </summary>
+    public IDiffusionModel AdaptersOff() =>
+        Lora is null ? throw new InvalidOperationException("LoRA is off: the reference is a Copy() of the model.") : new LoraReference(this);
+
+    /// <summary>A model with the base weights only (adapters dropped, not merged).</summary>
+    internal StableDiffusionModel CopyBase()
+    {
+        var unet = StateDictFile.Place(new UNet2DConditionModel(UNet.Config), Device, options.TrainedDType, frozen: false);
+        unet.load_state_dict(UNet.state_dict().Where(p => !p.Key.Contains(".lora_", StringComparison.Ordinal)).ToDictionary());
         return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false);
     }
 
-    public string ConfigJson(string? runConfigJson = null) => $"{{\"Model\":{UNet.Config.Json},\"Run\":{runConfigJson ?? "null"}}}";
+    public string ConfigJson(string? runConfigJson = null) => Lora is { } lora
+        ? $"{{\"Model\":{UNet.Config.Json},\"Lora\":{{\"Rank\":{lora.Rank},\"Alpha\":{lora.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}}},\"Run\":{runConfigJson ?? "null"}}}"
+        : BaseConfigJson(runConfigJson);
+
+    /// <summary>The config of the model without its adapters (what <see cref="AdaptersOff"/> reports).</summary>
+    internal string BaseConfigJson(string? runConfigJson) => $"{{\"Model\":{UNet.Config.Json},\"Run\":{runConfigJson ?? "null"}}}";
 
     /// <summary>
     /// Writes the UNet as a diffusers <c>unet/</c> folder under <paramref name="folder"/>: its config.json as read, and
-    /// diffusion_pytorch_model.safetensors in <paramref name="dtype"/> (default: the UNet's), which diffusers loads.
+    /// diffusion_pytorch_model.safetensors in <paramref name="dtype"/> (default: the UNet's), which diffusers loads;
+    /// LoRA adapters are merged into the weights they adapt.
     /// </summary>
     public string SaveUNet(string folder, ScalarType? dtype = null)
     {
         var unetFolder = Path.Combine(folder, "unet");
         Directory.CreateDirectory(unetFolder);
-        ModuleWeights.Save(UNet, Path.Combine(unetFolder, "diffusion_pytorch_model.safetensors"), dtype);
+        using (var scope = NewDisposeScope())
+            ModuleWeights.Save(Lora is null ? UNet.state_dict() : UNet.MergedStateDict(), Path.Combine(unetFolder, "diffusion_pytorch_model.safetensors"), dtype);
         IO.AtomicFile.Write(Path.Combine(unetFolder, "config.json"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(UNet.Config.Json)));
         return unetFolder;
     }

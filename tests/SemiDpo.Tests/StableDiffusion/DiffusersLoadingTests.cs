@@ -14,17 +14,6 @@ public class DiffusersLoadingTests
     static string UNetWeights(string root) => Path.Combine(root, "unet", "diffusion_pytorch_model.safetensors");
 
     /// <summary>A writable copy of the tiny fixture folder.</summary>
-    static TestPaths.TempFolder CopyOfTinySd()
-    {
-        var temp = TestPaths.NewTempFolder();
-        foreach (var file in Directory.GetFiles(SdFixture.TinySd, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(temp.Path, Path.GetRelativePath(SdFixture.TinySd, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        return temp;
-    }
 
     static void RewriteUNet(string root, Func<Dictionary<string, Tensor>, Dictionary<string, Tensor>> change) =>
         SafeTensors.Write(UNetWeights(root), change(SafeTensors.Read(UNetWeights(root))));
@@ -32,7 +21,7 @@ public class DiffusersLoadingTests
     [Fact]
     public void RenamedKey_IsRefused_NamingTheMissingAndTheUnexpectedKey()
     {
-        using var copy = CopyOfTinySd();
+        using var copy = SdFixture.CopyOfTinySd();
         RewriteUNet(copy.Path, w =>
         {
             w["conv_in.weights"] = w["conv_in.weight"];
@@ -48,7 +37,7 @@ public class DiffusersLoadingTests
     [Fact]
     public void MisShapedKey_IsRefused_WithBothShapes()
     {
-        using var copy = CopyOfTinySd();
+        using var copy = SdFixture.CopyOfTinySd();
         RewriteUNet(copy.Path, w =>
         {
             w["conv_out.bias"] = zeros(5, dtype: ScalarType.Float16);
@@ -61,7 +50,7 @@ public class DiffusersLoadingTests
     [Fact]
     public void TruncatedWeights_AreRefused_NamingTheFile()
     {
-        using var copy = CopyOfTinySd();
+        using var copy = SdFixture.CopyOfTinySd();
         var path = UNetWeights(copy.Path);
         using (var stream = File.OpenWrite(path)) stream.SetLength(stream.Length / 2);
         var e = Assert.Throws<InvalidDataException>(() => StableDiffusionModel.Load(copy.Path, CPU));
@@ -72,7 +61,7 @@ public class DiffusersLoadingTests
     [Fact]
     public void UnsupportedConfigOption_IsRefused_NamingTheField()
     {
-        using var copy = CopyOfTinySd();
+        using var copy = SdFixture.CopyOfTinySd();
         var config = Path.Combine(copy.Path, "unet", "config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"addition_embed_type\": null", "\"addition_embed_type\": \"text_time\""));
         var e = Assert.Throws<ModelFormatException>(() => StableDiffusionModel.Load(copy.Path, CPU));
@@ -82,7 +71,7 @@ public class DiffusersLoadingTests
     [Fact]
     public void PickledWeightsOnly_AreRefused_WithTheReason()
     {
-        using var copy = CopyOfTinySd();
+        using var copy = SdFixture.CopyOfTinySd();
         File.Move(UNetWeights(copy.Path), Path.Combine(copy.Path, "unet", "diffusion_pytorch_model.bin"));
         var e = Assert.Throws<ModelFormatException>(() => StableDiffusionModel.Load(copy.Path, CPU));
         Assert.Contains("only pickled weights", e.Message);
@@ -93,7 +82,7 @@ public class DiffusersLoadingTests
     {
         var r = SdFixture.Reference();
         using var model = SdFixture.Load();
-        using var copy = CopyOfTinySd();
+        using var copy = SdFixture.CopyOfTinySd();
         Directory.Delete(Path.Combine(copy.Path, "unet"), recursive: true);
         model.SaveUNet(copy.Path);
         using var reloaded = StableDiffusionModel.Load(copy.Path, CPU);
@@ -126,7 +115,7 @@ public class DiffusersLoadingTests
     [Fact]
     public void Fp16Variant_IsFound_WhenItIsTheOnlyWeightFile()
     {
-        using var copy = CopyOfTinySd();
+        using var copy = SdFixture.CopyOfTinySd();
         var variant = Path.Combine(copy.Path, "unet", "diffusion_pytorch_model.fp16.safetensors");
         File.Move(UNetWeights(copy.Path), variant);
         Assert.Equal([variant], WeightFiles.Find(Path.Combine(copy.Path, "unet"), "diffusion_pytorch_model"));

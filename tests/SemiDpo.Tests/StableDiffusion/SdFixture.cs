@@ -13,6 +13,19 @@ internal static class SdFixture
     /// <summary>Reference inputs and outputs, float32 (ids and timesteps int64).</summary>
     public static Dictionary<string, Tensor> Reference() => SafeTensors.Read(Folder("sd-reference.safetensors"));
 
+    /// <summary>A writable copy of the tiny SD folder (deleted when disposed).</summary>
+    public static TestPaths.TempFolder CopyOfTinySd()
+    {
+        var temp = TestPaths.NewTempFolder();
+        foreach (var file in Directory.GetFiles(TinySd, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(temp.Path, Path.GetRelativePath(TinySd, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return temp;
+    }
+
     public static StableDiffusionModel Load(StableDiffusionOptions? options = null) => StableDiffusionModel.Load(TinySd, CPU, options);
 
     /// <summary>max |actual − expected| / max(max |expected|, 1) &lt; tolerance.</summary>

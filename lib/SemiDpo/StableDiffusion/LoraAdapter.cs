@@ -1,0 +1,59 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SemiDpo.StableDiffusion;
+
+/// <summary>
+/// LoRA settings as diffusers' Diffusion-DPO example sets them (train_diffusion_dpo.py: rank 4, alpha = rank, Gaussian
+/// init, targets to_q / to_k / to_v / to_out.0 of every UNet attention).
+/// </summary>
+/// <param name="Rank">r, the adapters' inner width.</param>
+/// <param name="Alpha">α; the update is scaled by α / r.</param>
+public sealed record LoraConfig(int Rank = 4, double Alpha = 4)
+{
+    public double Scale => Alpha / Rank;
+
+    public void Validate()
+    {
+        if (Rank < 1) throw new ArgumentOutOfRangeException(nameof(Rank), Rank, "LoRA rank must be at least 1.");
+        if (!(Alpha > 0)) throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "LoRA alpha must be positive.");
+    }
+}
+
+/// <summary>
+/// A low-rank update beside a frozen linear layer (Hu et al. 2021): y = W·x + (α/r)·B·A·x with A (r × in) drawn from
+/// N(0, 1/r) and B (out × r) zero, so training starts from the base model exactly (peft's "gaussian" init). With
+/// <see cref="Enabled"/> false the layer is the base layer again — the DPO reference without a second UNet.
+/// </summary>
+public sealed class LoraAdapter : Module<Tensor, Tensor>
+{
+    readonly TorchSharp.Modules.Linear lora_A;
+    readonly TorchSharp.Modules.Linear lora_B;
+    readonly double scale;
+
+    public LoraAdapter(long inFeatures, long outFeatures, LoraConfig config) : base(nameof(LoraAdapter))
+    {
+        config.Validate();
+        lora_A = Linear(inFeatures, config.Rank, hasBias: false);
+        lora_B = Linear(config.Rank, outFeatures, hasBias: false);
+        using (no_grad())
+        {
+            init.normal_(lora_A.weight, 0, 1.0 / config.Rank);
+            init.zeros_(lora_B.weight);
+        }
+        scale = config.Scale;
+        RegisterComponents();
+    }
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>(α/r)·B·A·x (the caller adds it only while <see cref="Enabled"/>).</summary>
+    public override Tensor forward(Tensor x) => lora_B.forward(lora_A.forward(x)) * scale;
+
+    /// <summary>ΔW = (α/r)·B·A (out × in), what merging adds to the base weight.</summary>
+    public Tensor Delta()
+    {
+        using var noGrad = no_grad();
+        return lora_B.weight.matmul(lora_A.weight) * scale;
+    }
+}

@@ -64,6 +64,7 @@ public static class SemiDpoCommandApp
                 bench.SetDescription("Benchmarks that print rates and ratios.");
                 bench.AddCommand<BenchDpoStepCommand>("dpo-step").WithDescription("One Diffusion-DPO training step here vs the PyTorch peer (bench/dpo_step.py): step-time ratio and peak memory.");
                 bench.AddCommand<BenchSdStepCommand>("sd-step").WithDescription("One Diffusion-DPO step of our Stable Diffusion UNet vs diffusers' UNet2DConditionModel (bench/sd_dpo_step.py): ratio and peak memory.");
+                bench.AddCommand<BenchLoraCommand>("lora").WithDescription("One Diffusion-DPO step of the SD-shaped UNet trained in full vs through LoRA (reference = adapters off): trained parameters, peak memory, step-time ratio.");
                 bench.AddCommand<BenchClipScoreCommand>("clip-score").WithDescription("CLIP scoring (text tower, image tower, cosine) here vs openai/CLIP's model.py (bench/clip_score.py): images/s ratio.");
                 bench.AddCommand<BenchFilterCommand>("filter").WithDescription("Consensus filtering of N synthetic pre-scored pairs (pairs/s).");
             });

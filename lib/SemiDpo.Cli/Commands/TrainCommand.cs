@@ -6,6 +6,7 @@ using SemiDpo.Alignment;
 using SemiDpo.Diffusion;
 using SemiDpo.IO;
 using SemiDpo.Rewards;
+using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
 using SemiDpo.Training;
 using Spectre.Console;
@@ -13,7 +14,11 @@ using Spectre.Console.Cli;
 
 namespace SemiDpo.Cli.Commands;
 
-/// <summary><c>semidpo train</c>: Stage 2 — Iter0 on the clean pairs, then pseudo-labelled iterations.</summary>
+/// <summary>
+/// <c>semidpo train</c>: Stage 2 — Iter0 on the clean pairs, then pseudo-labelled iterations — on the world's base
+/// model, or (<c>--model</c>) on a diffusers Stable Diffusion folder, in full or through LoRA, exported as a diffusers
+/// folder at the end (<c>--export</c>).
+/// </summary>
 public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 {
     public sealed class Settings : ThresholdSettings
@@ -21,8 +26,23 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--filter <DIR>"), Description("Folder written by `semidpo filter` (clean-train / clean-test / noisy parquet).")]
         public string Filter { get; init; } = Path.Combine("data", "cache", "filter");
 
-        [CommandOption("--base <FILE>"), Description("Base model checkpoint.")]
+        [CommandOption("--base <FILE>"), Description("Base model checkpoint (the world's).")]
         public string Base { get; init; } = BaseModelFile.DefaultPath;
+
+        [CommandOption("--model <DIR>"), Description("Train a diffusers Stable Diffusion folder instead of the world's base model.")]
+        public string? Model { get; init; }
+
+        [CommandOption("--lora <R>"), Description("With --model: train LoRA adapters of rank R (alpha = R) on to_q/to_k/to_v/to_out.0; the reference is the base UNet with adapters off. 0 = the full UNet.")]
+        public int Lora { get; init; }
+
+        [CommandOption("--resolution <PX>"), Description("With --model: image side the pairs are resized (shorter side) and centre-cropped to (default: the model's, 512 for SD1.5).")]
+        public int? Resolution { get; init; }
+
+        [CommandOption("--export <DIR>"), Description("With --model: write the final model as a diffusers folder here (LoRA merged into the UNet).")]
+        public string? Export { get; init; }
+
+        [CommandOption("--scale-lr"), Description("The official scale_lr: the learning rates are multiplied by the global batch (per-device batch × accumulation × processes).")]
+        public bool ScaleLr { get; init; }
 
         [CommandOption("--out <DIR>"), Description("Folder for iter{i}.ckpt, thresholds-iter{i}.csv, train-log.csv, config.json (resumes from it).")]
         public string Out { get; init; } = Path.Combine("results", "train");
@@ -74,14 +94,17 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             var defaults = new SemiDpoConfig();
             return new SemiDpoConfig(Iterations, ConfidenceReference, TrainingReference, UnlabeledSample)
             {
-                Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery },
-                Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery },
+                Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr },
+                Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr },
                 Thresholds = ToThresholdConfig(),
             };
         }
 
         public override ValidationResult Validate()
         {
+            if (Model is null && (Lora != 0 || Resolution is not null || Export is not null))
+                return ValidationResult.Error("--lora, --resolution and --export need --model (a diffusers Stable Diffusion folder).");
+            if (Lora < 0) return ValidationResult.Error("--lora is a rank ≥ 1, or 0 for the full UNet.");
             try
             {
                 ToConfig().Validate();
@@ -100,12 +123,45 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
         var config = settings.ToConfig();
         var clock = Stopwatch.StartNew();
-        using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
-        using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), baseModel.Tokenizer, cancellation);
+        var files = new ConsensusFiles(settings.Filter);
+        if (settings.Model is { } folder)
+        {
+            using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device));
+            if (settings.Lora > 0) model.EnableLora(new LoraConfig(settings.Lora, settings.Lora));
+            var resolution = settings.Resolution ?? model.DefaultImageSize;
+            using var data = await StageTwoData.LoadAsync(files, model.Tokenizer, cancellation, resolution);
+            var pipeline = new SemiDpoPipeline<StableDiffusionModel>(config) { BaseView = model.Lora is null ? null : m => m.AdaptersOff() };
+            AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
+                $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}²"));
+            var reports = Run(pipeline, model, data, settings, config, cancellation);
+            using var final = pipeline.LastModel;
+            if (settings.Export is { } export && final is not null)
+            {
+                final.Export(export);
+                AnsiConsole.MarkupLine(Markup.Escape($"exported the final model as a diffusers folder: {export}"));
+            }
+            Report(reports, settings.Out);
+        }
+        else
+        {
+            using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
+            using var data = await StageTwoData.LoadAsync(files, baseModel.Tokenizer, cancellation);
+            var pipeline = new SemiDpoPipeline(config);
+            var reports = Run(pipeline, baseModel, data, settings, config, cancellation);
+            pipeline.LastModel?.Dispose();
+            Report(reports, settings.Out);
+        }
+        AnsiConsole.MarkupLine($"Stage 2 took {clock.Elapsed.TotalSeconds:F0} s; checkpoints in {Markup.Escape(settings.Out)}");
+        return 0;
+    }
+
+    static IReadOnlyList<IterationReport> Run<TModel>(SemiDpoPipeline<TModel> pipeline, TModel baseModel, StageTwoData data, Settings settings, SemiDpoConfig config,
+        CancellationToken cancellation)
+        where TModel : class, IDiffusionModel
+    {
         AnsiConsole.MarkupLine($"clean train {data.CleanTrain.Count:N0}, clean test {data.CleanTest.Count:N0}, unlabeled {data.Unlabeled.Count:N0} pairs");
         Directory.CreateDirectory(settings.Out);
-        File.WriteAllText(Path.Combine(settings.Out, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
-        var pipeline = new SemiDpoPipeline(config);
+        AtomicFile.Write(Path.Combine(settings.Out, "config.json"), s => JsonSerializer.Serialize(s, config, new JsonSerializerOptions { WriteIndented = true }));
         IReadOnlyList<IterationReport> reports = [];
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
             new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
@@ -119,10 +175,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
                 if (p.Accuracy is { } accuracy) task.Description = $"{stage} (loss {p.Loss:F3}, acc {accuracy:P0})";
             }), cancellation);
         });
-        pipeline.LastModel?.Dispose();
-        Report(reports, settings.Out);
-        AnsiConsole.MarkupLine($"Stage 2 took {clock.Elapsed.TotalSeconds:F0} s; checkpoints in {Markup.Escape(settings.Out)}");
-        return 0;
+        return reports;
     }
 
     static void Report(IReadOnlyList<IterationReport> reports, string folder)

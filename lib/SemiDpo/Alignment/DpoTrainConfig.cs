@@ -14,6 +14,7 @@ namespace SemiDpo.Alignment;
 /// <param name="WeightDecay">AdamW weight decay.</param>
 /// <param name="Seed">Drives batch order, timesteps and noise.</param>
 /// <param name="CheckpointEvery">Steps between resumable checkpoints (0 = only at the end).</param>
+/// <param name="ScaleLearningRate">The official <c>scale_lr</c>: the peak rate is <paramref name="LearningRate"/> × per-device batch × accumulation × processes, i.e. × the global <paramref name="BatchSize"/> (the paper's 4e-9 × 512).</param>
 public sealed record DpoTrainConfig(
     int Steps = 300,
     int BatchSize = 32,
@@ -24,8 +25,12 @@ public sealed record DpoTrainConfig(
     double GradientClip = 1.0,
     double WeightDecay = 1e-2,
     int Seed = 1,
-    int CheckpointEvery = 100)
+    int CheckpointEvery = 100,
+    bool ScaleLearningRate = false)
 {
+    /// <summary>The rate AdamW reaches after warm-up.</summary>
+    public double PeakLearningRate => ScaleLearningRate ? LearningRate * BatchSize : LearningRate;
+
     public void Validate()
     {
         if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Steps must be at least 1.");

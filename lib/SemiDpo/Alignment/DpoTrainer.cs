@@ -27,7 +27,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
         var loss = objective ?? new DiffusionDpoLoss(config.Beta);
         var parameters = policy.Network.parameters().Where(p => p.requires_grad).ToList();   // LoRA: the adapters only
-        using var optimizer = optim.AdamW(parameters, config.LearningRate, weight_decay: config.WeightDecay);
+        using var optimizer = optim.AdamW(parameters, config.PeakLearningRate, weight_decay: config.WeightDecay);
         var runJson = RunConfigJson(stage, loss, examples);
         long step = 0;
         var log = new TrainingLog(stage, [], []);
@@ -65,7 +65,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
                 stepLoss += value * micro.Length / batch.Length;
                 stepAccuracy += output.Accuracy() * micro.Length / batch.Length;
             }
-            var rate = OptimizerStep.WarmupRate(config.LearningRate, step, config.WarmupSteps);
+            var rate = OptimizerStep.WarmupRate(config.PeakLearningRate, step, config.WarmupSteps);
             OptimizerStep.Apply(optimizer, parameters, rate, config.GradientClip, $"{stage} step {step}");
             log.Loss.Add(stepLoss);
             log.Accuracy.Add(stepAccuracy);

@@ -8,8 +8,11 @@ namespace SemiDpo.Alignment;
 /// <summary>The data of Stage 2: the clean split from the consensus filter and the unlabeled (noisy) pairs.</summary>
 public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet Unlabeled) : IDisposable
 {
-    /// <summary>Reads clean-train, clean-test and noisy parquet files written by <c>semidpo filter</c>.</summary>
-    public static async Task<StageTwoData> LoadAsync(ConsensusFiles files, IPromptTokenizer tokenizer, CancellationToken cancellation = default)
+    /// <summary>
+    /// Reads clean-train, clean-test and noisy parquet files written by <c>semidpo filter</c>; with a
+    /// <paramref name="resolution"/>, images are resized (shorter side) and centre-cropped to it, as the official code does.
+    /// </summary>
+    public static async Task<StageTwoData> LoadAsync(ConsensusFiles files, IPromptTokenizer tokenizer, CancellationToken cancellation = default, int? resolution = null)
     {
         foreach (var path in new[] { files.CleanTrain, files.CleanTest, files.Noisy })
             if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing: run `semidpo filter` first.", path);
@@ -17,7 +20,7 @@ public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet
         {
             var pairs = await PickapicFile.ReadPairsAsync(path, cancellation: cancellation);
             if (pairs.Count(p => !p.IsTie) == 0) throw new TrainingException($"{path} has no non-tie pairs.");
-            return PairSet.From(pairs, tokenizer);
+            return PairSet.From(pairs, tokenizer, resolution);
         }
         return new StageTwoData(await Read(files.CleanTrain), await Read(files.CleanTest), await Read(files.Noisy));
     }
@@ -52,21 +55,30 @@ public sealed record IterationReport(
 /// pairs with the previous model (<see cref="ConfidenceScorer"/>), sets per-interval thresholds on the clean test split
 /// (<see cref="ThresholdSchedule"/>), pseudo-labels (<see cref="PseudoLabeler"/>) and trains the previous model further
 /// on labeled + pseudo-labeled pairs. Each iteration writes <c>iter{i}.ckpt</c> in the output folder and is skipped
-/// (resumed) when that checkpoint is complete.
+/// (resumed) when that checkpoint is complete. Any <see cref="IDiffusionModel"/> trains: the world's model
+/// (<see cref="SemiDpoPipeline"/>) or Stable Diffusion, in full or through LoRA.
 /// </summary>
-public sealed class SemiDpoPipeline(SemiDpoConfig config)
+public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class, IDiffusionModel
 {
+    /// <summary>
+    /// The base model as seen from a model derived from it, used wherever the base model is the reference (Iter0's
+    /// training, confidence, clean-test accuracy): for LoRA, the model with its adapters off, so that no second UNet
+    /// is held. Null: the base model passed to <see cref="Run"/> itself.
+    /// </summary>
+    public Func<TModel, IDiffusionModel>? BaseView { get; init; }
+
     /// <param name="afterIteration">Called with each iteration's report and model (owned by the pipeline: copy it to keep it).</param>
-    public IReadOnlyList<IterationReport> Run(DiffusionModel baseModel, StageTwoData data, string? outputFolder,
+    public IReadOnlyList<IterationReport> Run(TModel baseModel, StageTwoData data, string? outputFolder,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default,
-        Action<IterationReport, DiffusionModel>? afterIteration = null)
+        Action<IterationReport, TModel>? afterIteration = null)
     {
+        IDiffusionModel Base(TModel derived) => BaseView?.Invoke(derived) ?? baseModel;
         config.Validate();
         if (data.CleanTrain.Count == 0) throw new TrainingException("The clean training set is empty: consensus filtering kept no pair.");
         if (outputFolder is not null) Directory.CreateDirectory(outputFolder);
         var unlabeled = Unlabeled = SampleUnlabeled(data.Unlabeled);
         var reports = new List<IterationReport>();
-        var models = new List<DiffusionModel> { baseModel };   // base, Iter0, Iter1, …
+        var models = new List<TModel> { baseModel };   // base, Iter0, Iter1, …
         var margins = new ReferenceMarginCache();
         (ConfidenceTable Z, double Beta)? lastTest = null;     // the previous model's z on the clean test split, against the base model
         try
@@ -81,7 +93,7 @@ public sealed class SemiDpoPipeline(SemiDpoConfig config)
                 PseudoLabels? labels = null;
                 if (i > 0)
                 {
-                    var confidenceReference = config.ConfidenceReference == ReferenceChoice.Base ? baseModel : models[^2];
+                    var confidenceReference = config.ConfidenceReference == ReferenceChoice.Base ? Base(previous) : models[^2];
                     var scorer = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence, margins);
                     var zTest = config.ConfidenceReference == ReferenceChoice.Base && lastTest is { } last && last.Beta == trainConfig.Beta
                         ? last.Z   // measured after the previous iteration: the same model, reference, pairs, noise and β
@@ -93,14 +105,14 @@ public sealed class SemiDpoPipeline(SemiDpoConfig config)
                         throw new TrainingException($"{name}: no unlabeled pair passed the thresholds (τ = {string.Join(", ", thresholds.Select(r => r.Tau.ToString("G3")))}); nothing was trained or overwritten.");
                     examples.AddRange(TrainingExample.PseudoLabeled(labels));
                 }
-                var policy = previous.Copy();
+                var policy = (TModel)previous.Copy();
                 models.Add(policy);
-                var trainingReference = i == 0 || config.TrainingReference == ReferenceChoice.Base ? baseModel : previous;
+                var trainingReference = i == 0 || config.TrainingReference == ReferenceChoice.Base ? Base(policy) : previous;
                 var checkpoint = outputFolder is null ? null : Path.Combine(outputFolder, $"iter{i}.ckpt");
                 var log = new DpoTrainer(trainConfig with { Seed = trainConfig.Seed + i }).Train(name, policy, trainingReference,
                     data.CleanTrain, unlabeled, examples, checkpoint, progress, cancellation);
                 var after = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence, margins)
-                    .Score(policy, baseModel, data.CleanTest, Report(progress, $"{name} clean-test accuracy"), cancellation);
+                    .Score(policy, Base(policy), data.CleanTest, Report(progress, $"{name} clean-test accuracy"), cancellation);
                 lastTest = (after, trainConfig.Beta);
                 var accuracy = Enumerable.Range(0, TimestepIntervals.Count).Average(j => ThresholdSchedule.Accuracy(after.Interval(j)));
                 reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, data.CleanTrain.Count, accuracy));
@@ -119,7 +131,7 @@ public sealed class SemiDpoPipeline(SemiDpoConfig config)
     public PairSet? Unlabeled { get; private set; }
 
     /// <summary>The final model of the last <see cref="Run"/> (the caller owns it).</summary>
-    public DiffusionModel? LastModel { get; private set; }
+    public TModel? LastModel { get; private set; }
 
     PairSet SampleUnlabeled(PairSet unlabeled) =>
         config.UnlabeledSample == 0 || config.UnlabeledSample >= unlabeled.Count ? unlabeled : unlabeled.Subset(config.UnlabeledSample, config.Confidence.Seed);
@@ -127,3 +139,6 @@ public sealed class SemiDpoPipeline(SemiDpoConfig config)
     static IProgress<(int Done, int Total)>? Report(IProgress<TrainingProgress>? progress, string stage) =>
         progress is null ? null : new InlineProgress<(int Done, int Total)>(p => progress.Report(new TrainingProgress(stage, p.Done, p.Total, double.NaN, null, 0)));
 }
+
+/// <summary>Semi-DPO on the miniature world's <see cref="DiffusionModel"/>.</summary>
+public sealed class SemiDpoPipeline(SemiDpoConfig config) : SemiDpoPipeline<DiffusionModel>(config);

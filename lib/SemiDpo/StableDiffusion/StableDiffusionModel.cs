@@ -30,6 +30,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
 
     StableDiffusionModel(UNet2DConditionModel unet, FrozenParts frozen, SchedulerConfig scheduler, StableDiffusionOptions options, Device device, bool ownsFrozen)
     {
+        SourceFolder = frozen.Source;
         UNet = unet;
         this.frozen = frozen;
         this.scheduler = scheduler;
@@ -40,7 +41,10 @@ public sealed class StableDiffusionModel : IDiffusionModel
     }
 
     /// <summary>The frozen components one model and its copies share.</summary>
-    sealed record FrozenParts(AutoencoderKL Vae, ClipTextModel TextEncoder, ClipTokenizer Tokenizer);
+    sealed record FrozenParts(AutoencoderKL Vae, ClipTextModel TextEncoder, ClipTokenizer Tokenizer, string Source);
+
+    /// <summary>The diffusers folder the model was loaded from.</summary>
+    public string SourceFolder { get; }
 
     public UNet2DConditionModel UNet { get; }
     /// <summary>The LoRA adapters' settings when the UNet trains through them (<see cref="EnableLora"/>), else null.</summary>
@@ -72,7 +76,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
             throw new ModelFormatException($"{files.Tokenizer}: {tokenizer.VocabularySize} tokens, but the text encoder embeds only {text.Config.VocabSize}.");
         if (unet.Config.CrossAttentionDim != text.Config.HiddenSize)
             throw new ModelFormatException($"{files.Root}: the UNet attends to {unet.Config.CrossAttentionDim}-wide context, the text encoder gives {text.Config.HiddenSize}.");
-        return new StableDiffusionModel(unet, new FrozenParts(vae, text, tokenizer), scheduler, options, device, ownsFrozen: true);
+        return new StableDiffusionModel(unet, new FrozenParts(vae, text, tokenizer, files.Root), scheduler, options, device, ownsFrozen: true);
     }
 
     /// <summary>diffusers' older VAE attention names (query/key/value/proj_attn) → today's (to_q/to_k/to_v/to_out.0).</summary>
@@ -180,6 +184,27 @@ public sealed class StableDiffusionModel : IDiffusionModel
             ModuleWeights.Save(Lora is null ? UNet.state_dict() : UNet.MergedStateDict(), Path.Combine(unetFolder, "diffusion_pytorch_model.safetensors"), dtype);
         IO.AtomicFile.Write(Path.Combine(unetFolder, "config.json"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(UNet.Config.Json)));
         return unetFolder;
+    }
+
+    /// <summary>
+    /// Writes a complete diffusers folder: every component of <see cref="SourceFolder"/> but the UNet copied as is,
+    /// and this model's UNet (LoRA merged) — what StableDiffusionPipeline.from_pretrained and <c>semidpo sample</c> load.
+    /// </summary>
+    public void Export(string folder, ScalarType? dtype = null)
+    {
+        var source = Path.GetFullPath(SourceFolder);
+        if (Path.GetFullPath(folder).TrimEnd('/') == source.TrimEnd('/')) throw new ArgumentException($"--export {folder} is the folder the model came from; choose another.");
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (relative.StartsWith("unet" + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
+            var target = Path.Combine(folder, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target, overwrite: true);
+        }
+        var unet = Path.Combine(folder, "unet");
+        if (Directory.Exists(unet)) Directory.Delete(unet, recursive: true);
+        SaveUNet(folder, dtype);
     }
 
     public void Dispose()

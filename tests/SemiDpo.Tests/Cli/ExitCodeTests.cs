@@ -19,6 +19,7 @@ public class ExitCodeTests
     [InlineData("train --steps many", "many")]
     [InlineData("filter --test-fraction 2", "--test-fraction")]
     [InlineData("score --in x.parquet", "--judges is required")]
+    [InlineData("train --lora 4", "need --model")]
     public void UsageErrors_ExitTwo(string args, string mention) =>
         AssertOneLineError(CliProcess.Run(TestPaths.RepoRoot, args.Split(' ')), 2, mention);
 

@@ -1,0 +1,139 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using SemiDpo.Pretrained;
+using SemiDpo.StableDiffusion;
+using SemiDpo.Torch;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Cli.Commands;
+
+/// <summary>
+/// <c>semidpo bench lora</c>: one Diffusion-DPO step of the SD-shaped UNet of <c>bench sd-step</c> trained in full
+/// (policy + a frozen copy as reference) and through LoRA (adapters only; reference = the same UNet with adapters
+/// off), each in its own child process so that peak memory is that variant's, in alternating rounds: trained
+/// parameters, peak memory, step time and the LoRA / full step-time ratio.
+/// </summary>
+public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--rank <R>"), Description("LoRA rank (alpha = rank, as diffusers' DPO example).")]
+        public int Rank { get; init; } = new LoraConfig().Rank;
+
+        [CommandOption("--batch <N>"), Description("Pairs per step.")]
+        public int Batch { get; init; } = 4;
+
+        [CommandOption("--latent <N>"), Description("Latent side (32 = 256-pixel images).")]
+        public int Latent { get; init; } = 32;
+
+        [CommandOption("--steps <N>"), Description("Timed steps per round (after the warm-up steps).")]
+        public int Steps { get; init; } = 4;
+
+        [CommandOption("--rounds <N>"), Description("Alternating rounds of each variant.")]
+        public int Rounds { get; init; } = 5;
+
+        [CommandOption("--variant <full|lora>"), Description("Run one variant in this process and print its JSON line (what the rounds' child processes do).")]
+        public string? Variant { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Rank < 1 || Batch < 1 || Latent < 8 || Steps < 1 || Rounds < 1) return ValidationResult.Error("--rank, --batch, --steps and --rounds must be ≥ 1, --latent ≥ 8.");
+            if (Variant is not (null or "full" or "lora")) return ValidationResult.Error("--variant is full or lora.");
+            return ValidationResult.Success();
+        }
+    }
+
+    sealed record Measurement(double StepMs, long TrainedParameters, long PeakMb);
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        if (settings.Variant is { } only)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(Measure(settings, only == "lora")));
+            return 0;
+        }
+        AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
+        var runs = new Dictionary<string, List<Measurement>> { ["full"] = [], ["lora"] = [] };
+        var ratios = new List<double>();
+        for (var round = 0; round < settings.Rounds; round++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            foreach (var variant in new[] { "full", "lora" }) runs[variant].Add(Child(settings, variant));
+            ratios.Add(runs["lora"][^1].StepMs / runs["full"][^1].StepMs);
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]round {round + 1}: full {runs["full"][^1].StepMs:F0} ms, LoRA {runs["lora"][^1].StepMs:F0} ms[/]"));
+        }
+        var table = new Table().AddColumns("", "full fine-tuning", $"LoRA r = {settings.Rank}");
+        string Median(string variant, Func<Measurement, double> value, string format) =>
+            PeerBench.Median(runs[variant].Select(value).ToList()).ToString(format, CultureInfo.InvariantCulture);
+        table.AddRow("trained parameters", $"{runs["full"][0].TrainedParameters:N0}", $"{runs["lora"][0].TrainedParameters:N0}");
+        table.AddRow("peak memory (VmHWM, median)", Median("full", m => m.PeakMb, "N0") + " MB", Median("lora", m => m.PeakMb, "N0") + " MB");
+        table.AddRow("step (median of round medians)", Median("full", m => m.StepMs, "F0") + " ms", Median("lora", m => m.StepMs, "F0") + " ms");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"step-time ratio LoRA / full = [bold]{PeerBench.Median(ratios):F2}[/] (median of {settings.Rounds} per-round ratios, min {ratios.Min():F2}, max {ratios.Max():F2}; " +
+            $"the SD-shaped UNet of bench sd-step (64/128/128 channels), batch {settings.Batch} pairs, {settings.Latent}² latents)"));
+        return 0;
+    }
+
+    static Measurement Child(Settings settings, string variant)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(BenchLoraCommand).Assembly.Location);
+        foreach (var arg in new[] { "bench", "lora", "--variant", variant, "--rank", $"{settings.Rank}", "--batch", $"{settings.Batch}",
+                     "--latent", $"{settings.Latent}", "--steps", $"{settings.Steps}" }) start.ArgumentList.Add(arg);
+        using var child = Process.Start(start)!;
+        var output = child.StandardOutput.ReadToEnd();
+        var error = child.StandardError.ReadToEnd();
+        child.WaitForExit();
+        if (child.ExitCode != 0) throw new InvalidDataException($"bench lora --variant {variant} failed: {error}");
+        return JsonSerializer.Deserialize<Measurement>(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1])!;
+    }
+
+    static Measurement Measure(Settings settings, bool lora)
+    {
+        TorchRuntime.Init();
+        Seeding.Everything(0);
+        var config = UNet2DConditionConfig.From(ConfigFile.Parse(BenchSdStepCommand.DefaultConfig, "bench config"));
+        using var policy = new UNet2DConditionModel(config);
+        UNet2DConditionModel? copy = null;
+        if (lora) policy.AddLora(new LoraConfig(settings.Rank, settings.Rank));
+        else
+        {
+            copy = new UNet2DConditionModel(config);
+            copy.load_state_dict(policy.state_dict());
+            foreach (var p in copy.parameters()) p.requires_grad = false;
+            copy.eval();
+        }
+        using var reference = copy;
+        var parameters = policy.parameters().Where(p => p.requires_grad).ToList();
+        using var optimizer = optim.AdamW(parameters, 1e-5, weight_decay: 1e-2);
+        var (b, c, side) = (settings.Batch, config.InChannels, settings.Latent);
+        using var w = randn(b, c, side, side);
+        using var l = randn(b, c, side, side);
+        using var context = randn(b, 77, config.CrossAttentionDim);
+        Tensor Policy(Tensor xt, Tensor t, Tensor ctx)
+        {
+            using var fast = OneDnnSwitch.ForForward();
+            return policy.forward(xt, t, ctx);
+        }
+        Tensor Reference(Tensor xt, Tensor t, Tensor ctx)
+        {
+            if (reference is not null) return ReferenceForward(reference, xt, t, ctx);
+            policy.SetLoraEnabled(false);
+            try { return Policy(xt, t, ctx); }
+            finally { policy.SetLoraEnabled(true); }
+        }
+        var round = DpoStepTiming.Time(settings.Steps, w, l, context, Policy, Reference, parameters, optimizer);
+        return new Measurement(round.Step, parameters.Sum(p => p.numel()), Process.GetCurrentProcess().PeakWorkingSet64 >> 20);
+    }
+
+    static Tensor ReferenceForward(UNet2DConditionModel reference, Tensor xt, Tensor t, Tensor ctx)
+    {
+        using var fast = OneDnnSwitch.ForForward();
+        return reference.forward(xt, t, ctx);
+    }
+}

@@ -1,0 +1,38 @@
+using SemiDpo.StableDiffusion;
+using SemiDpo.Tests.StableDiffusion;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Tests.Cli;
+
+/// <summary><c>semidpo train --model</c>: the Stage-1 output → Iter0 → pseudo-labels → Iter1 on a diffusers folder, through LoRA, exported.</summary>
+public class TrainStableDiffusionTests
+{
+    static void Ok((int ExitCode, string Output, string Error) run) => Assert.True(run.ExitCode == 0, run.Error + run.Output);
+
+    [Fact]
+    public void LoraTraining_OnATinySdFolder_RunsTwoIterations_AndExportsALoadableDiffusersFolder()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        string In(string name) => Path.Combine(temp.Path, name);
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["world", "build", "--out", In("world"), "--pairs", "300", "--seed", "3"]));
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["filter", "--in", In("world"), "--out", In("filter")]));
+
+        var run = CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", In("filter"), "--model", SdFixture.TinySd, "--lora", "2",
+            "--iterations", "2", "--steps0", "4", "--steps", "3", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--lr", "1e-2",
+            "--resolution", "32", "--unlabeled-sample", "40", "--threshold", "fixed", "--percentile", "50", "--out", In("train"), "--export", In("export")]);
+
+        Ok(run);
+        Assert.Contains("LoRA rank 2", run.Output);
+        Assert.Equal(1 + 4 + 3, File.ReadAllLines(In("train/train-log.csv")).Length);
+        Assert.True(File.Exists(In("train/iter1.ckpt")));
+        using var exported = StableDiffusionModel.Load(In("export"), CPU);
+        using var original = SdFixture.Load();
+        Assert.Null(exported.Lora);
+        var r = SdFixture.Reference();
+        using var noGrad = no_grad();
+        Assert.False(exported.UNet.forward(r["unet/sample"], r["unet/t"], r["unet/context"])
+            .equal(original.UNet.forward(r["unet/sample"], r["unet/t"], r["unet/context"])).all().item<bool>(), "the export is the untrained UNet");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(SdFixture.TinySd, "vae", "diffusion_pytorch_model.safetensors")),
+            File.ReadAllBytes(In("export/vae/diffusion_pytorch_model.safetensors")));
+    }
+}

@@ -41,6 +41,9 @@ public static class SemiDpoCommandApp
             config.AddCommand<ScoreCommand>("score")
                 .WithDescription("Stage 1 with the real reward models (CLIP, LAION aesthetic, PickScore, HPSv2, ONNX judges): scores_rank{r:03d}.jsonl as the official pipeline writes it; resumable, sharded.")
                 .WithExample("score", "--judges", "clip=/models/clip-vit-large-patch14,aesthetic=/models/sac+logos+ava1-l14-linearMSE.pth,pickscore=/models/PickScore_v1,hps=/models/HPS_v2_compressed.pt", "--in", "pickapic/train-00000.parquet");
+            config.AddCommand<LatentsCommand>("latents")
+                .WithDescription("Encode every image of the Stage-2 sets once through a Stable Diffusion VAE into a latent cache that `train --model` reads; resumable, sharded.")
+                .WithExample("latents", "--filter", "data/cache/filter", "--model", "stable-diffusion-v1-5", "--device", "cuda");
             config.AddCommand<PretrainCommand>("pretrain")
                 .WithDescription("Train the world's base diffusion model (resumable); writes weights + SHA-256 to data/base-model.");
             config.AddCommand<SampleCommand>("sample")

@@ -129,10 +129,12 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device));
             if (settings.Lora > 0) model.EnableLora(new LoraConfig(settings.Lora, settings.Lora));
             var resolution = settings.Resolution ?? model.DefaultImageSize;
-            using var data = await StageTwoData.LoadAsync(files, model.Tokenizer, cancellation, resolution);
+            var cached = await LatentCache.TryLoadAsync(model, files, resolution, model.SamplesLatents, cancellation);
+            using var data = cached ?? await StageTwoData.LoadAsync(files, model.Tokenizer, cancellation, resolution);
             var pipeline = new SemiDpoPipeline<StableDiffusionModel>(config) { BaseView = model.Lora is null ? null : m => m.AdaptersOff() };
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
-                $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}²"));
+                $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² " +
+                (cached is null ? "(images, encoded every step: run `semidpo latents` to cache them)" : "(cached latents)")));
             var reports = Run(pipeline, model, data, settings, config, cancellation);
             using var final = pipeline.LastModel;
             if (settings.Export is { } export && final is not null)

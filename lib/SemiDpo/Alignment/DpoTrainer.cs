@@ -25,6 +25,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         config.Validate();
         if (examples.Count == 0) throw new TrainingException($"{stage}: no training pairs (empty clean set, and no pseudo-label accepted).");
         if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
+        if (unlabeled is not null && unlabeled.IsLatent != labeled.IsLatent) throw new ArgumentException("The labeled and unlabeled sets must both hold images or both cached latents.", nameof(unlabeled));
         var loss = objective ?? new DiffusionDpoLoss(config.Beta);
         var parameters = policy.Network.parameters().Where(p => p.requires_grad).ToList();   // LoRA: the adapters only
         using var optimizer = optim.AdamW(parameters, config.PeakLearningRate, weight_decay: config.WeightDecay);
@@ -55,7 +56,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
                 using var scope = NewDisposeScope();
                 var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
                 var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng);
-                (w, l) = (policy.ToTrainingSpace(w), policy.ToTrainingSpace(l));
+                if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w), policy.ToTrainingSpace(l));
                 var output = loss.Compute(policy, reference, w, l, tokens, t, randn_like(w));
                 var value = output.Loss.item<float>();
                 if (!float.IsFinite(value))

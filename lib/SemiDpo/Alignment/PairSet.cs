@@ -6,14 +6,20 @@ using static TorchSharp.torch;
 namespace SemiDpo.Alignment;
 
 /// <summary>
-/// Non-tie preference pairs held as tensors for training: images as bytes (N, 3, H, W), oriented so that index 0 is
-/// the HUMAN winner; caption tokens; and, in the miniature world, whether the human winner is the true winner.
-/// Ties are dropped (as the paper does). Kept on the CPU; batches move to the model's device.
+/// Non-tie preference pairs held as tensors for training: images as bytes (N, 3, H, W) — or, read from a latent cache,
+/// their VAE latent distributions already in the model's training space — oriented so that index 0 is the HUMAN
+/// winner; caption tokens; and, in the miniature world, whether the human winner is the true winner. Ties are dropped
+/// (as the paper does). Kept on the CPU; batches move to the model's device.
 /// </summary>
 public sealed class PairSet : IDisposable
 {
-    PairSet(Tensor winners, Tensor losers, Tensor tokens, bool[]? humanIsTrue, string[] captions, double[][]? truthGaps = null)
+    readonly (Tensor Winners, Tensor Losers)? latentStd;
+
+    PairSet(Tensor winners, Tensor losers, Tensor tokens, bool[]? humanIsTrue, string[] captions, double[][]? truthGaps = null,
+        bool latent = false, (Tensor Winners, Tensor Losers)? latentStd = null)
     {
+        IsLatent = latent;
+        this.latentStd = latentStd;
         TruthGaps = truthGaps;
         Winners = winners;
         Losers = losers;
@@ -22,10 +28,12 @@ public sealed class PairSet : IDisposable
         Captions = captions;
     }
 
-    /// <summary>Human winners, uint8 (N, 3, H, W).</summary>
+    /// <summary>Human winners, uint8 (N, 3, H, W); latent sets: the latents' means in the training space (N, C, h, w).</summary>
     public Tensor Winners { get; }
-    /// <summary>Human losers, uint8 (N, 3, H, W).</summary>
+    /// <summary>Human losers, as <see cref="Winners"/>.</summary>
     public Tensor Losers { get; }
+    /// <summary>True when the set holds cached latents (training space) rather than pixels.</summary>
+    public bool IsLatent { get; }
     /// <summary>Caption token ids (N, L).</summary>
     public Tensor Tokens { get; }
     /// <summary>Per pair: does the human label agree with the world's true preference? Null without ground truth.</summary>
@@ -65,21 +73,23 @@ public sealed class PairSet : IDisposable
             Planar(Fit(win).Pixels, winners.AsSpan(i * size, size));
             Planar(Fit(lose).Pixels, losers.AsSpan(i * size, size));
         });
-        var tokens = kept.SelectMany(p => tokenizer.Encode(p.Caption)).ToArray();
-        bool[]? truth = kept.All(p => p.Truth is not null)
-            ? kept.Select(p => Math.Sign(p.Truth!.Utility0 - p.Truth.Utility1) == p.HumanPreference).ToArray()
-            : null;
-        double[][]? gaps = truth is null ? null : kept.Select(p =>
+        var (tokens, truth, gaps) = Labels(kept.Select(p => (p.Caption, p.HumanPreference, p.Truth)).ToList(), tokenizer);
+        return new PairSet(tensor(winners, [kept.Count, 3, h, w]), tensor(losers, [kept.Count, 3, h, w]), tokens, truth, kept.Select(p => p.Caption).ToArray(), gaps);
+    }
+
+    /// <summary>Token ids, and (world) whether the human winner is the true one and the oriented oracle gaps, of non-tie pairs.</summary>
+    static (Tensor Tokens, bool[]? HumanIsTrue, double[][]? Gaps) Labels(IReadOnlyList<(string Caption, int HumanPreference, GroundTruth? Truth)> pairs, IPromptTokenizer tokenizer)
+    {
+        var tokens = tensor(pairs.SelectMany(p => tokenizer.Encode(p.Caption)).ToArray(), [pairs.Count, tokenizer.MaxLength]);
+        if (pairs.Any(p => p.Truth is null)) return (tokens, null, null);
+        var truth = pairs.Select(p => Math.Sign(p.Truth!.Utility0 - p.Truth.Utility1) == p.HumanPreference).ToArray();
+        var gaps = pairs.Select(p =>
         {
-            var sign = p.HumanPreference;
-            var gt = p.Truth!;
-            var (a, b) = (gt.Image0, gt.Image1);
-            return new[] { a.Alignment - b.Alignment, a.Aesthetics - b.Aesthetics, a.Detail - b.Detail, gt.Utility0 - gt.Utility1 }
-                .Select(d => sign * d).ToArray();
+            var (a, b) = (p.Truth!.Image0, p.Truth.Image1);
+            return new[] { a.Alignment - b.Alignment, a.Aesthetics - b.Aesthetics, a.Detail - b.Detail, p.Truth.Utility0 - p.Truth.Utility1 }
+                .Select(d => p.HumanPreference * d).ToArray();
         }).ToArray();
-        return new PairSet(
-            tensor(winners, [kept.Count, 3, h, w]), tensor(losers, [kept.Count, 3, h, w]),
-            tensor(tokens, [kept.Count, tokenizer.MaxLength]), truth, kept.Select(p => p.Caption).ToArray(), gaps);
+        return (tokens, truth, gaps);
     }
 
     static void Planar(byte[] interleaved, Span<byte> planar)
@@ -90,14 +100,40 @@ public sealed class PairSet : IDisposable
             planar[c * n + i] = interleaved[3 * i + c];
     }
 
-    /// <summary>Images of the given pairs as floats in −1…1 on <paramref name="device"/>: (winners, losers).</summary>
-    public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(Tensor indices, Device device) =>
-        (ToFloat(Winners.index_select(0, indices), device), ToFloat(Losers.index_select(0, indices), device),
-            Tokens.index_select(0, indices).to(device));
+    /// <summary>
+    /// Latent pairs from a cache (see <c>LatentCache</c>): the non-tie <paramref name="pairs"/> (read without their
+    /// images) with their human winners' and losers' latent means in the training space, and the standard deviations
+    /// when each batch should draw a fresh sample as the uncached path does.
+    /// </summary>
+    public static PairSet FromLatents(IReadOnlyList<EncodedPair> pairs, IPromptTokenizer tokenizer, Tensor winnerMean, Tensor loserMean, (Tensor Winners, Tensor Losers)? std)
+    {
+        if (pairs.Any(p => p.IsTie)) throw new ArgumentException("Latent pair sets hold non-tie pairs only.", nameof(pairs));
+        if (winnerMean.shape[0] != pairs.Count || loserMean.shape[0] != pairs.Count)
+            throw new ArgumentException($"{pairs.Count} pairs but {winnerMean.shape[0]} / {loserMean.shape[0]} cached latents.");
+        var (tokens, truth, gaps) = Labels(pairs.Select(p => (p.Caption, Math.Sign(p.Label0 - p.Label1), p.Truth)).ToList(), tokenizer);
+        return new PairSet(winnerMean, loserMean, tokens, truth, pairs.Select(p => p.Caption).ToArray(), gaps, latent: true, std);
+    }
+
+    /// <summary>
+    /// The given pairs on <paramref name="device"/>: images as floats in −1…1, or — latent sets — x_0 in the training
+    /// space (the mean, or a draw mean + std·ε with torch's generator); (winners, losers, tokens).
+    /// </summary>
+    public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(Tensor indices, Device device)
+    {
+        var tokens = Tokens.index_select(0, indices).to(device);
+        if (!IsLatent) return (ToFloat(Winners.index_select(0, indices), device), ToFloat(Losers.index_select(0, indices), device), tokens);
+        Tensor Draw(Tensor mean, Tensor? std)
+        {
+            var m = mean.index_select(0, indices).to(device).to_type(ScalarType.Float32);
+            return std is null ? m : m + std.index_select(0, indices).to(device).to_type(ScalarType.Float32) * randn_like(m);
+        }
+        return (Draw(Winners, latentStd?.Winners), Draw(Losers, latentStd?.Losers), tokens);
+    }
 
     /// <summary>The human winners (or losers) of the listed pairs as RGB images, e.g. for the judges.</summary>
     public RgbImage[] Images(IReadOnlyList<int> indices, bool winners)
     {
+        if (IsLatent) throw new InvalidOperationException("This pair set holds cached latents, not images.");
         using var scope = NewDisposeScope();
         var index = tensor(indices.Select(i => (long)i).ToArray());
         return ImageTensors.ToImages(ToFloat((winners ? Winners : Losers).index_select(0, index), CPU));
@@ -113,7 +149,8 @@ public sealed class PairSet : IDisposable
         var index = tensor(chosen.Select(i => (long)i).ToArray());
         return new PairSet(Winners.index_select(0, index), Losers.index_select(0, index), Tokens.index_select(0, index),
             HumanIsTrue is null ? null : chosen.Select(i => HumanIsTrue[i]).ToArray(), chosen.Select(i => Captions[i]).ToArray(),
-            TruthGaps is null ? null : chosen.Select(i => TruthGaps[i]).ToArray());
+            TruthGaps is null ? null : chosen.Select(i => TruthGaps[i]).ToArray(), IsLatent,
+            latentStd is { } std ? (std.Winners.index_select(0, index), std.Losers.index_select(0, index)) : null);
     }
 
     static Tensor ToFloat(Tensor bytes, Device device) => bytes.to(device).to_type(ScalarType.Float32) / 127.5f - 1f;
@@ -123,5 +160,7 @@ public sealed class PairSet : IDisposable
         Winners.Dispose();
         Losers.Dispose();
         Tokens.Dispose();
+        latentStd?.Winners.Dispose();
+        latentStd?.Losers.Dispose();
     }
 }

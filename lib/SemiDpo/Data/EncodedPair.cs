@@ -19,8 +19,8 @@ public sealed record EncodedPair(
     public bool IsTie => Label0 == Label1;
 
     /// <summary>Where the row sits in its own file (for messages about it).</summary>
-    internal long FileRow { get; init; }
-    internal int RowGroup { get; init; }
+    public long FileRowIndex { get; init; }
+    public int RowGroupIndex { get; init; }
 
     /// <summary>Encodes both images of a decoded pair.</summary>
     public static EncodedPair From(PreferencePair pair) => new(pair.Row, pair.Caption, ImageCodec.Encode(pair.Image0), ImageCodec.Encode(pair.Image1),

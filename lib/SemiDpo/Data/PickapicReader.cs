@@ -128,15 +128,15 @@ public sealed class PickapicReader : IAsyncDisposable
         if (!metadata.HasLabel) return Exclude(group, fileRow, C.HasLabel.Name, "no human label");
         if (CheckLabels(c, i, group, fileRow) is { } problem) return Reject<EncodedPair>(problem);
         return new EncodedPair(firstRow + fileRow, c.Caption[i]!, c.Jpg0 is null ? null : c.Jpg0[i] ?? [], c.Jpg1 is null ? null : c.Jpg1[i] ?? [],
-            c.Label0[i]!.Value, c.Label1[i]!.Value, metadata, c.Truth(i)) { FileRow = fileRow, RowGroup = group };
+            c.Label0[i]!.Value, c.Label1[i]!.Value, metadata, c.Truth(i)) { FileRowIndex = fileRow, RowGroupIndex = group };
     }
 
     PreferencePair? Decode(EncodedPair e)
     {
         var image0 = ImageCodec.TryDecode(e.Jpg0!);
-        if (image0 is null) return Reject<PreferencePair>(new(file, e.RowGroup, e.FileRow, C.Jpg0.Name, "image bytes could not be decoded as PNG or JPEG"));
+        if (image0 is null) return Reject<PreferencePair>(new(file, e.RowGroupIndex, e.FileRowIndex, C.Jpg0.Name, "image bytes could not be decoded as PNG or JPEG"));
         var image1 = ImageCodec.TryDecode(e.Jpg1!);
-        if (image1 is null) return Reject<PreferencePair>(new(file, e.RowGroup, e.FileRow, C.Jpg1.Name, "image bytes could not be decoded as PNG or JPEG"));
+        if (image1 is null) return Reject<PreferencePair>(new(file, e.RowGroupIndex, e.FileRowIndex, C.Jpg1.Name, "image bytes could not be decoded as PNG or JPEG"));
         return new PreferencePair(e.Caption, image0, image1, e.Label0, e.Label1, e.Metadata, e.Truth) { Row = e.Row };
     }
 

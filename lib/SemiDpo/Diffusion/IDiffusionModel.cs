@@ -63,6 +63,6 @@ public static class DiffusionModelExtensions
     public static (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(this IDiffusionModel model, PairSet pairs, Tensor indices)
     {
         var (w, l, tokens) = pairs.Batch(indices, model.Device);
-        return (model.ToTrainingSpace(w), model.ToTrainingSpace(l), tokens);
+        return pairs.IsLatent ? (w, l, tokens) : (model.ToTrainingSpace(w), model.ToTrainingSpace(l), tokens);
     }
 }

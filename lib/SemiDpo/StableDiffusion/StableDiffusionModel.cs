@@ -93,6 +93,19 @@ public sealed class StableDiffusionModel : IDiffusionModel
         return (latents * Vae.Config.ScalingFactor).to_type(ScalarType.Float32);
     }
 
+    /// <summary>The VAE's latent distribution of images × the scaling factor: (mean, std) in float32, without grad (what the latent cache stores).</summary>
+    public (Tensor Mean, Tensor Std) EncodeLatents(Tensor pixels)
+    {
+        using var noGrad = no_grad();
+        using var fast = OneDnnSwitch.ForForward();
+        var posterior = Vae.Encode(pixels.to(Device).to_type(options.FrozenDType));
+        var scale = Vae.Config.ScalingFactor;
+        return ((posterior.Mean * scale).to_type(ScalarType.Float32), (posterior.Std * scale).to_type(ScalarType.Float32));
+    }
+
+    /// <summary>True when x_0 is a sample of the latent distribution (Diffusion-DPO's script), false for its mean.</summary>
+    public bool SamplesLatents => options.SampleLatents;
+
     /// <summary>Decoded images (float32, about −1…1) from scaled latents.</summary>
     public Tensor ToPixels(Tensor x0)
     {

@@ -52,8 +52,10 @@ public class ReproductionTests
         }
         Assert.Contains("Semi-DPO vs Diffusion-DPO (all)", File.ReadAllText(summary));
 
+        var checkpoints = Directory.GetFiles(temp.Path, "*.ckpt", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
         var again = Reproducer.Run(config with { JudgeCountAblation = false }, temp.Path);
-        Assert.All(again.Seeds[0].Iterations, r => Assert.Empty(r.Log.Loss));   // every iteration resumed from its checkpoint
+        Assert.All(checkpoints, c => Assert.Equal(c.Value, File.GetLastWriteTimeUtc(c.Key)));   // every stage resumed from its checkpoint: none rewritten
+        Assert.Equal(result.Seeds[0].Iterations.Select(r => r.Log.Loss), again.Seeds[0].Iterations.Select(r => r.Log.Loss));   // logs come back with them
         Assert.Equal(result.Seeds[0].Methods.Select(m => m.Utility), again.Seeds[0].Methods.Select(m => m.Utility));
     }
 

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text.Json;
+using SemiDpo.Alignment;
+using SemiDpo.Data;
+using SemiDpo.IO;
+using SemiDpo.Imaging;
+using SemiDpo.Rewards;
+using SemiDpo.Torch;
+using static TorchSharp.torch;
+
+namespace SemiDpo.StableDiffusion;
+
+/// <summary>What a latent cache was encoded with; a cache is used only by the same VAE at the same resolution.</summary>
+/// <param name="Vae">The VAE's config and the weight files' names and sizes.</param>
+/// <param name="Pairs">Non-tie pairs per set (clean-train, clean-test, noisy).</param>
+public sealed record LatentCacheIndex(string Vae, int Resolution, int ChunkPairs, IReadOnlyDictionary<string, int> Pairs);
+
+/// <summary>
+/// Each image of the Stage-2 sets encoded once through the VAE (SD1.5 trains on latents, never JPEGs): per set, chunks
+/// of <see cref="DefaultChunkPairs"/> non-tie pairs in file order, each a safetensors file <c>{set}.{chunk:00000}.safetensors</c>
+/// holding the human winners' and losers' latent means and standard deviations × the scaling factor (float16), beside
+/// the data in <c>latents/</c>. Chunks are numbered across the three sets and chunk k belongs to shard k mod
+/// world-size, so processes split the work; a chunk on disk
+/// is complete (atomic write) and skipped on a rerun; <see cref="CompleteAsync"/> checks every chunk and writes index.json.
+/// Training draws a fresh latent sample per batch from the cached distribution, as the uncached path draws one per encode.
+/// </summary>
+public static class LatentCache
+{
+    public const string FolderName = "latents", IndexFile = "index.json";
+    public const int DefaultChunkPairs = 256;
+
+    static readonly (string Name, Func<ConsensusFiles, string> Path)[] Sets =
+        [("clean-train", f => f.CleanTrain), ("clean-test", f => f.CleanTest), ("noisy", f => f.Noisy)];
+
+    public static string Folder(ConsensusFiles files) => Path.Combine(files.Folder, FolderName);
+
+    static string ChunkPath(ConsensusFiles files, string set, int chunk) =>
+        Path.Combine(Folder(files), string.Create(CultureInfo.InvariantCulture, $"{set}.{chunk:00000}.safetensors"));
+
+    /// <summary>The VAE as the cache records it: its config and its weight files (names and sizes).</summary>
+    public static string VaeFingerprint(StableDiffusionModel model)
+    {
+        var folder = Path.Combine(model.SourceFolder, "vae");
+        var files = Directory.GetFiles(folder).Order(StringComparer.Ordinal).Select(f => $"{Path.GetFileName(f)}:{new FileInfo(f).Length}");
+        return $"{model.Vae.Config.ScalingFactor.ToString(CultureInfo.InvariantCulture)}|{string.Join(",", files)}";
+    }
+
+    /// <summary>Encodes the chunks this shard owns that are not on disk yet; returns how many it wrote.</summary>
+    public static async Task<int> EncodeAsync(StableDiffusionModel model, ConsensusFiles files, int resolution, Shard shard, int batch,
+        int chunkPairs = DefaultChunkPairs, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
+    {
+        Directory.CreateDirectory(Folder(files));
+        var counts = await CountAsync(files, cancellation);
+        var all = Sets.SelectMany(s => Enumerable.Range(0, Chunks(counts[s.Name], chunkPairs)).Select(c => (s.Name, c))).ToList();
+        var owned = all.Where((_, k) => shard.Owns(k)).ToList();
+        var todo = owned.Where(o => !File.Exists(ChunkPath(files, o.Name, o.c))).ToHashSet();
+        var (done, written) = (owned.Count - todo.Count, 0);
+        progress?.Report((done, owned.Count));
+        foreach (var (set, path) in Sets)
+        {
+            var buffer = new List<EncodedPair>();
+            var position = 0;
+            var source = await PickapicShards.OpenAsync(path(files), cancellation: cancellation);
+            await foreach (var pair in source.ReadEncodedAsync(withImages: true, cancellation))
+            {
+                if (pair.IsTie) continue;
+                var chunk = position++ / chunkPairs;
+                if (!todo.Contains((set, chunk))) continue;
+                buffer.Add(pair);
+                if (buffer.Count < chunkPairs && position < counts[set]) continue;
+                WriteChunk(model, buffer, source.Files[0], resolution, batch, ChunkPath(files, set, chunk));
+                buffer.Clear();
+                written++;
+                progress?.Report((++done, owned.Count));
+            }
+        }
+        return written;
+    }
+
+    /// <summary>Checks that every chunk of every set is on disk and writes index.json (the merge step); names the first missing chunk.</summary>
+    public static async Task<LatentCacheIndex> CompleteAsync(StableDiffusionModel model, ConsensusFiles files, int resolution,
+        int chunkPairs = DefaultChunkPairs, CancellationToken cancellation = default)
+    {
+        var counts = await CountAsync(files, cancellation);
+        foreach (var (set, _) in Sets)
+            for (var c = 0; c < Chunks(counts[set], chunkPairs); c++)
+                if (!File.Exists(ChunkPath(files, set, c)))
+                    throw new InvalidDataException($"{ChunkPath(files, set, c)} is missing: its shard has not finished `semidpo latents`.");
+        var index = new LatentCacheIndex(VaeFingerprint(model), resolution, chunkPairs, counts);
+        AtomicFile.Write(Path.Combine(Folder(files), IndexFile), s => JsonSerializer.Serialize(s, index, new JsonSerializerOptions { WriteIndented = true }));
+        return index;
+    }
+
+    /// <summary>
+    /// The Stage-2 sets from a complete cache, or null when there is none; a cache of another VAE or resolution is an
+    /// error. <paramref name="sample"/>: keep the standard deviations so that each batch draws a latent sample.
+    /// </summary>
+    public static async Task<StageTwoData?> TryLoadAsync(StableDiffusionModel model, ConsensusFiles files, int resolution, bool sample, CancellationToken cancellation = default)
+    {
+        var indexPath = Path.Combine(Folder(files), IndexFile);
+        if (!File.Exists(indexPath)) return null;
+        var index = JsonSerializer.Deserialize<LatentCacheIndex>(File.ReadAllText(indexPath)) ?? throw new InvalidDataException($"{indexPath}: empty.");
+        if (index.Vae != VaeFingerprint(model) || index.Resolution != resolution)
+            throw new InvalidDataException($"{indexPath}: encoded by another VAE or at {index.Resolution}² (this run: {resolution}²); run `semidpo latents` again into a fresh folder.");
+        var sets = new List<PairSet>();
+        foreach (var (set, path) in Sets)
+        {
+            var source = await PickapicShards.OpenAsync(path(files), cancellation: cancellation);
+            var pairs = await source.ReadEncodedAsync(withImages: false, cancellation).Where(p => !p.IsTie).ToListAsync(cancellation);
+            if (pairs.Count != index.Pairs[set]) throw new InvalidDataException($"{indexPath}: {index.Pairs[set]} {set} pairs cached, the data has {pairs.Count}.");
+            var chunks = Enumerable.Range(0, Chunks(pairs.Count, index.ChunkPairs)).Select(c => SafeTensors.Read(ChunkPath(files, set, c))).ToList();
+            Tensor Cat(string name) => cat(chunks.Select(c => c[name]).ToList(), 0);
+            sets.Add(PairSet.FromLatents(pairs, model.Tokenizer, Cat("winner_mean"), Cat("loser_mean"),
+                sample ? (Cat("winner_std"), Cat("loser_std")) : null));
+            foreach (var tensor in chunks.SelectMany(c => c.Values)) tensor.Dispose();
+        }
+        return new StageTwoData(sets[0], sets[1], sets[2]);
+    }
+
+    static int Chunks(int pairs, int chunkPairs) => (pairs + chunkPairs - 1) / chunkPairs;
+
+    static async Task<Dictionary<string, int>> CountAsync(ConsensusFiles files, CancellationToken cancellation)
+    {
+        var counts = new Dictionary<string, int>();
+        foreach (var (set, path) in Sets)
+        {
+            var source = await PickapicShards.OpenAsync(path(files), cancellation: cancellation);
+            counts[set] = await source.ReadEncodedAsync(withImages: false, cancellation).CountAsync(p => !p.IsTie, cancellation);
+        }
+        return counts;
+    }
+
+    static void WriteChunk(StableDiffusionModel model, List<EncodedPair> pairs, string file, int resolution, int batch, string path)
+    {
+        var decoded = pairs.Select(p => new PreferencePair(p.Caption,
+            ImageCodec.TryDecode(p.Jpg0!) ?? throw new PreferenceDataException(file, p.RowGroupIndex, p.FileRowIndex, "jpg_0", "image bytes could not be decoded as PNG or JPEG"),
+            ImageCodec.TryDecode(p.Jpg1!) ?? throw new PreferenceDataException(file, p.RowGroupIndex, p.FileRowIndex, "jpg_1", "image bytes could not be decoded as PNG or JPEG"),
+            p.Label0, p.Label1, p.Metadata, p.Truth)).ToList();
+        using var scope = NewDisposeScope();
+        using var set = PairSet.From(decoded, model.Tokenizer, resolution);
+        var parts = new Dictionary<string, List<Tensor>> { ["winner_mean"] = [], ["winner_std"] = [], ["loser_mean"] = [], ["loser_std"] = [] };
+        for (var start = 0; start < set.Count; start += batch)
+        {
+            var (w, l, _) = set.Batch(arange(start, Math.Min(set.Count, start + batch), dtype: ScalarType.Int64), model.Device);
+            foreach (var (name, pixels) in new[] { ("winner", w), ("loser", l) })
+            {
+                var (mean, std) = model.EncodeLatents(pixels);
+                parts[$"{name}_mean"].Add(mean.to_type(ScalarType.Float16).cpu());
+                parts[$"{name}_std"].Add(std.to_type(ScalarType.Float16).cpu());
+            }
+        }
+        SafeTensors.Write(path, parts.ToDictionary(p => p.Key, p => cat(p.Value, 0)),
+            new Dictionary<string, string> { ["resolution"] = resolution.ToString(CultureInfo.InvariantCulture), ["first_row"] = pairs[0].Row.ToString(CultureInfo.InvariantCulture) });
+    }
+}

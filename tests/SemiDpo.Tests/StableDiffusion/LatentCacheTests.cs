@@ -1,0 +1,92 @@
+using SemiDpo.Alignment;
+using SemiDpo.Data;
+using SemiDpo.Data.World;
+using SemiDpo.Diffusion;
+using SemiDpo.IO;
+using SemiDpo.Rewards;
+using SemiDpo.StableDiffusion;
+using SemiDpo.Tests.Cli;
+using SemiDpo.Torch;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Tests.StableDiffusion;
+
+/// <summary>The latent cache: what it stores is the VAE's encoding, shards split it without changing it, training reads it.</summary>
+[Collection(TorchRandomCollection.Name)]
+public class LatentCacheTests
+{
+    public LatentCacheTests() => TorchRuntime.Init();
+
+    /// <summary>A Stage-1 folder of the world's pairs (clean-train / clean-test / noisy) without running the judges.</summary>
+    static async Task<ConsensusFiles> StageOne(string folder, int pairs)
+    {
+        var all = new WorldBuilder(new WorldConfig(Pairs: pairs, Seed: 12)).Pairs(0, pairs);
+        var files = new ConsensusFiles(folder);
+        var thirds = Enumerable.Range(0, pairs).GroupBy(i => i % 3).Select(g => g.ToArray()).ToArray();
+        await files.WriteAsync(all, new ConsensusSplit(["j"], thirds[0], thirds[1], thirds[2], 0, new Dictionary<string, double> { ["j"] = 1 }));
+        return files;
+    }
+
+    [Fact]
+    public async Task CachedLatents_AreTheVaesEncoding_InTheTrainingSpace_OrientedByTheHumanLabel()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var files = await StageOne(temp.Path, 24);
+        using var model = SdFixture.Load(new StableDiffusionOptions(SampleLatents: false));
+
+        await LatentCache.EncodeAsync(model, files, 32, Shard.Single, batch: 3, chunkPairs: 5);
+        await LatentCache.CompleteAsync(model, files, 32, chunkPairs: 5);
+        using var cached = (await LatentCache.TryLoadAsync(model, files, 32, sample: false))!;
+
+        var pairs = await PickapicFile.ReadPairsAsync(files.CleanTrain);
+        using var pixels = PairSet.From(pairs, model.Tokenizer, 32);
+        Assert.True(cached.CleanTrain.IsLatent);
+        Assert.Equal(pixels.Captions, cached.CleanTrain.Captions);
+        Assert.Equal(pixels.HumanIsTrue, cached.CleanTrain.HumanIsTrue);
+        var index = arange(pixels.Count, dtype: ScalarType.Int64);
+        var (w, l, _) = model.Batch(pixels, index);
+        var (cw, cl, _) = model.Batch(cached.CleanTrain, index);
+        SdFixture.AssertClose(w, cw, "cached winners vs encoded now", 2e-3);   // float16 storage
+        SdFixture.AssertClose(l, cl, "cached losers vs encoded now", 2e-3);
+    }
+
+    [Fact]
+    public async Task ThreeShardsAsThreeProcesses_WriteTheFilesOneProcessWrites_AndTrainingReadsThem()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var one = await StageOne(Path.Combine(temp.Path, "one"), 60);
+        var three = await StageOne(Path.Combine(temp.Path, "three"), 60);
+        string[] Latents(ConsensusFiles f, params string[] more) =>
+            ["latents", "--filter", f.Folder, "--model", SdFixture.TinySd, "--resolution", "32", "--chunk", "4", "--batch", "3", .. more];
+
+        var single = CliProcess.Run(TestPaths.RepoRoot, Latents(one));
+        var runs = Enumerable.Range(0, 3).Select(r => CliProcess.Start(TestPaths.RepoRoot, Latents(three, "--rank", $"{r}", "--world-size", "3"))).ToList();
+        foreach (var run in runs) { run.WaitForExit(); Assert.True(run.ExitCode == 0, run.StandardError.ReadToEnd()); }
+
+        Assert.True(single.ExitCode == 0, single.Error);
+        var names = Directory.GetFiles(LatentCache.Folder(one), "*.safetensors").Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(15, names.Count);                                          // ⌈20/4⌉ chunks per set
+        Assert.Equal(names, Directory.GetFiles(LatentCache.Folder(three), "*.safetensors").Select(Path.GetFileName).Order().ToList());
+        Assert.All(names, n => Assert.Equal(File.ReadAllBytes(Path.Combine(LatentCache.Folder(one), n!)), File.ReadAllBytes(Path.Combine(LatentCache.Folder(three), n!))));
+        Assert.True(File.Exists(Path.Combine(LatentCache.Folder(three), LatentCache.IndexFile)));
+
+        var train = CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", three.Folder, "--model", SdFixture.TinySd, "--resolution", "32",
+            "--iterations", "1", "--steps0", "2", "--batch", "4", "--micro-batch", "4", "--out", Path.Combine(temp.Path, "train")]);
+        Assert.True(train.ExitCode == 0, train.Error + train.Output);
+        Assert.Contains("(cached latents)", train.Output);
+    }
+
+    [Fact]
+    public async Task ACacheOfAnotherResolution_IsRefused()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var files = await StageOne(temp.Path, 12);
+        using var model = SdFixture.Load();
+        await LatentCache.EncodeAsync(model, files, 32, Shard.Single, batch: 4);
+        await LatentCache.CompleteAsync(model, files, 32);
+
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => LatentCache.TryLoadAsync(model, files, 64, sample: true));
+
+        Assert.Contains("at 32² (this run: 64²)", e.Message);
+    }
+}

@@ -110,7 +110,8 @@ public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
         });
         long[] rowArray = [.. rows];
         var votes = new ConsensusVotes(rowArray, [.. human], config);
-        AnsiConsole.Status().Start(Markup.Escape($"reading {string.Join(", ", settings.Scores)}"), _ => votes.AddFiles(settings.Scores));
+        var scoreFiles = ScoreFiles.Expand(settings.Scores);
+        AnsiConsole.Status().Start(Markup.Escape($"reading {scoreFiles.Count} score file(s)"), _ => votes.AddFiles(scoreFiles));
         var split = votes.Split(config, settings.SkipBadRows ? source.Skipped : null);
         var stats = ConsensusFiles.Summarise([.. human], truth is null ? null : [.. truth], split);
         if (!settings.IndexOnly)

@@ -19,7 +19,7 @@ public class JudgeInputSettings : CommandSettings
     [CommandOption("--judges <DIR>"), Description("Folder of the trained judges (weights + manifest.json).")]
     public string Judges { get; init; } = Path.Combine("data", "judges");
 
-    [CommandOption("--scores <FILE>"), Description("Use scores computed elsewhere (jsonl {\"row\": i, \"<model>\": [[s0, s1]]}, or CSV / parquet with row,<model>_0,<model>_1) instead of running the judges. Repeatable.")]
+    [CommandOption("--scores <FILE>"), Description("Use scores computed elsewhere (jsonl {\"row\": i, \"<model>\": [[s0, s1]]}, or CSV / parquet with row,<model>_0,<model>_1) instead of running the judges. Repeatable; a glob (\"scores_rank*.jsonl\") takes every shard.")]
     public string[] Scores { get; init; } = [];
 
     [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N (default: cuda when available).")]
@@ -56,7 +56,7 @@ internal static class JudgeInputs
     /// <summary>The pairs' scores: from the score files (matched by row) or by running the judges.</summary>
     public static ScoreTable Scores(JudgeInputSettings settings, IReadOnlyList<PreferencePair> pairs)
     {
-        if (settings.Scores.Length > 0) return ScoreFiles.Read(settings.Scores, [.. pairs.Select(p => p.Row)]);
+        if (settings.Scores.Length > 0) return ScoreFiles.Read(ScoreFiles.Expand(settings.Scores), [.. pairs.Select(p => p.Row)]);
         TorchRuntime.Init();
         var committee = JudgePanel.Load(settings.Judges, TorchDevice.Default(settings.Device));
         ScoreTable? scores = null;

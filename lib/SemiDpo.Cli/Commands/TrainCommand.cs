@@ -5,6 +5,7 @@ using System.Text.Json;
 using SemiDpo.Alignment;
 using SemiDpo.Diffusion;
 using SemiDpo.IO;
+using SemiDpo.Official;
 using SemiDpo.Rewards;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
@@ -44,7 +45,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--scale-lr"), Description("The official scale_lr: the learning rates are multiplied by the global batch (per-device batch × accumulation × processes).")]
         public bool ScaleLr { get; init; }
 
-        [CommandOption("--out <DIR>"), Description("Folder for iter{i}.ckpt, thresholds-iter{i}.csv, train-log.csv, config.json (resumes from it).")]
+        [CommandOption("--out <DIR>"), Description("Folder for iter{i}.ckpt, thresholds-iter{i}.csv, train-log.csv, config.json (resumes from it) and official/iter{i}/ (the official pipeline's confidence, summary and pseudo-label files).")]
         public string Out { get; init; } = Path.Combine("results", "train");
 
         [CommandOption("--iterations <N>"), Description("Iter0 … Iter(N−1); the paper uses 3.")]
@@ -143,6 +144,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
                 AnsiConsole.MarkupLine(Markup.Escape($"exported the final model as a diffusers folder: {export}"));
             }
             Report(reports, settings.Out);
+            WriteOfficial(reports, data, pipeline.Unlabeled, settings.Out);
         }
         else
         {
@@ -152,6 +154,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             var reports = Run(pipeline, baseModel, data, settings, config, cancellation);
             pipeline.LastModel?.Dispose();
             Report(reports, settings.Out);
+            WriteOfficial(reports, data, pipeline.Unlabeled, settings.Out);
         }
         AnsiConsole.MarkupLine($"Stage 2 took {clock.Elapsed.TotalSeconds:F0} s; checkpoints in {Markup.Escape(settings.Out)}");
         return 0;
@@ -178,6 +181,25 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             }), cancellation);
         });
         return reports;
+    }
+
+    /// <summary>
+    /// Per pseudo-labelling iteration, the official pipeline's files in official/iter{i}/: confidence_rank000.jsonl (the
+    /// previous model's z on the unlabeled pairs, by idx), summary.csv / summary.json (its accuracy and |z| percentiles
+    /// on the clean test pairs: Table 7) and pseudo_labels.json (accepted labels, the clean training pairs as +1).
+    /// </summary>
+    static void WriteOfficial(IReadOnlyList<IterationReport> reports, StageTwoData data, PairSet? scored, string folder)
+    {
+        for (var i = 0; i < reports.Count; i++)
+        {
+            if (reports[i] is not { Confidence: var (test, unlabeled), Labels: { } labels }) continue;
+            var official = Path.Combine(folder, "official", $"iter{i}");
+            Directory.CreateDirectory(official);
+            var idx = scored!.Rows;
+            ConfidenceFiles.Write(Path.Combine(official, "confidence_rank000.jsonl"), idx, unlabeled);
+            ConfidenceSummary.Write(official, ConfidenceSummary.Summarize(test));
+            PseudoLabelFile.Write(Path.Combine(official, "pseudo_labels.json"), idx, labels, data.CleanTrain.Rows);
+        }
     }
 
     static void Report(IReadOnlyList<IterationReport> reports, string folder)

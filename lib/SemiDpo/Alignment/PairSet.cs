@@ -15,9 +15,10 @@ public sealed class PairSet : IDisposable
 {
     readonly (Tensor Winners, Tensor Losers)? latentStd;
 
-    PairSet(Tensor winners, Tensor losers, Tensor tokens, bool[]? humanIsTrue, string[] captions, double[][]? truthGaps = null,
+    PairSet(Tensor winners, Tensor losers, Tensor tokens, bool[]? humanIsTrue, string[] captions, long[] rows, double[][]? truthGaps = null,
         bool latent = false, (Tensor Winners, Tensor Losers)? latentStd = null)
     {
+        Rows = rows;
         IsLatent = latent;
         this.latentStd = latentStd;
         TruthGaps = truthGaps;
@@ -39,6 +40,8 @@ public sealed class PairSet : IDisposable
     /// <summary>Per pair: does the human label agree with the world's true preference? Null without ground truth.</summary>
     public bool[]? HumanIsTrue { get; }
     public string[] Captions { get; }
+    /// <summary>Each pair's row in its source (the official pipeline's idx; −1 for pairs not read from a file).</summary>
+    public long[] Rows { get; }
 
     /// <summary>
     /// Per pair (world only): oracle gaps winner − loser of the human orientation, as [alignment, aesthetics, detail,
@@ -74,7 +77,8 @@ public sealed class PairSet : IDisposable
             Planar(Fit(lose).Pixels, losers.AsSpan(i * size, size));
         });
         var (tokens, truth, gaps) = Labels(kept.Select(p => (p.Caption, p.HumanPreference, p.Truth)).ToList(), tokenizer);
-        return new PairSet(tensor(winners, [kept.Count, 3, h, w]), tensor(losers, [kept.Count, 3, h, w]), tokens, truth, kept.Select(p => p.Caption).ToArray(), gaps);
+        return new PairSet(tensor(winners, [kept.Count, 3, h, w]), tensor(losers, [kept.Count, 3, h, w]), tokens, truth, kept.Select(p => p.Caption).ToArray(),
+            kept.Select(p => p.Row).ToArray(), gaps);
     }
 
     /// <summary>Token ids, and (world) whether the human winner is the true one and the oriented oracle gaps, of non-tie pairs.</summary>
@@ -111,7 +115,7 @@ public sealed class PairSet : IDisposable
         if (winnerMean.shape[0] != pairs.Count || loserMean.shape[0] != pairs.Count)
             throw new ArgumentException($"{pairs.Count} pairs but {winnerMean.shape[0]} / {loserMean.shape[0]} cached latents.");
         var (tokens, truth, gaps) = Labels(pairs.Select(p => (p.Caption, Math.Sign(p.Label0 - p.Label1), p.Truth)).ToList(), tokenizer);
-        return new PairSet(winnerMean, loserMean, tokens, truth, pairs.Select(p => p.Caption).ToArray(), gaps, latent: true, std);
+        return new PairSet(winnerMean, loserMean, tokens, truth, pairs.Select(p => p.Caption).ToArray(), pairs.Select(p => p.Row).ToArray(), gaps, latent: true, std);
     }
 
     /// <summary>
@@ -148,7 +152,7 @@ public sealed class PairSet : IDisposable
         Array.Sort(chosen);
         var index = tensor(chosen.Select(i => (long)i).ToArray());
         return new PairSet(Winners.index_select(0, index), Losers.index_select(0, index), Tokens.index_select(0, index),
-            HumanIsTrue is null ? null : chosen.Select(i => HumanIsTrue[i]).ToArray(), chosen.Select(i => Captions[i]).ToArray(),
+            HumanIsTrue is null ? null : chosen.Select(i => HumanIsTrue[i]).ToArray(), chosen.Select(i => Captions[i]).ToArray(), chosen.Select(i => Rows[i]).ToArray(),
             TruthGaps is null ? null : chosen.Select(i => TruthGaps[i]).ToArray(), IsLatent,
             latentStd is { } std ? (std.Winners.index_select(0, index), std.Losers.index_select(0, index)) : null);
     }

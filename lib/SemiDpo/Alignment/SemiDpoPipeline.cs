@@ -46,9 +46,10 @@ public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet
 /// <param name="Thresholds">Per-interval thresholds (Iter i &gt; 0).</param>
 /// <param name="Labels">Pseudo-labels of the unlabeled pairs (Iter i &gt; 0).</param>
 /// <param name="TestAccuracyAfter">Mean implicit accuracy on the clean test split over the 10 anchors, against the base model, after training.</param>
+/// <param name="Confidence">Iter i &gt; 0: the previous model's z on the clean test pairs and on the unlabeled pairs it pseudo-labelled.</param>
 public sealed record IterationReport(
     string Name, string? Checkpoint, TrainingLog Log, IReadOnlyList<IntervalThreshold>? Thresholds, PseudoLabels? Labels,
-    int LabeledPairs, double TestAccuracyAfter);
+    int LabeledPairs, double TestAccuracyAfter, (ConfidenceTable Test, ConfidenceTable Unlabeled)? Confidence = null);
 
 /// <summary>
 /// Runs Iter0 → Iter1 → … (paper §3.4, Eq. 8–10): Iter0 trains on the clean pairs; Iter i &gt; 0 scores the unlabeled
@@ -91,6 +92,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                 var examples = TrainingExample.Labeled(data.CleanTrain.Count).ToList();
                 IReadOnlyList<IntervalThreshold>? thresholds = null;
                 PseudoLabels? labels = null;
+                (ConfidenceTable, ConfidenceTable)? confidence = null;
                 if (i > 0)
                 {
                     var confidenceReference = config.ConfidenceReference == ReferenceChoice.Base ? Base(previous) : models[^2];
@@ -101,6 +103,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                     var zUnlabeled = scorer.Score(previous, confidenceReference, unlabeled, Report(progress, $"{name} confidence"), cancellation);
                     thresholds = ThresholdSchedule.Fit(config.Thresholds, zTest, zUnlabeled, unlabeled.HumanIsTrue);
                     labels = PseudoLabeler.Label(zUnlabeled, thresholds);
+                    confidence = (zTest, zUnlabeled);
                     if (labels.PairsAccepted == 0)
                         throw new TrainingException($"{name}: no unlabeled pair passed the thresholds (τ = {string.Join(", ", thresholds.Select(r => r.Tau.ToString("G3")))}); nothing was trained or overwritten.");
                     examples.AddRange(TrainingExample.PseudoLabeled(labels));
@@ -115,7 +118,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                     .Score(policy, Base(policy), data.CleanTest, Report(progress, $"{name} clean-test accuracy"), cancellation);
                 lastTest = (after, trainConfig.Beta);
                 var accuracy = Enumerable.Range(0, TimestepIntervals.Count).Average(j => ThresholdSchedule.Accuracy(after.Interval(j)));
-                reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, data.CleanTrain.Count, accuracy));
+                reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, data.CleanTrain.Count, accuracy, confidence));
                 afterIteration?.Invoke(reports[^1], policy);
             }
             return reports;

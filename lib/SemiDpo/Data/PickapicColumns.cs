@@ -20,6 +20,8 @@ public static class PickapicColumns
     public static readonly DataField AreDifferent = new DataField<bool>("are_different");
     public static readonly DataField HasLabel = new DataField<bool>("has_label");
     public static readonly DataField CreatedAt = new DataField<DateTime>("created_at");
+    /// <summary>The pair's row in the source it was first read from (the official pipeline's idx), kept by files we derive from it.</summary>
+    public static readonly DataField Idx = new DataField<long>("idx");
 
     // Ground truth of the miniature world (absent from real Pick-a-Pic files).
     public static readonly DataField Alignment0 = new DataField<double>("oracle_alignment_0");
@@ -38,6 +40,6 @@ public static class PickapicColumns
 
     public static readonly DataField[] Truth = [Alignment0, Aesthetics0, Detail0, Alignment1, Aesthetics1, Detail1, TrueUtility0, TrueUtility1];
 
-    public static ParquetSchema Schema(bool withTruth) =>
-        new(Required.Concat(Metadata).Concat(withTruth ? Truth : []).ToArray<Field>());
+    public static ParquetSchema Schema(bool withTruth, bool withIdx = false) =>
+        new(Required.Concat(Metadata).Concat(withIdx ? [Idx] : []).Concat(withTruth ? Truth : []).ToArray<Field>());
 }

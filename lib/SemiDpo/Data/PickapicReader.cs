@@ -127,7 +127,8 @@ public sealed class PickapicReader : IAsyncDisposable
         if (!metadata.AreDifferent) return Exclude(group, fileRow, C.AreDifferent.Name, "the two images are the same");
         if (!metadata.HasLabel) return Exclude(group, fileRow, C.HasLabel.Name, "no human label");
         if (CheckLabels(c, i, group, fileRow) is { } problem) return Reject<EncodedPair>(problem);
-        return new EncodedPair(firstRow + fileRow, c.Caption[i]!, c.Jpg0 is null ? null : c.Jpg0[i] ?? [], c.Jpg1 is null ? null : c.Jpg1[i] ?? [],
+        if (c.Idx(i) is < 0) return Reject<EncodedPair>(new(file, group, fileRow, C.Idx.Name, $"idx {c.Idx(i)} is negative"));
+        return new EncodedPair(c.Idx(i) ?? firstRow + fileRow, c.Caption[i]!, c.Jpg0 is null ? null : c.Jpg0[i] ?? [], c.Jpg1 is null ? null : c.Jpg1[i] ?? [],
             c.Label0[i]!.Value, c.Label1[i]!.Value, metadata, c.Truth(i)) { FileRowIndex = fileRow, RowGroupIndex = group };
     }
 

@@ -12,14 +12,15 @@ namespace SemiDpo.Data;
 public sealed class PickapicWriter : IAsyncDisposable
 {
     readonly ParquetWriter writer;
-    readonly bool withTruth;
+    readonly bool withTruth, withIdx;
 
-    PickapicWriter(ParquetWriter writer, bool withTruth) => (this.writer, this.withTruth) = (writer, withTruth);
+    PickapicWriter(ParquetWriter writer, bool withTruth, bool withIdx) => (this.writer, this.withTruth, this.withIdx) = (writer, withTruth, withIdx);
 
-    public static async Task<PickapicWriter> CreateAsync(Stream output, bool withTruth)
+    /// <param name="withIdx">Also write each pair's <see cref="EncodedPair.Row"/> as the <c>idx</c> column, so that files derived from a source keep its row numbers.</param>
+    public static async Task<PickapicWriter> CreateAsync(Stream output, bool withTruth, bool withIdx = false)
     {
         var options = new ParquetOptions();
-        return new PickapicWriter(await ParquetWriter.CreateAsync(C.Schema(withTruth), output, options), withTruth);
+        return new PickapicWriter(await ParquetWriter.CreateAsync(C.Schema(withTruth, withIdx), output, options), withTruth, withIdx);
     }
 
     public Task WriteRowGroupAsync(IReadOnlyList<PreferencePair> pairs) => WriteRowGroupAsync(pairs.Select(EncodedPair.From).ToList());
@@ -47,6 +48,7 @@ public sealed class PickapicWriter : IAsyncDisposable
         await Write(group, C.AreDifferent, pairs, p => p.Metadata.AreDifferent);
         await Write(group, C.HasLabel, pairs, p => p.Metadata.HasLabel);
         await Write(group, C.CreatedAt, pairs, p => p.Metadata.CreatedAt);
+        if (withIdx) await Write(group, C.Idx, pairs, p => p.Row);
         if (withTruth)
         {
             await Write(group, C.Alignment0, pairs, p => p.Truth!.Image0.Alignment);

@@ -16,7 +16,10 @@ public sealed record PreferencePair(
     PairMetadata Metadata,
     GroundTruth? Truth = null)
 {
-    /// <summary>This pair's row in its source: the file, or the shards read as one stream (the official pipeline's idx); −1 when not read from a file.</summary>
+    /// <summary>
+    /// This pair's row in its source — the file, or the shards read as one stream (the official pipeline's idx); files
+    /// derived from a source (the filter's subsets) carry it in their idx column. −1 when not read from a file.
+    /// </summary>
     public long Row { get; init; } = -1;
 
     public bool IsTie => Label0 == Label1;

@@ -15,7 +15,7 @@ internal sealed class RowGroupColumns
     public double?[] Label0 { get; private init; } = [];
     public double?[] Label1 { get; private init; } = [];
     string?[]? image0Uid, image1Uid, model0, model1;
-    long?[]? userId, rankingId;
+    long?[]? userId, rankingId, idx;
     bool?[]? areDifferent, hasLabel;
     DateTime?[]? createdAt;
     double?[][]? truth;
@@ -40,6 +40,7 @@ internal sealed class RowGroupColumns
         columns.model1 = await loader.Strings(C.Model1.Name, optional: true);
         columns.userId = await loader.Longs(C.UserId.Name);
         columns.rankingId = await loader.Longs(C.RankingId.Name);
+        columns.idx = await loader.Longs(C.Idx.Name);
         columns.areDifferent = await loader.Values<bool>(C.AreDifferent.Name);
         columns.hasLabel = await loader.Values<bool>(C.HasLabel.Name);
         columns.createdAt = await loader.Values<DateTime>(C.CreatedAt.Name);
@@ -55,6 +56,9 @@ internal sealed class RowGroupColumns
     public PairMetadata Metadata(int i) => new(
         image0Uid?[i] ?? "", image1Uid?[i] ?? "", model0?[i] ?? "", model1?[i] ?? "",
         userId?[i] ?? 0, rankingId?[i] ?? 0, areDifferent?[i] ?? true, hasLabel?[i] ?? true, createdAt?[i] ?? default);
+
+    /// <summary>The idx column of row i (files derived from a source), or null when the file has none.</summary>
+    public long? Idx(int i) => idx?[i];
 
     /// <summary>Ground truth of row i, or null for files without it (or a null cell).</summary>
     public GroundTruth? Truth(int i)

@@ -60,8 +60,10 @@ public sealed record ConsensusFiles(string Folder)
     /// <summary>Writes the three subsets of pairs held in memory and the stats json; returns the stats.</summary>
     public async Task<ConsensusStats> WriteAsync(IReadOnlyList<PreferencePair> pairs, ConsensusSplit split)
     {
-        await WriteSubsetsAsync(pairs.Select((p, i) => EncodedPair.From(p) with { Row = i }).ToAsyncEnumerable(), pairs.All(p => p.Truth is not null),
-            split, [.. Enumerable.Range(0, pairs.Count).Select(i => (long)i)]);
+        var fromFile = pairs.All(p => p.Row >= 0);   // pairs read from a file keep their rows; generated ones are numbered
+        long[] rows = [.. pairs.Select((p, i) => fromFile ? p.Row : i)];
+        await WriteSubsetsAsync(pairs.Select((p, i) => EncodedPair.From(p) with { Row = rows[i] }).ToAsyncEnumerable(), pairs.All(p => p.Truth is not null),
+            split, rows);
         var stats = Summarise(pairs, split);
         WriteStats(stats);
         return stats;
@@ -70,8 +72,8 @@ public sealed record ConsensusFiles(string Folder)
     /// <summary>
     /// Copies each pair of <paramref name="source"/> into clean-train, clean-test or noisy without decoding its images;
     /// ties and rows the split does not know go nowhere. <paramref name="rows"/> maps the split's positions to rows
-    /// (ascending), so a second pass that skips a row the first kept cannot shift the others. Memory: one output row
-    /// group per file. Each file appears under its name only when complete.
+    /// (ascending), so a second pass that skips a row the first kept cannot shift the others; each written pair keeps
+    /// its row in the idx column. Memory: one output row group per file. Each file appears under its name only when complete.
     /// </summary>
     public async Task WriteSubsetsAsync(IAsyncEnumerable<EncodedPair> source, bool withTruth, ConsensusSplit split, long[] rows, CancellationToken cancellation = default)
     {
@@ -83,7 +85,7 @@ public sealed record ConsensusFiles(string Folder)
         try
         {
             var writers = new PickapicWriter[3];
-            for (var k = 0; k < 3; k++) writers[k] = await PickapicWriter.CreateAsync(outputs[k].Stream, withTruth);
+            for (var k = 0; k < 3; k++) writers[k] = await PickapicWriter.CreateAsync(outputs[k].Stream, withTruth, withIdx: true);
             var buffers = new[] { new List<EncodedPair>(), new List<EncodedPair>(), new List<EncodedPair>() };
             var bytes = new long[3];
             async Task Flush(int k)

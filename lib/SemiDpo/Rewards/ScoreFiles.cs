@@ -28,14 +28,13 @@ public static class ScoreFiles
     });
 
     /// <summary>
-    /// The scores of the given rows (ascending; a pair's <c>Row</c>), in that order, from one or more score files; rows of
-    /// the files not asked for are ignored (rows a reader skipped), a row asked for that some judge did not score is an
-    /// error naming both.
+    /// The scores of the given rows (ascending; a pair's <c>Row</c>), in that order, from one or more score files — a
+    /// judge's rows may be spread over several (the shards <c>scores_rank*.jsonl</c>); rows not asked for are ignored
+    /// (rows a reader skipped); a row scored twice by a judge, or asked for and not scored, is an error naming both.
     /// </summary>
     public static ScoreTable Read(IReadOnlyList<string> paths, long[] rows)
     {
         var judges = new List<string>();
-        var source = new List<string>();
         var s0 = new List<float[]>();
         var s1 = new List<float[]>();
         var seen = new List<bool[]>();
@@ -48,12 +47,10 @@ public static class ScoreFiles
                 {
                     k = judges.Count;
                     judges.Add(judge);
-                    source.Add(path);
                     s0.Add(new float[rows.Length]);
                     s1.Add(new float[rows.Length]);
                     seen.Add(new bool[rows.Length]);
                 }
-                if (source[k] != path) throw new ScoreFileException(path, line, $"judge '{judge}' also appears in {source[k]}.");
                 var i = Array.BinarySearch(rows, (long)row);
                 if (i < 0) return;
                 if (seen[k][i]) throw new ScoreFileException(path, line, $"row {row} of '{judge}' appears twice.");
@@ -87,6 +84,19 @@ public static class ScoreFiles
             default: StreamJsonl(path, sink); break;
         }
     }
+
+    /// <summary>
+    /// The files that paths name, a path with * or ? in its file name standing for every match (in ordinal order);
+    /// a pattern that matches nothing is an error.
+    /// </summary>
+    public static IReadOnlyList<string> Expand(IEnumerable<string> paths) => paths.SelectMany(path =>
+    {
+        var pattern = Path.GetFileName(path);
+        if (pattern.IndexOfAny(['*', '?']) < 0) return [path];
+        var folder = Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".";
+        var found = Directory.Exists(folder) ? Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal).ToArray() : [];
+        return found.Length > 0 ? found : throw new ScoreFileException(path, 0, "no score files match.");
+    }).ToList();
 
     /// <summary>Reads one or more jsonl, CSV or parquet score files (by extension) and merges their judges.</summary>
     public static ScoreTable Read(params string[] paths)

@@ -1,3 +1,5 @@
+using SemiDpo.Data;
+using SemiDpo.Official;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Tests.StableDiffusion;
 using static TorchSharp.torch;
@@ -10,7 +12,7 @@ public class TrainStableDiffusionTests
     static void Ok((int ExitCode, string Output, string Error) run) => Assert.True(run.ExitCode == 0, run.Error + run.Output);
 
     [Fact]
-    public void LoraTraining_OnATinySdFolder_RunsTwoIterations_AndExportsALoadableDiffusersFolder()
+    public async Task LoraTraining_OnATinySdFolder_RunsTwoIterations_AndExportsALoadableDiffusersFolder()
     {
         using var temp = TestPaths.NewTempFolder();
         string In(string name) => Path.Combine(temp.Path, name);
@@ -25,6 +27,14 @@ public class TrainStableDiffusionTests
         Assert.Contains("LoRA rank 2", run.Output);
         Assert.Equal(1 + 4 + 3, File.ReadAllLines(In("train/train-log.csv")).Length);
         Assert.True(File.Exists(In("train/iter1.ckpt")));
+        var noisyIdx = (await PickapicFile.ReadPairsAsync(In("filter/noisy.parquet"))).Select(p => p.Row).ToHashSet();
+        var confidence = ConfidenceFiles.Read(In("train/official/iter1"));                  // the official pipeline's files, by source idx
+        Assert.Equal(40, confidence.Count);
+        Assert.Subset(noisyIdx, confidence.Keys.ToHashSet());
+        Assert.Equal(11, File.ReadAllLines(In("train/official/iter1/summary.csv")).Length);
+        var cleanIdx = ConsensusIndexFiles.ReadCleanIdx(In("filter/clean_idx.json"));
+        var labels = PseudoLabelFile.Read(In("train/official/iter1/pseudo_labels.json"), cleanIdx);
+        Assert.All(labels.Accepted, mask => Assert.Equal((ushort)0b1111111111, mask));          // clean training pairs: +1 at every timestep
         using var exported = StableDiffusionModel.Load(In("export"), CPU);
         using var original = SdFixture.Load();
         Assert.Null(exported.Lora);

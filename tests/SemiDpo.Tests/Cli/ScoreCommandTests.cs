@@ -1,0 +1,35 @@
+using SemiDpo.Data.World;
+using SemiDpo.Tests.StableDiffusion;
+
+namespace SemiDpo.Tests.Cli;
+
+/// <summary><c>semidpo score</c> split over processes: the shards together are the one-process file, and filter reads them by glob.</summary>
+public class ScoreCommandTests
+{
+    [Fact]
+    public async Task ThreeShardsAsThreeProcesses_TogetherEqualOneProcess_AndFilterReadsThemByGlob()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var pairs = Path.Combine(temp.Path, "pairs.parquet");
+        await new WorldBuilder(new WorldConfig(Pairs: 30, Seed: 9, RowGroupSize: 8)).WriteAsync(pairs);
+        string[] Score(string output, params string[] more) =>
+            ["score", "--in", pairs, "--judges", $"clip={SdFixture.Folder("tiny-clip")}", "--batch", "4", "--out", output, .. more];
+        var whole = Path.Combine(temp.Path, "whole.jsonl");
+
+        var single = CliProcess.Run(temp.Path, Score(whole));
+        var shards = Enumerable.Range(0, 3).Select(r => CliProcess.Start(temp.Path,
+            Score(Path.Combine(temp.Path, "shards", $"scores_rank{r:000}.jsonl"), "--rank", $"{r}", "--world-size", "3"))).ToList();
+        foreach (var shard in shards) { shard.WaitForExit(); Assert.True(shard.ExitCode == 0, shard.StandardError.ReadToEnd()); }
+
+        Assert.True(single.ExitCode == 0, single.Error + single.Output);
+        var merged = Directory.GetFiles(Path.Combine(temp.Path, "shards"), "*.jsonl").SelectMany(File.ReadAllLines)
+            .OrderBy(line => int.Parse(line.Split(',')[0].Split(':')[1])).ToList();
+        Assert.Equal(File.ReadAllLines(whole), merged);
+        Assert.Equal(30, merged.Count);
+
+        var filter = CliProcess.Run(temp.Path, ["filter", "--in", pairs, "--scores", Path.Combine(temp.Path, "shards", "scores_rank*.jsonl"),
+            "--index-only", "--out", Path.Combine(temp.Path, "filter")]);
+        Assert.True(filter.ExitCode == 0, filter.Error + filter.Output);
+        Assert.True(File.Exists(Path.Combine(temp.Path, "filter", "clean_idx.json")));
+    }
+}

@@ -19,31 +19,19 @@ namespace SemiDpo.Cli.Commands;
 /// </summary>
 public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : SdStepBench.Settings
     {
         [CommandOption("--rank <R>"), Description("LoRA rank (alpha = rank, as diffusers' DPO example).")]
         public int Rank { get; init; } = new LoraConfig().Rank;
-
-        [CommandOption("--batch <N>"), Description("Pairs per step.")]
-        public int Batch { get; init; } = 4;
-
-        [CommandOption("--latent <N>"), Description("Latent side (32 = 256-pixel images).")]
-        public int Latent { get; init; } = 32;
-
-        [CommandOption("--steps <N>"), Description("Timed steps per round (after the warm-up steps).")]
-        public int Steps { get; init; } = 4;
-
-        [CommandOption("--rounds <N>"), Description("Alternating rounds of each variant.")]
-        public int Rounds { get; init; } = 5;
 
         [CommandOption("--variant <full|lora>"), Description("Run one variant in this process and print its JSON line (what the rounds' child processes do).")]
         public string? Variant { get; init; }
 
         public override ValidationResult Validate()
         {
-            if (Rank < 1 || Batch < 1 || Latent < 8 || Steps < 1 || Rounds < 1) return ValidationResult.Error("--rank, --batch, --steps and --rounds must be ≥ 1, --latent ≥ 8.");
+            if (Rank < 1) return ValidationResult.Error("--rank must be ≥ 1.");
             if (Variant is not (null or "full" or "lora")) return ValidationResult.Error("--variant is full or lora.");
-            return ValidationResult.Success();
+            return base.Validate();
         }
     }
 
@@ -96,44 +84,8 @@ public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
     static Measurement Measure(Settings settings, bool lora)
     {
         TorchRuntime.Init();
-        Seeding.Everything(0);
-        var config = UNet2DConditionConfig.From(ConfigFile.Parse(BenchSdStepCommand.DefaultConfig, "bench config"));
-        using var policy = new UNet2DConditionModel(config);
-        UNet2DConditionModel? copy = null;
-        if (lora) policy.AddLora(new LoraConfig(settings.Rank, settings.Rank));
-        else
-        {
-            copy = new UNet2DConditionModel(config);
-            copy.load_state_dict(policy.state_dict());
-            foreach (var p in copy.parameters()) p.requires_grad = false;
-            copy.eval();
-        }
-        using var reference = copy;
-        var parameters = policy.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.AdamW(parameters, 1e-5, weight_decay: 1e-2);
-        var (b, c, side) = (settings.Batch, config.InChannels, settings.Latent);
-        using var w = randn(b, c, side, side);
-        using var l = randn(b, c, side, side);
-        using var context = randn(b, 77, config.CrossAttentionDim);
-        Tensor Policy(Tensor xt, Tensor t, Tensor ctx)
-        {
-            using var fast = OneDnnSwitch.ForForward();
-            return policy.forward(xt, t, ctx);
-        }
-        Tensor Reference(Tensor xt, Tensor t, Tensor ctx)
-        {
-            if (reference is not null) return ReferenceForward(reference, xt, t, ctx);
-            policy.SetLoraEnabled(false);
-            try { return Policy(xt, t, ctx); }
-            finally { policy.SetLoraEnabled(true); }
-        }
-        var round = DpoStepTiming.Time(settings.Steps, w, l, context, Policy, Reference, parameters, optimizer);
-        return new Measurement(round.Step, parameters.Sum(p => p.numel()), Process.GetCurrentProcess().PeakWorkingSet64 >> 20);
-    }
-
-    static Tensor ReferenceForward(UNet2DConditionModel reference, Tensor xt, Tensor t, Tensor ctx)
-    {
-        using var fast = OneDnnSwitch.ForForward();
-        return reference.forward(xt, t, ctx);
+        var config = UNet2DConditionConfig.From(ConfigFile.Parse(SdStepBench.DefaultConfig, "bench config"));
+        var (round, trained) = SdStepBench.Measure(config, settings, lora ? new LoraConfig(settings.Rank, settings.Rank) : null);
+        return new Measurement(round.Step, trained, Process.GetCurrentProcess().PeakWorkingSet64 >> 20);
     }
 }

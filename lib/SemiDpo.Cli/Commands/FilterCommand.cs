@@ -96,24 +96,11 @@ public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
     static async Task<(ConsensusSplit, ConsensusStats, long[], PickapicShards)> FromScoreFiles(Settings settings, ConsensusConfig config, ConsensusFiles files, CancellationToken cancellation)
     {
         var source = await JudgeInputs.Open(settings, cancellation);
-        var rows = new List<long>();
-        var human = new List<sbyte>();
-        var truth = source.HasTruth ? new List<sbyte>() : null;
-        await AnsiConsole.Status().StartAsync(Markup.Escape($"reading the labels of {source.RowCount:N0} rows in {source.Files.Count} file(s)"), async _ =>
-        {
-            await foreach (var pair in source.ReadEncodedAsync(withImages: false, cancellation))
-            {
-                rows.Add(pair.Row);
-                human.Add((sbyte)Math.Sign(pair.Label0 - pair.Label1));
-                truth?.Add((sbyte)(pair.Truth?.TruePreference ?? 0));
-            }
-        });
-        long[] rowArray = [.. rows];
-        var votes = new ConsensusVotes(rowArray, [.. human], config);
         var scoreFiles = ScoreFiles.Expand(settings.Scores);
-        AnsiConsole.Status().Start(Markup.Escape($"reading {scoreFiles.Count} score file(s)"), _ => votes.AddFiles(scoreFiles));
-        var split = votes.Split(config, settings.SkipBadRows ? source.Skipped : null);
-        var stats = ConsensusFiles.Summarise([.. human], truth is null ? null : [.. truth], split);
+        StreamedConsensusResult result = null!;
+        await AnsiConsole.Status().StartAsync(Markup.Escape($"reading the labels of {source.RowCount:N0} rows in {source.Files.Count} file(s) and {scoreFiles.Count} score file(s)"), async _ =>
+            result = await StreamedConsensus.RunAsync(source, scoreFiles, config, settings.SkipBadRows ? source.Skipped : null, cancellation));
+        var (split, rowArray, stats) = (result.Split, result.Rows, result.Stats);
         if (!settings.IndexOnly)
         {
             var copy = await JudgeInputs.Open(settings, cancellation);

@@ -6,6 +6,7 @@ using SemiDpo.IO;
 using SemiDpo.Pretrained;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
+using SemiDpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -75,27 +76,13 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
             {
                 var task = ctx.AddTask("pairs", maxValue: Math.Max(1, total));
                 task.Increment(file.Done.Count);
-                var batch = new List<(long Row, PreferencePair Pair)>();
-                void Flush()
+                var done = 0;
+                scored = await ShardScoring.RunAsync(judges, reader, file, shard, settings.Batch, new InlineProgress<int>(n =>
                 {
-                    if (batch.Count == 0) return;
-                    var prompts = batch.Select(b => b.Pair.Caption).Concat(batch.Select(b => b.Pair.Caption)).ToList();
-                    var images = batch.Select(b => b.Pair.Image0).Concat(batch.Select(b => b.Pair.Image1)).ToList();
-                    var scores = judges.Select(j => (j.Name, Scores: j.Score(prompts, images))).ToList();
-                    for (var i = 0; i < batch.Count; i++)
-                        file.Append(batch[i].Row, scores.ToDictionary(s => s.Name, s => (s.Scores[i], s.Scores[batch.Count + i])));
-                    scored += batch.Count;
-                    task.Increment(batch.Count);
-                    task.Description = $"pairs ({2 * scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s)";
-                    batch.Clear();
-                }
-                await foreach (var pair in reader.ReadPairsAsync(cancellation))
-                {
-                    if (!shard.Owns(pair.Row) || file.Done.Contains(pair.Row)) continue;
-                    batch.Add((pair.Row, pair));
-                    if (batch.Count == settings.Batch) Flush();
-                }
-                Flush();
+                    done += n;
+                    task.Increment(n);
+                    task.Description = $"pairs ({2 * done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s)";
+                }), cancellation);
                 task.Value = task.MaxValue;
             });
         AnsiConsole.MarkupLine($"scored {scored:N0} pairs in {clock.Elapsed.TotalSeconds:F1} s ({2 * scored / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F1} images/s); {Markup.Escape($"rows left out by design: {reader.Excluded}; bad rows skipped: {reader.Skipped}")}");

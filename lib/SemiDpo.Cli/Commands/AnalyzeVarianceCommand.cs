@@ -35,6 +35,9 @@ public sealed class AnalyzeVarianceCommand : AsyncCommand<AnalyzeVarianceCommand
         [CommandOption("--out <FILE>"), Description("CSV of every row.")]
         public string Out { get; init; } = Path.Combine("results", "variance.csv");
 
+        [CommandOption("--skip-bad-rows"), Description("Leave out pairs with a missing caption, bad labels or undecodable images (counted) instead of stopping at the first.")]
+        public bool SkipBadRows { get; init; }
+
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
         public string? Device { get; init; }
     }
@@ -46,7 +49,9 @@ public sealed class AnalyzeVarianceCommand : AsyncCommand<AnalyzeVarianceCommand
         var clock = Stopwatch.StartNew();
         using var reference = BaseModelFile.Load(device: device);
         using var policy = DiffusionModel.Load(settings.Model, device);
-        using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), policy.Tokenizer, cancellation);
+        var skipped = new Data.SkippedRows();
+        using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), policy.Tokenizer, cancellation, options: new Data.PickapicReadOptions(settings.SkipBadRows), skipped: skipped);
+        if (skipped.Count > 0) AnsiConsole.MarkupLine("[yellow]" + Markup.Escape($"bad rows skipped: {skipped}") + "[/]");
         var config = new VarianceConfig(PairsPerSubset: settings.Pairs);
         using var clean = data.CleanTrain.Subset(settings.Pairs, config.Seed);
         using var noisy = data.Unlabeled.Subset(settings.Pairs, config.Seed + 1);

@@ -39,6 +39,9 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         [CommandOption("--beta <B>"), Description("DPO β (official Semi-DPO convention).")]
         public double Beta { get; init; } = DiffusionDpoLoss.OfficialBeta;
 
+        [CommandOption("--skip-bad-rows"), Description("Leave out pairs with a missing caption, bad labels or undecodable images (counted) instead of stopping at the first.")]
+        public bool SkipBadRows { get; init; }
+
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
         public string? Device { get; init; }
 
@@ -54,7 +57,9 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         var device = TorchDevice.Default(settings.Device);
         using var model = DiffusionModel.Load(settings.Model, device);
         using var reference = BaseModelFile.LoadAny(settings.Reference, device);
-        using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), model.Tokenizer, cancellation);
+        var skipped = new Data.SkippedRows();
+        using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), model.Tokenizer, cancellation, options: new Data.PickapicReadOptions(settings.SkipBadRows), skipped: skipped);
+        if (skipped.Count > 0) AnsiConsole.MarkupLine("[yellow]" + Markup.Escape($"bad rows skipped: {skipped}") + "[/]");
         var unlabeled = settings.UnlabeledSample > 0 && settings.UnlabeledSample < data.Unlabeled.Count
             ? data.Unlabeled.Subset(settings.UnlabeledSample, new ConfidenceConfig().Seed) : data.Unlabeled;
         var scorer = new ConfidenceScorer(new DiffusionDpoLoss(settings.Beta), new ConfidenceConfig(NoiseDraws: settings.NoiseDraws));

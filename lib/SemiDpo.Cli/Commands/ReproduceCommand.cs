@@ -69,6 +69,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
     {
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
         var config = settings.ToConfig();
+        var device = TorchDevice.Default(settings.Device);
         var folder = settings.Out ?? Path.Combine("results", settings.RunId ?? $"reproduce-{(settings.Quick ? "quick-" : "")}{DateTime.Now:yyyyMMdd-HHmmss}");
         using var outputLock = OutputLock.Acquire(folder);
         AnsiConsole.MarkupLine($"results → [bold]{Markup.Escape(folder)}[/]");
@@ -83,7 +84,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
                     if (!tasks.TryGetValue(p.Stage, out var task)) tasks[p.Stage] = task = ctx.AddTask(Markup.Escape(p.Stage), maxValue: p.TotalSteps);
                     task.Value = p.Step;
                     timings.Report(p.Stage);
-                }), cancellation);
+                }), cancellation, device);
             });
         var summary = ReproductionReport.Write(result!, folder);
         foreach (var table in ReproductionReport.Tables(result!))

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using SemiDpo.Alignment;
+using SemiDpo.Data;
 using SemiDpo.Diffusion;
 using SemiDpo.IO;
 using SemiDpo.Official;
@@ -84,6 +85,9 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--checkpoint-every <N>"), Description("Optimizer steps between resumable checkpoints (0 = only at the end of each iteration).")]
         public int CheckpointEvery { get; init; } = new DpoTrainConfig().CheckpointEvery;
 
+        [CommandOption("--skip-bad-rows"), Description("Leave out pairs with a missing caption, bad labels or undecodable images (counted) instead of stopping at the first.")]
+        public bool SkipBadRows { get; init; }
+
         [CommandOption("--seed <N>"), Description("Training seed (batch order, timesteps, noise).")]
         public int Seed { get; init; } = new DpoTrainConfig().Seed;
 
@@ -125,13 +129,14 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         var config = settings.ToConfig();
         var clock = Stopwatch.StartNew();
         var files = new ConsensusFiles(settings.Filter);
+        var skipped = new SkippedRows();
         if (settings.Model is { } folder)
         {
             using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device));
             if (settings.Lora > 0) model.EnableLora(new LoraConfig(settings.Lora, settings.Lora));
             var resolution = settings.Resolution ?? model.DefaultImageSize;
             var cached = await LatentCache.TryLoadAsync(model, files, resolution, model.SamplesLatents, cancellation);
-            using var data = cached ?? await StageTwoData.LoadAsync(files, model.Tokenizer, cancellation, resolution);
+            using var data = cached ?? await StageTwoData.LoadAsync(files, model.Tokenizer, cancellation, resolution, new PickapicReadOptions(settings.SkipBadRows), skipped);
             var pipeline = new SemiDpoPipeline<StableDiffusionModel>(config) { BaseView = model.Lora is null ? null : m => m.AdaptersOff() };
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
                 $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² " +
@@ -149,13 +154,14 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         else
         {
             using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
-            using var data = await StageTwoData.LoadAsync(files, baseModel.Tokenizer, cancellation);
+            using var data = await StageTwoData.LoadAsync(files, baseModel.Tokenizer, cancellation, options: new PickapicReadOptions(settings.SkipBadRows), skipped: skipped);
             var pipeline = new SemiDpoPipeline(config);
             var reports = Run(pipeline, baseModel, data, settings, config, cancellation);
             pipeline.LastModel?.Dispose();
             Report(reports, settings.Out);
             WriteOfficial(reports, data, pipeline.Unlabeled, settings.Out);
         }
+        if (skipped.Count > 0) AnsiConsole.MarkupLine("[yellow]" + Markup.Escape($"bad rows skipped: {skipped}") + "[/]");
         AnsiConsole.MarkupLine($"Stage 2 took {clock.Elapsed.TotalSeconds:F0} s; checkpoints in {Markup.Escape(settings.Out)}");
         return 0;
     }

@@ -12,13 +12,17 @@ public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet
     /// Reads clean-train, clean-test and noisy parquet files written by <c>semidpo filter</c>; with a
     /// <paramref name="resolution"/>, images are resized (shorter side) and centre-cropped to it, as the official code does.
     /// </summary>
-    public static async Task<StageTwoData> LoadAsync(ConsensusFiles files, IPromptTokenizer tokenizer, CancellationToken cancellation = default, int? resolution = null)
+    /// <param name="skipped">With <paramref name="options"/> skipping bad rows: where the skipped rows are listed.</param>
+    public static async Task<StageTwoData> LoadAsync(ConsensusFiles files, IPromptTokenizer tokenizer, CancellationToken cancellation = default, int? resolution = null,
+        PickapicReadOptions? options = null, SkippedRows? skipped = null)
     {
         foreach (var path in new[] { files.CleanTrain, files.CleanTest, files.Noisy })
             if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing: run `semidpo filter` first.", path);
         async Task<PairSet> Read(string path)
         {
-            var pairs = await PickapicFile.ReadPairsAsync(path, cancellation: cancellation);
+            var source = await PickapicShards.OpenAsync(path, options, cancellation);
+            var pairs = await source.ReadPairsAsync(cancellation).ToListAsync(cancellation);
+            foreach (var row in source.Skipped.Rows) skipped?.Add(row);
             if (pairs.Count(p => !p.IsTie) == 0) throw new TrainingException($"{path} has no non-tie pairs.");
             return PairSet.From(pairs, tokenizer, resolution);
         }

@@ -15,10 +15,12 @@ namespace SemiDpo.Reproduction;
 /// </summary>
 public static class Reproducer
 {
-    public static ReproductionResult Run(ReproduceConfig config, string? outputFolder, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    /// <param name="device">Where the models train and sample (default: CUDA when available).</param>
+    public static ReproductionResult Run(ReproduceConfig config, string? outputFolder, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default,
+        TorchSharp.torch.Device? device = null)
     {
         config.Validate();
-        using var study = MiniatureStudy.Prepare(config.Study, progress: progress, cancellation: cancellation);
+        using var study = MiniatureStudy.Prepare(config.Study, device, progress, cancellation);
         return Run(study, config, outputFolder, progress, cancellation);
     }
 

@@ -61,12 +61,12 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
         adapter is { Enabled: true } ? layer.forward(x) + adapter.forward(x) : layer.forward(x);
 
     /// <summary>Adds LoRA adapters to to_q, to_k, to_v and to_out.0 (registered as lora_q, lora_k, lora_v, lora_out), on the layers' device and dtype.</summary>
-    public void AddLora(LoraConfig config)
+    public void AddLora(LoraConfig config, Generator generator)
     {
         if (lora_q is not null) throw new InvalidOperationException("This attention already has LoRA adapters.");
         LoraAdapter Adapter(Linear layer)
         {
-            var adapter = new LoraAdapter(layer.in_features, layer.out_features, config);
+            var adapter = new LoraAdapter(layer.in_features, layer.out_features, config, generator);
             adapter.to(layer.weight.dtype);
             adapter.to(layer.weight.device);
             return adapter;

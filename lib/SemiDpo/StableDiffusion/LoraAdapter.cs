@@ -9,7 +9,8 @@ namespace SemiDpo.StableDiffusion;
 /// </summary>
 /// <param name="Rank">r, the adapters' inner width.</param>
 /// <param name="Alpha">α; the update is scaled by α / r.</param>
-public sealed record LoraConfig(int Rank = 4, double Alpha = 4)
+/// <param name="Seed">Seeds the adapters' A matrices (their own generator, not torch's global one), so that a run and its resumed twin start from the same adapters.</param>
+public sealed record LoraConfig(int Rank = 4, double Alpha = 4, long Seed = 0)
 {
     public double Scale => Alpha / Rank;
 
@@ -31,14 +32,15 @@ public sealed class LoraAdapter : Module<Tensor, Tensor>
     readonly TorchSharp.Modules.Linear lora_B;
     readonly double scale;
 
-    public LoraAdapter(long inFeatures, long outFeatures, LoraConfig config) : base(nameof(LoraAdapter))
+    /// <param name="generator">Draws A (N(0, 1/r)); adapters built in a fixed order from one seeded generator are reproducible.</param>
+    public LoraAdapter(long inFeatures, long outFeatures, LoraConfig config, TorchSharp.torch.Generator generator) : base(nameof(LoraAdapter))
     {
         config.Validate();
         lora_A = Linear(inFeatures, config.Rank, hasBias: false);
         lora_B = Linear(config.Rank, outFeatures, hasBias: false);
         using (no_grad())
         {
-            init.normal_(lora_A.weight, 0, 1.0 / config.Rank);
+            lora_A.weight.copy_(randn(lora_A.weight.shape, generator: generator) / config.Rank);
             init.zeros_(lora_B.weight);
         }
         scale = config.Scale;

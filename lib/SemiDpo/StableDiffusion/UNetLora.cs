@@ -5,12 +5,16 @@ namespace SemiDpo.StableDiffusion;
 /// <summary>LoRA on a <see cref="UNet2DConditionModel"/>: adding adapters to every attention, switching them, merging them.</summary>
 public static class UNetLora
 {
-    /// <summary>Freezes every UNet weight and adds trainable adapters to to_q / to_k / to_v / to_out.0 of every attention.</summary>
+    /// <summary>
+    /// Freezes every UNet weight and adds trainable adapters to to_q / to_k / to_v / to_out.0 of every attention, their
+    /// A matrices drawn in module order from a generator seeded with <see cref="LoraConfig.Seed"/>.
+    /// </summary>
     public static void AddLora(this UNet2DConditionModel unet, LoraConfig config)
     {
         config.Validate();
         foreach (var p in unet.parameters()) p.requires_grad = false;
-        foreach (var (_, attention) in Attentions(unet)) attention.AddLora(config);
+        using var generator = new Generator((ulong)config.Seed);
+        foreach (var (_, attention) in Attentions(unet)) attention.AddLora(config, generator);
     }
 
     public static bool HasLora(this UNet2DConditionModel unet) => Attentions(unet).Any(a => a.Attention.Adapters().Any());

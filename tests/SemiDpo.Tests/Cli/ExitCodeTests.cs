@@ -35,4 +35,9 @@ public class ExitCodeTests
     [InlineData("sample --model /no/such/sd --prompt x", "/no/such/sd")]
     public void MissingInputs_ExitOne_NamingThePath(string args, string mention) =>
         AssertOneLineError(CliProcess.Run(TestPaths.RepoRoot, args.Split(' ')), 1, mention);
+
+    [Fact]
+    public void AnAbsentDevice_ExitsOne_SayingSo() =>
+        AssertOneLineError(CliProcess.Run(TestPaths.RepoRoot, ["reproduce", "--quick", "--device", "cuda", "--out", Path.Combine(Path.GetTempPath(), $"semidpo-nodevice-{Guid.NewGuid():N}")]),
+            1, "CUDA is not available");
 }

@@ -67,15 +67,8 @@ public sealed partial class BenchFilterCommand : AsyncCommand<BenchFilterCommand
             {
                 var (data, scores) = await WriteInputs(folder, n, cancellation);
                 var size = (new FileInfo(data).Length + new FileInfo(scores).Length) >> 20;
-                var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-                if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(BenchFilterCommand).Assembly.Location);
-                foreach (var arg in new[] { "filter", "--in", data, "--scores", scores, "--index-only", "--out", Path.Combine(folder, "out") }) start.ArgumentList.Add(arg);
                 var clock = Stopwatch.StartNew();
-                using var child = Process.Start(start)!;
-                var output = await child.StandardOutput.ReadToEndAsync(cancellation);
-                var error = await child.StandardError.ReadToEndAsync(cancellation);
-                await child.WaitForExitAsync(cancellation);
-                if (child.ExitCode != 0) throw new InvalidDataException($"filter failed: {error}");
+                var output = await SelfProcess.RunAsync(["filter", "--in", data, "--scores", scores, "--index-only", "--out", Path.Combine(folder, "out")], cancellation);
                 var peak = long.Parse(PeakLine().Match(output).Groups[1].Value);
                 peaks.Add(peak);
                 table.AddRow($"{n:N0}", $"{size:N0} MB", $"{clock.Elapsed.TotalSeconds:F1}", $"{peak:N0}");

@@ -17,7 +17,7 @@ namespace SemiDpo.Cli.Commands;
 /// off), each in its own child process so that peak memory is that variant's, in alternating rounds: trained
 /// parameters, peak memory, step time and the LoRA / full step-time ratio.
 /// </summary>
-public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
+public sealed class BenchLoraCommand : AsyncCommand<BenchLoraCommand.Settings>
 {
     public sealed class Settings : SdStepBench.Settings
     {
@@ -37,7 +37,7 @@ public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
 
     sealed record Measurement(double StepMs, long TrainedParameters, long PeakMb);
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         if (settings.Variant is { } only)
         {
@@ -50,7 +50,7 @@ public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
         for (var round = 0; round < settings.Rounds; round++)
         {
             cancellation.ThrowIfCancellationRequested();
-            foreach (var variant in new[] { "full", "lora" }) runs[variant].Add(Child(settings, variant));
+            foreach (var variant in new[] { "full", "lora" }) runs[variant].Add(await Child(settings, variant, cancellation));
             ratios.Add(runs["lora"][^1].StepMs / runs["full"][^1].StepMs);
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]round {round + 1}: full {runs["full"][^1].StepMs:F0} ms, LoRA {runs["lora"][^1].StepMs:F0} ms[/]"));
         }
@@ -67,17 +67,10 @@ public sealed class BenchLoraCommand : Command<BenchLoraCommand.Settings>
         return 0;
     }
 
-    static Measurement Child(Settings settings, string variant)
+    static async Task<Measurement> Child(Settings settings, string variant, CancellationToken cancellation)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(BenchLoraCommand).Assembly.Location);
-        foreach (var arg in new[] { "bench", "lora", "--variant", variant, "--rank", $"{settings.Rank}", "--batch", $"{settings.Batch}",
-                     "--latent", $"{settings.Latent}", "--steps", $"{settings.Steps}" }) start.ArgumentList.Add(arg);
-        using var child = Process.Start(start)!;
-        var output = child.StandardOutput.ReadToEnd();
-        var error = child.StandardError.ReadToEnd();
-        child.WaitForExit();
-        if (child.ExitCode != 0) throw new InvalidDataException($"bench lora --variant {variant} failed: {error}");
+        var output = await SelfProcess.RunAsync(["bench", "lora", "--variant", variant, "--rank", $"{settings.Rank}", "--batch", $"{settings.Batch}",
+            "--latent", $"{settings.Latent}", "--steps", $"{settings.Steps}"], cancellation);
         return JsonSerializer.Deserialize<Measurement>(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1])!;
     }
 

@@ -22,6 +22,17 @@ public sealed record EncodedPair(
     public long FileRowIndex { get; init; }
     public int RowGroupIndex { get; init; }
 
+    /// <summary>
+    /// The pair with both images decoded; an image that is not readable PNG or JPEG is a
+    /// <see cref="PreferenceDataException"/> naming <paramref name="file"/>, row group, row and column.
+    /// </summary>
+    public PreferencePair Decode(string file)
+    {
+        RgbImage Image(byte[]? bytes, string column) => ImageCodec.TryDecode(bytes ?? [])
+            ?? throw new PreferenceDataException(file, RowGroupIndex, FileRowIndex, column, "image bytes could not be decoded as PNG or JPEG");
+        return new PreferencePair(Caption, Image(Jpg0, PickapicColumns.Jpg0.Name), Image(Jpg1, PickapicColumns.Jpg1.Name), Label0, Label1, Metadata, Truth) { Row = Row };
+    }
+
     /// <summary>Encodes both images of a decoded pair.</summary>
     public static EncodedPair From(PreferencePair pair) => new(pair.Row, pair.Caption, ImageCodec.Encode(pair.Image0), ImageCodec.Encode(pair.Image1),
         pair.Label0, pair.Label1, pair.Metadata, pair.Truth);

@@ -3,7 +3,6 @@ using Microsoft.Data.Analysis;
 using Parquet;
 using Parquet.Schema;
 using SemiDpo.Data.World;
-using SemiDpo.Imaging;
 using C = SemiDpo.Data.PickapicColumns;
 
 namespace SemiDpo.Data;
@@ -134,11 +133,14 @@ public sealed class PickapicReader : IAsyncDisposable
 
     PreferencePair? Decode(EncodedPair e)
     {
-        var image0 = ImageCodec.TryDecode(e.Jpg0!);
-        if (image0 is null) return Reject<PreferencePair>(new(file, e.RowGroupIndex, e.FileRowIndex, C.Jpg0.Name, "image bytes could not be decoded as PNG or JPEG"));
-        var image1 = ImageCodec.TryDecode(e.Jpg1!);
-        if (image1 is null) return Reject<PreferencePair>(new(file, e.RowGroupIndex, e.FileRowIndex, C.Jpg1.Name, "image bytes could not be decoded as PNG or JPEG"));
-        return new PreferencePair(e.Caption, image0, image1, e.Label0, e.Label1, e.Metadata, e.Truth) { Row = e.Row };
+        try
+        {
+            return e.Decode(file);
+        }
+        catch (PreferenceDataException problem)
+        {
+            return Reject<PreferencePair>(problem);
+        }
     }
 
     PreferenceDataException? CheckLabels(RowGroupColumns c, int i, int group, long row)

@@ -3,7 +3,6 @@ using System.Text.Json;
 using SemiDpo.Alignment;
 using SemiDpo.Data;
 using SemiDpo.IO;
-using SemiDpo.Imaging;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
 using static TorchSharp.torch;
@@ -132,10 +131,7 @@ public static class LatentCache
 
     static void WriteChunk(StableDiffusionModel model, List<EncodedPair> pairs, string file, int resolution, int batch, string path)
     {
-        var decoded = pairs.Select(p => new PreferencePair(p.Caption,
-            ImageCodec.TryDecode(p.Jpg0!) ?? throw new PreferenceDataException(file, p.RowGroupIndex, p.FileRowIndex, "jpg_0", "image bytes could not be decoded as PNG or JPEG"),
-            ImageCodec.TryDecode(p.Jpg1!) ?? throw new PreferenceDataException(file, p.RowGroupIndex, p.FileRowIndex, "jpg_1", "image bytes could not be decoded as PNG or JPEG"),
-            p.Label0, p.Label1, p.Metadata, p.Truth)).ToList();
+        var decoded = pairs.Select(p => p.Decode(file)).ToList();
         using var scope = NewDisposeScope();
         using var set = PairSet.From(decoded, model.Tokenizer, resolution);
         var parts = new Dictionary<string, List<Tensor>> { ["winner_mean"] = [], ["winner_std"] = [], ["loser_mean"] = [], ["loser_std"] = [] };

@@ -67,7 +67,7 @@ public sealed class AnalyzeVarianceCommand : AsyncCommand<AnalyzeVarianceCommand
         });
         var frame = VarianceAnalysis.ToFrame(rows);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.Out))!);
-        Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, settings.Out);
+        SemiDpo.Analysis.TableFiles.SaveCsv(frame, settings.Out);
         var summary = new Table { Title = new TableTitle("means over timesteps") }.AddColumns("subset", "dimension", "p_c", Markup.Escape("Var[ξ] measured"), "bound", "bound / measured");
         foreach (var group in rows.GroupBy(r => (r.Subset, r.Dimension)))
             summary.AddRow(group.Key.Subset, group.Key.Dimension,

@@ -77,7 +77,7 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         WriteZ(Path.Combine(settings.Out, "z-test.csv"), zTest);
         WriteZ(Path.Combine(settings.Out, "z-unlabeled.csv"), zUnlabeled);
         var frame = ThresholdTable.ToFrame(thresholds);
-        Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, Path.Combine(settings.Out, "thresholds.csv"));
+        SemiDpo.Analysis.TableFiles.SaveCsv(frame, Path.Combine(settings.Out, "thresholds.csv"));
         Tables.Print(frame, "thresholds per timestep interval (Table 7 analogue)", true, "percentile", "tau");
         AnsiConsole.MarkupLine($"pseudo-labelled: {labels.PairsAccepted:N0} of {unlabeled.Count:N0} unlabeled pairs ({labels.SlotsAccepted:N0} pair-intervals); wrote {Markup.Escape(settings.Out)}");
         return 0;

@@ -81,7 +81,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             sets.Add(SampleEvaluation.Score($"generator {generator.Name}", prompts, SampleEvaluation.GeneratorImages(generator, prompts), judges));
         var frame = SampleEvaluation.ToFrame(sets);
         Tables.Print(frame, $"{prompts.Count} held-out prompts, one image each: oracle and judge means", fractionsAsPercent: false);
-        if (settings.Out is not null) Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, settings.Out);
+        if (settings.Out is not null) SemiDpo.Analysis.TableFiles.SaveCsv(frame, settings.Out);
         return 0;
     }
 
@@ -106,7 +106,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         foreach (var set in sets.Skip(1))
             AnsiConsole.MarkupLine($"win rate of {Markup.Escape(set.Name)} vs {Markup.Escape(sets[0].Name)}: " +
                 string.Join(", ", judges.Select(j => $"{j.Name} {100 * WinRate.Of(set, sets[0], j.Name):F1} %")));
-        if (settings.Out is not null) Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, settings.Out);
+        if (settings.Out is not null) SemiDpo.Analysis.TableFiles.SaveCsv(frame, settings.Out);
         return 0;
     }
 }

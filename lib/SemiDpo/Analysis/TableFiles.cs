@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Analysis;
+using SemiDpo.IO;
 
 namespace SemiDpo.Analysis;
 
@@ -11,11 +12,20 @@ public static class TableFiles
     public static string Save(DataFrame frame, string folder, string name, string title)
     {
         Directory.CreateDirectory(folder);
-        DataFrame.SaveCsv(frame, Path.Combine(folder, name + ".csv"), cultureInfo: CultureInfo.InvariantCulture);
+        SaveCsv(frame, Path.Combine(folder, name + ".csv"));
         var markdown = $"### {title}\n\n{Markdown(frame)}";
-        File.WriteAllText(Path.Combine(folder, name + ".md"), markdown);
+        AtomicFile.Write(Path.Combine(folder, name + ".md"), stream => stream.Write(Utf8.GetBytes(markdown)));
         return markdown;
     }
+
+    /// <summary>
+    /// Writes a frame as CSV: UTF-8 without BOM (Microsoft.Data.Analysis 0.23.1's own default wrote "ε" as "?"),
+    /// numbers in the invariant culture, through a temporary file so a kill leaves no half-written table.
+    /// </summary>
+    public static void SaveCsv(DataFrame frame, string path) =>
+        AtomicFile.Write(path, stream => DataFrame.SaveCsv(frame, stream, encoding: Utf8, cultureInfo: CultureInfo.InvariantCulture));
+
+    static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>A GitHub Markdown table; doubles with 3 decimals, missing values as –.</summary>
     public static string Markdown(DataFrame frame)

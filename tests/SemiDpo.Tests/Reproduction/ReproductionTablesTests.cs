@@ -73,4 +73,25 @@ public class ReproductionTablesTests
         Assert.Equal("|---|---:|---:|", markdown[1]);
         Assert.Equal("| a\\|b | 0.123 | – |", markdown[2]);
     }
+
+    [Fact]
+    public void SaveCsv_WritesUtf8WithoutBom_AndInvariantNumbers()
+    {
+        var frame = new Microsoft.Data.Analysis.DataFrame(
+            new Microsoft.Data.Analysis.StringDataFrameColumn("method", ["cDPO (ε=0.1)"]),
+            new Microsoft.Data.Analysis.DoubleDataFrameColumn("score", [0.5]));
+        var path = Path.Combine(Path.GetTempPath(), $"table-{Guid.NewGuid():N}.csv");
+        try
+        {
+            TableFiles.SaveCsv(frame, path);
+
+            var bytes = File.ReadAllBytes(path);
+            Assert.NotEqual(0xEF, bytes[0]);
+            Assert.Equal("method,score\ncDPO (ε=0.1),0.5", System.Text.Encoding.UTF8.GetString(bytes).ReplaceLineEndings("\n").TrimEnd());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

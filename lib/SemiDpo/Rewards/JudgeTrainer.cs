@@ -52,7 +52,11 @@ public static class JudgeTrainer
         });
     }
 
-    /// <summary>Images of the world paired with the captions of what they actually show (the generators' mistakes included).</summary>
+    /// <summary>
+    /// Images of the world paired with the captions of what they actually show (the generators' mistakes included).
+    /// Neither the asked prompt nor the shown caption is ever a held-out evaluation prompt
+    /// (<see cref="PromptGrammar.HeldOut"/>): a draw that would show one is drawn again.
+    /// </summary>
     public static (List<RgbImage> Images, List<string> Captions) CaptionedImages(int count, int seed)
     {
         var images = new RgbImage[count];
@@ -60,9 +64,14 @@ public static class JudgeTrainer
         Parallel.For(0, count, i =>
         {
             var rng = new Random(StableHash.Mix(seed, i));
-            var asked = PromptGrammar.All[rng.Next(PromptGrammar.All.Count)];
-            var generator = GeneratorProfile.Defaults[rng.Next(GeneratorProfile.Defaults.Count)];
-            var flaws = generator.SampleFlaws(asked, rng);
+            SceneSpec asked;
+            RenderFlaws flaws;
+            do
+            {
+                asked = PromptGrammar.Train[rng.Next(PromptGrammar.Train.Count)];
+                var generator = GeneratorProfile.Defaults[rng.Next(GeneratorProfile.Defaults.Count)];
+                flaws = generator.SampleFlaws(asked, rng);
+            } while (PromptGrammar.IsHeldOut(flaws.Apply(asked).Caption));
             images[i] = Renderer.Render(asked, flaws, 32, rng);
             captions[i] = flaws.Apply(asked).Caption;
         });

@@ -36,8 +36,14 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         [CommandOption("--images-per-prompt <N>"), Description("Images per evaluation prompt, each from its own seeded noise (paper: 1).")]
         public int ImagesPerPrompt { get; init; } = 1;
 
-        [CommandOption("--no-judge-count"), Description("Skip Table 5's training runs (K = 2 … 4 judges).")]
+        [CommandOption("--judge-count"), Description("Add Table 5's training runs (Iter0 on the consensus of K = 2 … 4 judges; about 1.5 minutes; --quick has them).")]
+        public bool JudgeCount { get; init; }
+
+        [CommandOption("--no-judge-count"), Description("Skip Table 5's training runs.")]
         public bool NoJudgeCount { get; init; }
+
+        [CommandOption("--no-controls"), Description("Skip the two controls trained through Semi-DPO's pipeline (clean only, same budget; Diffusion-DPO on all pairs, same schedule).")]
+        public bool NoControls { get; init; }
 
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
         public string? Device { get; init; }
@@ -47,12 +53,15 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
             var config = (Quick ? ReproduceConfig.Quick : ReproduceConfig.Default).WithSeeds(Seeds);
             if (Prompts is { } prompts) config = config with { Study = config.Study with { EvalPrompts = prompts } };
             config = config with { Study = config.Study with { ImagesPerPrompt = ImagesPerPrompt } };
+            if (NoControls) config = config with { Controls = false };
+            if (JudgeCount) config = config with { JudgeCountAblation = true };
             return NoJudgeCount ? config with { JudgeCountAblation = false } : config;
         }
 
         public override ValidationResult Validate()
         {
             if (Seeds < 1) return ValidationResult.Error("--seeds must be at least 1.");
+            if (JudgeCount && NoJudgeCount) return ValidationResult.Error("--judge-count and --no-judge-count contradict each other.");
             try
             {
                 ToConfig().Validate();
@@ -96,7 +105,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         var charts = ReproductionCharts.SaveHtml(result!, folder);
         var timingFrame = timings.ToFrame();
         Tables.Print(timingFrame, "where the time went (seconds per stage)", fractionsAsPercent: false);
-        Microsoft.Data.Analysis.DataFrame.SaveCsv(timingFrame, Path.Combine(folder, "timings.csv"));
+        SemiDpo.Analysis.TableFiles.SaveCsv(timingFrame, Path.Combine(folder, "timings.csv"));
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(new ReproductionTables(result!).Headline())}[/]");
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(summary)}, tables (CSV + Markdown), {charts.Count} charts (HTML); took {result!.Elapsed.TotalMinutes:F1} min");
         return 0;

@@ -7,14 +7,17 @@ namespace SemiDpo.Cli.Commands;
 /// <summary>The threshold options shared by <c>train</c> and <c>confidence</c>.</summary>
 public abstract class ThresholdSettings : CommandSettings
 {
-    [CommandOption("--threshold <MODE>"), Description("automatic | fixed | handset.")]
-    public ThresholdMode Threshold { get; init; } = ThresholdMode.Automatic;
+    [CommandOption("--threshold <MODE>"), Description("interval (the paper's rule, default) | fixed | handset | acceptedaccuracy.")]
+    public ThresholdMode Threshold { get; init; } = new ThresholdConfig().Mode;
 
-    [CommandOption("--percentile <P>"), Description("Percentile of |z| (automatic: starting point).")]
+    [CommandOption("--percentile <P>"), Description("Percentile of |z| (interval / acceptedaccuracy: the starting one).")]
     public double Percentile { get; init; } = new ThresholdConfig().Percentile;
 
-    [CommandOption("--target <ACC>"), Description("Automatic thresholds: accuracy target on the clean test split.")]
+    [CommandOption("--raised-percentile <P>"), Description("interval: the percentile of an interval whose clean-test accuracy is below --target.")]
+    public double RaisedPercentile { get; init; } = new ThresholdConfig().RaisedPercentile;
+
+    [CommandOption("--target <ACC>"), Description("interval / acceptedaccuracy: the clean-test accuracy below which τ is raised.")]
     public double Target { get; init; } = new ThresholdConfig().TargetAccuracy;
 
-    public ThresholdConfig ToThresholdConfig() => new(Threshold, Percentile, Target);
+    public ThresholdConfig ToThresholdConfig() => new(Threshold, Percentile, Target, RaisedPercentile: RaisedPercentile);
 }

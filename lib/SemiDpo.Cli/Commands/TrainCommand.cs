@@ -82,6 +82,21 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--unlabeled-sample <N>"), Description("Score at most N unlabeled pairs per iteration (0 = all).")]
         public int UnlabeledSample { get; init; }
 
+        [CommandOption("--anchors <A>"), Description("Clean anchors of Iter i > 0: thirds (official: a different third of the clean pairs, by row, per iteration) | all.")]
+        public CleanAnchors Anchors { get; init; } = new SemiDpoConfig().Anchors;
+
+        [CommandOption("--relabel-past"), Description("Let pairs pseudo-labelled in an earlier iteration be selected again (official: they rank last).")]
+        public bool RelabelPast { get; init; }
+
+        [CommandOption("--term <T>"), Description("pseudolabels (Semi-DPO) | none (control: clean anchors only) | humanlabels (control: all pairs with human labels, same schedule).")]
+        public UnlabeledTerm Term { get; init; } = UnlabeledTerm.PseudoLabels;
+
+        [CommandOption("--mixing <M>"), Description("How clean and pseudo-labelled pairs share a step: bycount (official: one shuffled set) | perterm (half of each batch each, loss = clean mean + λ·unlabeled mean).")]
+        public TermMixing Mixing { get; init; } = TermMixing.ByCount;
+
+        [CommandOption("--unlabeled-weight <L>"), Description("λ of --mixing perterm.")]
+        public double UnlabeledWeight { get; init; } = 1;
+
         [CommandOption("--checkpoint-every <N>"), Description("Optimizer steps between resumable checkpoints (0 = only at the end of each iteration).")]
         public int CheckpointEvery { get; init; } = new DpoTrainConfig().CheckpointEvery;
 
@@ -97,10 +112,11 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         public SemiDpoConfig ToConfig()
         {
             var defaults = new SemiDpoConfig();
-            return new SemiDpoConfig(Iterations, ConfidenceReference, TrainingReference, UnlabeledSample)
+            return new SemiDpoConfig(Iterations, ConfidenceReference, TrainingReference, UnlabeledSample, Anchors, !RelabelPast, Term)
             {
                 Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr },
-                Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr },
+                Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr,
+                    Mixing = Mixing, UnlabeledWeight = UnlabeledWeight },
                 Thresholds = ToThresholdConfig(),
             };
         }
@@ -230,7 +246,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             if (r.Thresholds is null) continue;
             var frame = ThresholdTable.ToFrame(r.Thresholds);
             Tables.Print(frame, $"{r.Name}: thresholds per timestep interval (Table 7 analogue)", true, "percentile", "tau");
-            Microsoft.Data.Analysis.DataFrame.SaveCsv(frame, Path.Combine(folder, $"thresholds-{r.Name.ToLowerInvariant()}.csv"));
+            SemiDpo.Analysis.TableFiles.SaveCsv(frame, Path.Combine(folder, $"thresholds-{r.Name.ToLowerInvariant()}.csv"));
         }
         AnsiConsole.Write(summary);
     }

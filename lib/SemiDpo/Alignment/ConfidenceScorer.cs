@@ -24,7 +24,8 @@ public sealed record ConfidenceConfig(int NoiseDraws = 1, int BatchSize = 16, in
 /// </summary>
 public sealed class ReferenceMarginCache
 {
-    internal Dictionary<(IDiffusionModel Reference, PairSet Pairs, ConfidenceConfig Config), float[]> Margins { get; } = [];
+    /// <summary>Per (reference, pairs, config): margins [pair, draw, anchor] and which pairs have them.</summary>
+    internal Dictionary<(IDiffusionModel Reference, PairSet Pairs, ConfidenceConfig Config), (float[] Margins, bool[] Known)> Margins { get; } = [];
 }
 
 /// <summary>
@@ -34,30 +35,38 @@ public sealed class ReferenceMarginCache
 /// </summary>
 public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig config, ReferenceMarginCache? cache = null)
 {
-    public ConfidenceTable Score(IDiffusionModel model, IDiffusionModel reference, PairSet pairs, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
+    /// <param name="only">Score only these pairs (ascending indices into <paramref name="pairs"/>); the others' z is 0.
+    /// A pair's noise depends on its index in <paramref name="pairs"/>, so its z is the same either way.</param>
+    public ConfidenceTable Score(IDiffusionModel model, IDiffusionModel reference, PairSet pairs, IProgress<(int Done, int Total)>? progress = null,
+        CancellationToken cancellation = default, IReadOnlyList<int>? only = null)
     {
-        var z = new float[pairs.Count, TimestepIntervals.Count];
         var anchors = TimestepIntervals.Count;
-        float[]? cached = null;
-        cache?.Margins.TryGetValue((reference, pairs, config), out cached);
-        var referenceMargins = cached ?? new float[pairs.Count * config.NoiseDraws * anchors];   // [pair, draw, anchor]
+        var z = new float[pairs.Count, anchors];
+        var chosen = only?.ToArray() ?? Enumerable.Range(0, pairs.Count).ToArray();
+        var key = (reference, pairs, config);
+        var (referenceMargins, known) = cache is not null && cache.Margins.TryGetValue(key, out var cached)
+            ? cached
+            : (new float[pairs.Count * config.NoiseDraws * anchors], new bool[pairs.Count]);   // [pair, draw, anchor]
+        if (cache is not null) cache.Margins[key] = (referenceMargins, known);
         using var noGrad = no_grad();
         var (modelWasTraining, referenceWasTraining) = (model.Network.training, reference.Network.training);
         model.Network.eval();
         reference.Network.eval();
         try
         {
-            for (var start = 0; start < pairs.Count; start += config.BatchSize)
+            for (var start = 0; start < chosen.Length; start += config.BatchSize)
             {
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var count = Math.Min(config.BatchSize, pairs.Count - start);
-                var (w, l, tokens) = model.Batch(pairs, arange(start, start + count, dtype: ScalarType.Int64));
-                var sum = zeros(count, TimestepIntervals.Count, device: model.Device);
+                var members = chosen[start..Math.Min(chosen.Length, start + config.BatchSize)];
+                var count = members.Length;
+                var haveReference = members.All(i => known[i]);
+                var (w, l, tokens) = model.Batch(pairs, members, config.Seed);
+                var sum = zeros(count, anchors, device: model.Device);
                 for (var draw = 0; draw < config.NoiseDraws; draw++)
                 {
-                    var noise = cat(Enumerable.Range(start, count).Select(i => SeededNoise.For(config.Seed, i, draw, w.shape[1..])).ToList(), 0).to(model.Device);
-                    for (var j = 0; j < TimestepIntervals.Count; j++)
+                    var noise = cat(members.Select(i => SeededNoise.For(config.Seed, i, draw, w.shape[1..])).ToList(), 0).to(model.Device);
+                    for (var j = 0; j < anchors; j++)
                     {
                         // One scope per anchor: a forward's activations are freed before the next one allocates its own
                         // (kept for the whole batch they reach gigabytes, and fresh memory costs page faults).
@@ -65,24 +74,25 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
                         var t = full(count, (long)TimestepIntervals.Anchor(j), dtype: ScalarType.Int64, device: model.Device);
                         var modelMargin = DiffusionDpoLoss.Margin(model, w, l, tokens, t, noise);
                         Tensor referenceMargin;
-                        if (cached is null)
+                        if (!haveReference)
                         {
                             referenceMargin = DiffusionDpoLoss.Margin(reference, w, l, tokens, t, noise);
                             var computed = referenceMargin.cpu().data<float>().ToArray();
-                            for (var i = 0; i < count; i++) referenceMargins[((start + i) * config.NoiseDraws + draw) * anchors + j] = computed[i];
+                            for (var b = 0; b < count; b++) referenceMargins[(members[b] * config.NoiseDraws + draw) * anchors + j] = computed[b];
                         }
                         else
                         {
-                            referenceMargin = tensor(Enumerable.Range(start, count).Select(i => cached[(i * config.NoiseDraws + draw) * anchors + j]).ToArray(), device: model.Device);
+                            referenceMargin = tensor(members.Select(i => referenceMargins[(i * config.NoiseDraws + draw) * anchors + j]).ToArray(), device: model.Device);
                         }
-                        sum[.., j] += loss.Beta * (referenceMargin - modelMargin);
+                        sum[.., j] += loss.LogitFromMargins(referenceMargin, modelMargin);
                     }
                 }
+                foreach (var i in members) known[i] = true;
                 var values = (sum / config.NoiseDraws).cpu().data<float>().ToArray();
-                for (var i = 0; i < count; i++)
-                for (var j = 0; j < TimestepIntervals.Count; j++)
-                    z[start + i, j] = values[i * TimestepIntervals.Count + j];
-                progress?.Report((start + count, pairs.Count));
+                for (var b = 0; b < count; b++)
+                for (var j = 0; j < anchors; j++)
+                    z[members[b], j] = values[b * anchors + j];
+                progress?.Report((start + count, chosen.Length));
             }
         }
         finally
@@ -90,7 +100,6 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
             if (modelWasTraining) model.Network.train();
             if (referenceWasTraining) reference.Network.train();
         }
-        if (cache is not null && cached is null) cache.Margins[(reference, pairs, config)] = referenceMargins;
         return new ConfidenceTable(z);
     }
 }

@@ -72,8 +72,14 @@ public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta
     {
         var p = policyError.chunk(2);
         var r = referenceError.chunk(2);
-        return beta * ((r[0] - r[1]) - (p[0] - p[1]));
+        return LogitFromMargins(r[0] - r[1], p[0] - p[1]);
     }
+
+    /// <summary>
+    /// z from the two models' margins e(x^w) − e(x^l) per pair: β·(margin_ref − margin_θ) (Eq. 5), the one place the
+    /// formula is written; training and the implicit classifier (<see cref="ConfidenceScorer"/>) both use it.
+    /// </summary>
+    public Tensor LogitFromMargins(Tensor referenceMargin, Tensor policyMargin) => beta * (referenceMargin - policyMargin);
 
     /// <summary>One model's margin e(x^w) − e(x^l) per pair (B), with one t and one ε per pair, in one batched forward.</summary>
     public static Tensor Margin(IDiffusionModel model, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)

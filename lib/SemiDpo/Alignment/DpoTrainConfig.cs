@@ -1,5 +1,17 @@
 namespace SemiDpo.Alignment;
 
+/// <summary>How the pairs of the clean set and of the unlabeled set share a step's loss.</summary>
+public enum TermMixing
+{
+    /// <summary>The official code: all pairs in one shuffled set, so each term weighs by its number of pairs.</summary>
+    ByCount,
+    /// <summary>
+    /// Paper Eq. 8 read literally: every batch holds half clean and half unlabeled pairs and the loss is
+    /// mean over the clean ones + λ · mean over the unlabeled ones.
+    /// </summary>
+    PerTerm,
+}
+
 /// <summary>
 /// One DPO training stage, scaled for the miniature world (the paper's SD1.5 settings in brackets: global batch 512,
 /// lr 4e-9 × 512 (Iter0) / 4e-10 × 512 (Iter1/2), 1600 / 4000 steps, warmup 400, AdamW wd 1e-2, clip 1.0, β 2500).
@@ -14,6 +26,8 @@ namespace SemiDpo.Alignment;
 /// <param name="WeightDecay">AdamW weight decay.</param>
 /// <param name="Seed">Drives batch order, timesteps and noise.</param>
 /// <param name="CheckpointEvery">Steps between resumable checkpoints (0 = only at the end).</param>
+/// <param name="Mixing">How clean and unlabeled pairs share the loss when both are present (default: by count, as the official code).</param>
+/// <param name="UnlabeledWeight">λ of <see cref="TermMixing.PerTerm"/>.</param>
 /// <param name="ScaleLearningRate">The official <c>scale_lr</c>: the peak rate is <paramref name="LearningRate"/> × per-device batch × accumulation × processes, i.e. × the global <paramref name="BatchSize"/> (the paper's 4e-9 × 512).</param>
 public sealed record DpoTrainConfig(
     int Steps = 300,
@@ -26,7 +40,9 @@ public sealed record DpoTrainConfig(
     double WeightDecay = 1e-2,
     int Seed = 1,
     int CheckpointEvery = 100,
-    bool ScaleLearningRate = false)
+    bool ScaleLearningRate = false,
+    TermMixing Mixing = TermMixing.ByCount,
+    double UnlabeledWeight = 1)
 {
     /// <summary>The rate AdamW reaches after warm-up.</summary>
     public double PeakLearningRate => ScaleLearningRate ? LearningRate * BatchSize : LearningRate;
@@ -38,6 +54,9 @@ public sealed record DpoTrainConfig(
             throw new ArgumentOutOfRangeException(nameof(MicroBatch), MicroBatch, $"MicroBatch must divide BatchSize ({BatchSize}).");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
         if (!(Beta > 0)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "Beta must be positive.");
+        if (Mixing == TermMixing.PerTerm && BatchSize % 2 != 0)
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Per-term mixing takes half of each batch from each set: BatchSize must be even.");
+        if (!(UnlabeledWeight >= 0) || double.IsInfinity(UnlabeledWeight)) throw new ArgumentOutOfRangeException(nameof(UnlabeledWeight), UnlabeledWeight, "λ must be a finite number ≥ 0.");
         if (CheckpointEvery < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "CheckpointEvery must be 0 (only at the end) or positive.");
     }
 }

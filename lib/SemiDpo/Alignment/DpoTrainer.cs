@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
+using SemiDpo.Torch;
 using SemiDpo.Training;
 using static TorchSharp.torch;
 
@@ -13,7 +14,8 @@ public sealed record TrainingLog(string Stage, List<double> Loss, List<double> A
 /// Trains a policy with a preference loss (default <see cref="DiffusionDpoLoss"/> with the config's β; the baselines
 /// pass theirs) against a frozen reference on a list of <see cref="TrainingExample"/>s (one stage: Iter0, Iter1, … or
 /// a baseline). Each example draws one t uniformly from
-/// its allowed intervals and takes that interval's winner/loser; AdamW with warmup, gradient clipping and accumulation
+/// its allowed intervals and takes that interval's winner/loser; clean and unlabeled examples share a batch by count
+/// or per term (<see cref="TermMixing"/>); AdamW with warmup, gradient clipping and accumulation
 /// to the global batch; resumable checkpoints; a non-finite loss stops the stage naming the step, the batch and the
 /// last good checkpoint, with the weights untouched.
 /// </summary>
@@ -32,39 +34,50 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         var runJson = RunConfigJson(stage, loss, examples);
         long step = 0;
         var log = new TrainingLog(stage, [], []);
+        // The stage's own generator draws its noise (and latent samples): a run does not depend on, nor change, torch's global random state.
+        using var generator = new Generator((ulong)config.Seed);
         if (checkpoint is not null && File.Exists(checkpoint))
         {
-            var header = policy.Resume(checkpoint, optimizer, runJson);
+            var header = policy.Resume(checkpoint, optimizer, runJson, generator);
             step = header.Step;
             log.Loss.AddRange(header.Loss ?? []);
             log.Accuracy.AddRange(header.Accuracy ?? []);
         }
-        else Torch.Seeding.Everything(config.Seed);
 
-        var order = new EpochOrder(examples.Count, config.Seed);
+        // By count: one shuffled set. Per term: the clean and the unlabeled examples each fill half of every batch.
+        var perTerm = config.Mixing == TermMixing.PerTerm && examples.Any(e => e.FromUnlabeled) && examples.Any(e => !e.FromUnlabeled);
+        var terms = perTerm
+            ? new[] { (Examples: examples.Where(e => !e.FromUnlabeled).ToArray(), Weight: 1.0), (Examples: examples.Where(e => e.FromUnlabeled).ToArray(), Weight: config.UnlabeledWeight) }
+            : [(Examples: examples.ToArray(), Weight: 1.0)];
+        var orders = terms.Select((term, k) => new EpochOrder(term.Examples.Length, config.Seed + k)).ToArray();
+        var termBatch = config.BatchSize / terms.Length;
         reference.Network.eval();
         policy.Network.train();
         while (step < config.Steps)
         {
             cancellation.ThrowIfCancellationRequested();
             step++;
-            var batch = order.Batch(step, config.BatchSize).Select(i => examples[i]).ToArray();
             var rng = new Random(StableHash.Mix(config.Seed ^ 0x7D9, step));
             double stepLoss = 0, stepAccuracy = 0;
-            for (var start = 0; start < batch.Length; start += config.MicroBatch)
+            for (var k = 0; k < terms.Length; k++)
             {
-                using var scope = NewDisposeScope();
-                var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
-                var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng);
-                if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w), policy.ToTrainingSpace(l));
-                var output = loss.Compute(policy, reference, w, l, tokens, t, randn_like(w));
-                var value = output.Loss.item<float>();
-                if (!float.IsFinite(value))
-                    throw new TrainingException($"{stage} step {step}: loss is {value} on pairs [{string.Join(", ", micro.Select(e => (e.FromUnlabeled ? "u" : "c") + e.Index))}]; " +
-                                                $"weights not updated; last good checkpoint: {(checkpoint is not null && File.Exists(checkpoint) ? checkpoint : "none")}.");
-                (output.Loss * ((double)micro.Length / batch.Length)).backward();
-                stepLoss += value * micro.Length / batch.Length;
-                stepAccuracy += output.Accuracy() * micro.Length / batch.Length;
+                var batch = orders[k].Batch(step, termBatch).Select(i => terms[k].Examples[i]).ToArray();
+                for (var start = 0; start < batch.Length; start += config.MicroBatch)
+                {
+                    using var scope = NewDisposeScope();
+                    var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
+                    var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng, generator);
+                    if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w), policy.ToTrainingSpace(l));
+                    var output = loss.Compute(policy, reference, w, l, tokens, t, Noise.Like(w, generator));
+                    var value = output.Loss.item<float>();
+                    if (!float.IsFinite(value))
+                        throw new TrainingException($"{stage} step {step}: loss is {value} on pairs [{string.Join(", ", micro.Select(e => (e.FromUnlabeled ? "u" : "c") + e.Index))}]; " +
+                                                    $"weights not updated; last good checkpoint: {(checkpoint is not null && File.Exists(checkpoint) ? checkpoint : "none")}.");
+                    var share = terms[k].Weight * micro.Length / batch.Length;   // Eq. 8: mean over each term, the unlabeled one × λ
+                    (output.Loss * share).backward();
+                    stepLoss += value * share;
+                    stepAccuracy += output.Accuracy() * micro.Length / config.BatchSize;
+                }
             }
             var rate = OptimizerStep.WarmupRate(config.PeakLearningRate, step, config.WarmupSteps);
             OptimizerStep.Apply(optimizer, parameters, rate, config.GradientClip, $"{stage} step {step}");
@@ -72,7 +85,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
             log.Accuracy.Add(stepAccuracy);
             progress?.Report(new TrainingProgress(stage, step, config.Steps, stepLoss, stepAccuracy, rate));
             if (checkpoint is not null && ((config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0) || step == config.Steps))
-                policy.Save(checkpoint, optimizer, step, runJson, (log.Loss, log.Accuracy));
+                policy.Save(checkpoint, optimizer, step, runJson, (log.Loss, log.Accuracy), generator);
         }
         return log;
     }
@@ -87,7 +100,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
     });
 
     /// <summary>Winners, losers (after each example's swap at its drawn interval), tokens and timesteps of a micro-batch.</summary>
-    static (Tensor W, Tensor L, Tensor Tokens, Tensor T) Gather(TrainingExample[] micro, PairSet labeled, PairSet? unlabeled, Device device, Random rng)
+    static (Tensor W, Tensor L, Tensor Tokens, Tensor T) Gather(TrainingExample[] micro, PairSet labeled, PairSet? unlabeled, Device device, Random rng, Generator generator)
     {
         var timesteps = new long[micro.Length];
         var swap = new bool[micro.Length];
@@ -102,7 +115,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         {
             var members = Enumerable.Range(0, micro.Length).Where(i => micro[i].FromUnlabeled == fromUnlabeled).ToArray();
             if (members.Length == 0) continue;
-            parts.Add(set!.Batch(tensor(members.Select(i => (long)micro[i].Index).ToArray()), device));
+            parts.Add(set!.Batch(tensor(members.Select(i => (long)micro[i].Index).ToArray()), device, generator));
             order.AddRange(members);
         }
         var w = cat(parts.Select(p => p.W).ToList(), 0);

@@ -1,6 +1,8 @@
 using SemiDpo.Data;
+using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Imaging;
+using SemiDpo.Torch;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Alignment;
@@ -119,17 +121,34 @@ public sealed class PairSet : IDisposable
     }
 
     /// <summary>
-    /// The given pairs on <paramref name="device"/>: images as floats in −1…1, or — latent sets — x_0 in the training
-    /// space (the mean, or a draw mean + std·ε with torch's generator); (winners, losers, tokens).
+    /// Like <see cref="Batch(Tensor, Device, Generator?)"/>, but a latent pair's draw comes from its own generator seeded
+    /// by (<paramref name="seed"/>, pair index): a pair gets the same x_0 in any batch, run or process (confidence,
+    /// gradient analysis). Image sets and latent means have nothing to draw.
     /// </summary>
-    public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(Tensor indices, Device device)
+    public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(IReadOnlyList<int> indices, Device device, int seed)
+    {
+        if (latentStd is null) return Batch(tensor(indices.Select(i => (long)i).ToArray()), device);
+        var parts = indices.Select(i =>
+        {
+            using var generator = new Generator((ulong)(uint)StableHash.Mix(StableHash.Mix(seed, 0x1A7E), i));
+            return Batch(tensor(new[] { (long)i }), device, generator);
+        }).ToList();
+        return (cat(parts.Select(p => p.Winners).ToList(), 0), cat(parts.Select(p => p.Losers).ToList(), 0), cat(parts.Select(p => p.Tokens).ToList(), 0));
+    }
+
+    /// <summary>
+    /// The given pairs on <paramref name="device"/>: images as floats in −1…1, or — latent sets — x_0 in the training
+    /// space (the mean, or a draw mean + std·ε from <paramref name="generator"/>, or torch's global generator without one);
+    /// (winners, losers, tokens).
+    /// </summary>
+    public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(Tensor indices, Device device, Generator? generator = null)
     {
         var tokens = Tokens.index_select(0, indices).to(device);
         if (!IsLatent) return (ToFloat(Winners.index_select(0, indices), device), ToFloat(Losers.index_select(0, indices), device), tokens);
         Tensor Draw(Tensor mean, Tensor? std)
         {
             var m = mean.index_select(0, indices).to(device).to_type(ScalarType.Float32);
-            return std is null ? m : m + std.index_select(0, indices).to(device).to_type(ScalarType.Float32) * randn_like(m);
+            return std is null ? m : m + std.index_select(0, indices).to(device).to_type(ScalarType.Float32) * Noise.Like(m, generator);
         }
         return (Draw(Winners, latentStd?.Winners), Draw(Losers, latentStd?.Losers), tokens);
     }

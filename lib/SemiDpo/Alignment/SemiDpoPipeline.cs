@@ -49,17 +49,24 @@ public sealed record StageTwoData(PairSet CleanTrain, PairSet CleanTest, PairSet
 /// <summary>What one iteration did.</summary>
 /// <param name="Thresholds">Per-interval thresholds (Iter i &gt; 0).</param>
 /// <param name="Labels">Pseudo-labels of the unlabeled pairs (Iter i &gt; 0).</param>
-/// <param name="TestAccuracyAfter">Mean implicit accuracy on the clean test split over the 10 anchors, against the base model, after training.</param>
+/// <param name="LabeledPairs">Clean pairs trained on (the iteration's anchors).</param>
+/// <param name="TestAccuracyAfter">Mean implicit accuracy on the clean test split over the 10 anchors, against the base model, after training (NaN for the controls, which do not need it).</param>
 /// <param name="Confidence">Iter i &gt; 0: the previous model's z on the clean test pairs and on the unlabeled pairs it pseudo-labelled.</param>
 public sealed record IterationReport(
     string Name, string? Checkpoint, TrainingLog Log, IReadOnlyList<IntervalThreshold>? Thresholds, PseudoLabels? Labels,
-    int LabeledPairs, double TestAccuracyAfter, (ConfidenceTable Test, ConfidenceTable Unlabeled)? Confidence = null);
+    int LabeledPairs, double TestAccuracyAfter, (ConfidenceTable Test, ConfidenceTable Unlabeled)? Confidence = null)
+{
+    /// <summary>Share of the iteration's training pairs that are pseudo-labelled (each term's share of the draws when mixing by count).</summary>
+    public double PseudoLabelledShare => Labels is null ? 0 : Labels.PairsAccepted / (double)(LabeledPairs + Labels.PairsAccepted);
+}
 
 /// <summary>
 /// Runs Iter0 → Iter1 → … (paper §3.4, Eq. 8–10): Iter0 trains on the clean pairs; Iter i &gt; 0 scores the unlabeled
 /// pairs with the previous model (<see cref="ConfidenceScorer"/>), sets per-interval thresholds on the clean test split
 /// (<see cref="ThresholdSchedule"/>), pseudo-labels (<see cref="PseudoLabeler"/>) and trains the previous model further
-/// on labeled + pseudo-labeled pairs. Each iteration writes <c>iter{i}.ckpt</c> in the output folder and is skipped
+/// on its clean anchors (<see cref="SemiDpoConfig.Anchors"/>) + the pseudo-labeled pairs. With
+/// <see cref="SemiDpoConfig.Term"/> set to a control, the same iterations, steps, schedules and reference resets run
+/// without pseudo-labels (clean anchors only, or all pairs with their human labels). Each iteration writes <c>iter{i}.ckpt</c> in the output folder and is skipped
 /// (resumed) when that checkpoint is complete. Any <see cref="IDiffusionModel"/> trains: the world's model
 /// (<see cref="SemiDpoPipeline"/>) or Stable Diffusion, in full or through LoRA.
 /// </summary>
@@ -81,7 +88,10 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
         config.Validate();
         if (data.CleanTrain.Count == 0) throw new TrainingException("The clean training set is empty: consensus filtering kept no pair.");
         if (outputFolder is not null) Directory.CreateDirectory(outputFolder);
-        var unlabeled = Unlabeled = SampleUnlabeled(data.Unlabeled);
+        var pseudo = config.Term == UnlabeledTerm.PseudoLabels;
+        // The pairs beside the clean ones: the scored sample (Semi-DPO) or every noisy pair (the all-data control).
+        var unlabeled = Unlabeled = config.Term == UnlabeledTerm.HumanLabels ? data.Unlabeled : SampleUnlabeled(data.Unlabeled);
+        var labelledBefore = new bool[unlabeled.Count];   // pseudo-labelled in an earlier iteration
         var reports = new List<IterationReport>();
         var models = new List<TModel> { baseModel };   // base, Iter0, Iter1, …
         var margins = new ReferenceMarginCache();
@@ -93,24 +103,30 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                 var name = $"Iter{i}";
                 var previous = models[^1];
                 var trainConfig = i == 0 ? config.Iter0 : config.Later;
-                var examples = TrainingExample.Labeled(data.CleanTrain.Count).ToList();
+                var anchors = config.Term == UnlabeledTerm.HumanLabels ? Enumerable.Range(0, data.CleanTrain.Count).ToArray() : AnchorsOf(i, data.CleanTrain);
+                var examples = TrainingExample.Labeled(anchors).ToList();
+                if (config.Term == UnlabeledTerm.HumanLabels) examples.AddRange(TrainingExample.HumanLabeled(unlabeled.Count, fromUnlabeled: true));
                 IReadOnlyList<IntervalThreshold>? thresholds = null;
                 PseudoLabels? labels = null;
                 (ConfidenceTable, ConfidenceTable)? confidence = null;
-                if (i > 0)
+                if (i > 0 && pseudo)
                 {
                     var confidenceReference = config.ConfidenceReference == ReferenceChoice.Base ? Base(previous) : models[^2];
                     var scorer = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence, margins);
                     var zTest = config.ConfidenceReference == ReferenceChoice.Base && lastTest is { } last && last.Beta == trainConfig.Beta
                         ? last.Z   // measured after the previous iteration: the same model, reference, pairs, noise and β
                         : scorer.Score(previous, confidenceReference, data.CleanTest, Report(progress, $"{name} confidence (test)"), cancellation);
-                    var zUnlabeled = scorer.Score(previous, confidenceReference, unlabeled, Report(progress, $"{name} confidence"), cancellation);
+                    // Pairs labelled in an earlier iteration rank last (z = 0, never accepted) and are not scored again.
+                    var candidates = Enumerable.Range(0, unlabeled.Count).Where(p => !(config.PastLabelsLast && labelledBefore[p])).ToArray();
+                    var zUnlabeled = scorer.Score(previous, confidenceReference, unlabeled, Report(progress, $"{name} confidence"), cancellation,
+                        candidates.Length == unlabeled.Count ? null : candidates);
                     thresholds = ThresholdSchedule.Fit(config.Thresholds, zTest, zUnlabeled, unlabeled.HumanIsTrue);
                     labels = PseudoLabeler.Label(zUnlabeled, thresholds);
                     confidence = (zTest, zUnlabeled);
                     if (labels.PairsAccepted == 0)
                         throw new TrainingException($"{name}: no unlabeled pair passed the thresholds (τ = {string.Join(", ", thresholds.Select(r => r.Tau.ToString("G3")))}); nothing was trained or overwritten.");
                     examples.AddRange(TrainingExample.PseudoLabeled(labels));
+                    for (var p = 0; p < labels.Accepted.Length; p++) labelledBefore[p] |= labels.Accepted[p] != 0;
                 }
                 var policy = (TModel)previous.Copy();
                 models.Add(policy);
@@ -118,11 +134,15 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                 var checkpoint = outputFolder is null ? null : Path.Combine(outputFolder, $"iter{i}.ckpt");
                 var log = new DpoTrainer(trainConfig with { Seed = trainConfig.Seed + i }).Train(name, policy, trainingReference,
                     data.CleanTrain, unlabeled, examples, checkpoint, progress, cancellation);
-                var after = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence, margins)
-                    .Score(policy, Base(policy), data.CleanTest, Report(progress, $"{name} clean-test accuracy"), cancellation);
-                lastTest = (after, trainConfig.Beta);
-                var accuracy = Enumerable.Range(0, TimestepIntervals.Count).Average(j => ThresholdSchedule.Accuracy(after.Interval(j)));
-                reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, data.CleanTrain.Count, accuracy, confidence));
+                var accuracy = double.NaN;
+                if (pseudo)   // the next iteration's thresholds need it; the controls skip it
+                {
+                    var after = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence, margins)
+                        .Score(policy, Base(policy), data.CleanTest, Report(progress, $"{name} clean-test accuracy"), cancellation);
+                    lastTest = (after, trainConfig.Beta);
+                    accuracy = Enumerable.Range(0, TimestepIntervals.Count).Average(j => ThresholdSchedule.Accuracy(after.Interval(j)));
+                }
+                reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, anchors.Length, accuracy, confidence));
                 afterIteration?.Invoke(reports[^1], policy);
             }
             return reports;
@@ -132,6 +152,23 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
             foreach (var model in models.Skip(1).SkipLast(1)) model.Dispose();
             if (models.Count > 1) LastModel = models[^1];
         }
+    }
+
+    /// <summary>
+    /// The clean pairs Iter <paramref name="iteration"/> trains on: all of them for Iter0 (and with
+    /// <see cref="CleanAnchors.All"/>); with <see cref="CleanAnchors.Thirds"/> the clean training pairs sorted by source
+    /// row and split into three disjoint parts as numpy's <c>array_split</c> does, Iter i taking part (i − 1) mod 3.
+    /// </summary>
+    public int[] AnchorsOf(int iteration, PairSet cleanTrain)
+    {
+        var all = Enumerable.Range(0, cleanTrain.Count).ToArray();
+        if (iteration == 0 || config.Anchors == CleanAnchors.All) return all;
+        var byRow = all.OrderBy(i => cleanTrain.Rows[i]).ThenBy(i => i).ToArray();
+        var part = (iteration - 1) % 3;
+        int Start(int k) => k * (byRow.Length / 3) + Math.Min(k, byRow.Length % 3);   // array_split: the first (n mod 3) parts get one more
+        var chosen = byRow[Start(part)..Start(part + 1)];
+        Array.Sort(chosen);
+        return chosen;
     }
 
     /// <summary>The unlabeled pairs the last <see cref="Run"/> scored (its pseudo-labels index them).</summary>

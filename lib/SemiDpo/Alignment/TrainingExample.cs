@@ -7,8 +7,11 @@ namespace SemiDpo.Alignment;
 public readonly record struct TrainingExample(bool FromUnlabeled, int Index, ushort Intervals, ushort Swap)
 {
     /// <summary>Every clean pair: labelled at every interval, never swapped (L_labeled, Eq. 8).</summary>
-    public static IEnumerable<TrainingExample> Labeled(int count) =>
-        Enumerable.Range(0, count).Select(i => new TrainingExample(false, i, TimestepIntervals.All, 0));
+    public static IEnumerable<TrainingExample> Labeled(int count) => Labeled(Enumerable.Range(0, count));
+
+    /// <summary>The given clean pairs (an iteration's anchors), labelled at every interval.</summary>
+    public static IEnumerable<TrainingExample> Labeled(IEnumerable<int> indices) =>
+        indices.Select(i => new TrainingExample(false, i, TimestepIntervals.All, 0));
 
     /// <summary>Every unlabeled pair accepted in at least one interval, with its pseudo-labels (L_unlabeled, Eq. 10).</summary>
     public static IEnumerable<TrainingExample> PseudoLabeled(PseudoLabels labels) =>

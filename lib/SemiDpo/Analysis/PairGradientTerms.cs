@@ -25,7 +25,7 @@ public static class PairGradientTerms
             for (var k = 0; k < indices.Count; k++)
             {
                 using var scope = NewDisposeScope();
-                var (w, l, tokens) = policy.Batch(pairs, tensor(new[] { (long)indices[k] }));
+                var (w, l, tokens) = policy.Batch(pairs, [indices[k]], seed);
                 if (swap[k]) (w, l) = (l, w);
                 var noise = SeededNoise.For(seed, indices[k], t, w.shape[1..]).to(policy.Device);
                 var timestep = full(1, t, dtype: ScalarType.Int64, device: policy.Device);

@@ -38,12 +38,13 @@ public static class Checkpoint
     /// <summary>The log may hold NaN (e.g. SFT has no implicit accuracy).</summary>
     static readonly JsonSerializerOptions HeaderJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
+    /// <param name="generator">The run's own generator, whose state is saved; null: torch's global CPU generator.</param>
     public static void Save(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer, string configJson, long step,
-        (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null)
+        (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null, Generator? generator = null)
     {
         var modelBytes = Serialize(w => model.save(w));
         var optimizerBytes = optimizer is null ? [] : Serialize(w => optimizer.save_state_dict(w));
-        using var rng = get_rng_state();
+        using var rng = generator?.get_state() ?? get_rng_state();
         var header = new CheckpointHeader(configJson, step, Convert.ToBase64String(rng.data<byte>().ToArray()),
             Sha256(modelBytes), Sha256(optimizerBytes), history?.Loss.ToArray(), history?.Accuracy.ToArray());
 
@@ -68,7 +69,9 @@ public static class Checkpoint
     /// Restores weights (and optimizer state and RNG state, when given an optimizer) from <paramref name="path"/>;
     /// refuses a file that is corrupt, from another format version, or written for a different config.
     /// </summary>
-    public static CheckpointHeader Load(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer, string expectedConfigJson)
+    /// <param name="generator">The run's own generator, which gets the saved state; null: torch's global CPU generator.</param>
+    public static CheckpointHeader Load(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer, string expectedConfigJson,
+        Generator? generator = null)
     {
         if (!File.Exists(path)) throw new CheckpointException(path, "no such checkpoint.");
         try
@@ -92,7 +95,9 @@ public static class Checkpoint
                 if (optimizerBytes.Length == 0) throw new CheckpointException(path, "has no optimizer state to resume from.");
                 using var optimizerReader = new BinaryReader(new MemoryStream(optimizerBytes));
                 optimizer.load_state_dict(optimizerReader);
-                set_rng_state(tensor(Convert.FromBase64String(header.RngState)));
+                using var state = tensor(Convert.FromBase64String(header.RngState));
+                if (generator is null) set_rng_state(state);
+                else generator.set_state(state);
             }
             return header;
         }

@@ -52,17 +52,22 @@ public static class DiffusionModelExtensions
 
     /// <summary>Writes the network's weights (with optimizer state, step and run config when resuming matters); atomic.</summary>
     public static void Save(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper? optimizer = null, long step = 0, string? runConfigJson = null,
-        (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null) =>
-        Checkpoint.Save(path, model.Network, optimizer, model.ConfigJson(runConfigJson), step, history);
+        (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null, Generator? generator = null) =>
+        Checkpoint.Save(path, model.Network, optimizer, model.ConfigJson(runConfigJson), step, history, generator);
 
-    /// <summary>Restores weights, optimizer state, step and RNG from a checkpoint written for the same model and run config.</summary>
-    public static CheckpointHeader Resume(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper optimizer, string runConfigJson) =>
-        Checkpoint.Load(path, model.Network, optimizer, model.ConfigJson(runConfigJson));
+    /// <summary>Restores weights, optimizer state, step and RNG (the run's <paramref name="generator"/>, or torch's global one) from a checkpoint written for the same model and run config.</summary>
+    public static CheckpointHeader Resume(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper optimizer, string runConfigJson,
+        Generator? generator = null) =>
+        Checkpoint.Load(path, model.Network, optimizer, model.ConfigJson(runConfigJson), generator);
 
     /// <summary>The images of pairs <paramref name="indices"/> of a pair set in the model's training space: (winners, losers, tokens).</summary>
-    public static (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(this IDiffusionModel model, PairSet pairs, Tensor indices)
-    {
-        var (w, l, tokens) = pairs.Batch(indices, model.Device);
-        return pairs.IsLatent ? (w, l, tokens) : (model.ToTrainingSpace(w), model.ToTrainingSpace(l), tokens);
-    }
+    public static (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(this IDiffusionModel model, PairSet pairs, Tensor indices, Generator? generator = null) =>
+        model.InTrainingSpace(pairs, pairs.Batch(indices, model.Device, generator));
+
+    /// <summary>The same, each latent pair drawn from its own generator seeded by (<paramref name="seed"/>, pair index).</summary>
+    public static (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(this IDiffusionModel model, PairSet pairs, IReadOnlyList<int> indices, int seed) =>
+        model.InTrainingSpace(pairs, pairs.Batch(indices, model.Device, seed));
+
+    static (Tensor Winners, Tensor Losers, Tensor Tokens) InTrainingSpace(this IDiffusionModel model, PairSet pairs, (Tensor W, Tensor L, Tensor Tokens) batch) =>
+        pairs.IsLatent ? batch : (model.ToTrainingSpace(batch.W), model.ToTrainingSpace(batch.L), batch.Tokens);
 }

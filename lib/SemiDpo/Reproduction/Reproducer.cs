@@ -9,8 +9,8 @@ namespace SemiDpo.Reproduction;
 
 /// <summary>
 /// The miniature reproduction behind <c>semidpo reproduce</c>: prepare the study (world → judges → consensus filter),
-/// evaluate the base model, then per seed train Semi-DPO (Iter0 → Iter1 → Iter2) and every baseline from the base model
-/// with the same step budget, and evaluate each on the held-out prompts; optionally Table 5 (Iter0 on the consensus of
+/// evaluate the base model, then per seed train Semi-DPO (Iter0 → Iter1 → Iter2), the two controls through the same
+/// pipeline (clean only; all pairs with human labels) and every baseline from the base model with the same step budget, and evaluate each on the held-out prompts; optionally Table 5 (Iter0 on the consensus of
 /// fewer judges). Checkpoints go to <c>seed-{s}/</c> in the output folder, so an interrupted run resumes.
 /// </summary>
 public static class Reproducer
@@ -44,6 +44,11 @@ public static class Reproducer
         var run = RunSemiDpo(study, semi, study.Data, folder, null, Tagged(progress, seed), cancellation);
         var methods = new List<ImageSetScores> { baseScores };
         methods.AddRange(run.Scores);
+        if (config.Controls)
+        {
+            methods.Add(RunControl(study, semi with { Term = UnlabeledTerm.None }, MethodNames.CleanOnlySameBudget, folder, Tagged(progress, seed), cancellation));
+            methods.Add(RunControl(study, semi with { Term = UnlabeledTerm.HumanLabels }, MethodNames.DiffusionDpoAllSameSchedule, folder, Tagged(progress, seed), cancellation));
+        }
         foreach (var baseline in Baselines.Standard(semi.Iter0.Beta, config.Smoothing))
         {
             var checkpoint = folder is null ? null : Path.Combine(folder, Slug(baseline.Name) + ".ckpt");
@@ -72,6 +77,24 @@ public static class Reproducer
         pipeline.LastModel?.Dispose();
         var agreement = reports.Where(r => r.Labels is not null).Select(r => PseudoLabelAgreement.Of(r.Labels!, pipeline.Unlabeled!)).ToList();
         return new SemiDpoRun(reports, scores, agreement);
+    }
+
+    /// <summary>
+    /// A control through the Semi-DPO pipeline (<see cref="SemiDpoConfig.Term"/> not pseudo-labels), its final model
+    /// evaluated under <paramref name="name"/>. Checkpoints go to a subfolder of <paramref name="seedFolder"/>; the
+    /// clean-only control starts from Semi-DPO's Iter0 checkpoint, which is the same training.
+    /// </summary>
+    static ImageSetScores RunControl(MiniatureStudy study, SemiDpoConfig control, string name, string? seedFolder,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        var folder = Folder(seedFolder, Slug(name));
+        var iter0 = seedFolder is null ? null : Path.Combine(seedFolder, "iter0.ckpt");
+        if (control.Term == UnlabeledTerm.None && folder is not null && File.Exists(iter0) && !File.Exists(Path.Combine(folder, "iter0.ckpt")))
+            File.Copy(iter0, Path.Combine(folder, "iter0.ckpt"));
+        var pipeline = new SemiDpoPipeline(control);
+        pipeline.Run(study.BaseModel, study.Data, folder, Renamed(progress, name), cancellation);
+        using var model = pipeline.LastModel!;
+        return study.Evaluate(model, name, progress, cancellation);
     }
 
     /// <summary>Table 5: Iter0 on the consensus of the first K judges in the paper's order, K = 2 … all − 1 (all = the main run).</summary>
@@ -112,6 +135,9 @@ public static class Reproducer
     }
 
     static string Slug(string name) => System.Text.RegularExpressions.Regex.Replace(name.ToLowerInvariant(), "[^a-z0-9]+", "-").Trim('-');
+
+    static IProgress<TrainingProgress>? Renamed(IProgress<TrainingProgress>? progress, string name) =>
+        progress is null ? null : new InlineProgress<TrainingProgress>(p => progress.Report(p with { Stage = $"{name}: {p.Stage}" }));
 
     static IProgress<TrainingProgress>? Tagged(IProgress<TrainingProgress>? progress, int seed) =>
         progress is null ? null : new InlineProgress<TrainingProgress>(p => progress.Report(p with { Stage = $"seed {seed}: {p.Stage}" }));

@@ -31,6 +31,9 @@ public static class ReproductionReport
             list.Add(new("table5-judge-count", "Table 5 analogue: consensus with K judges (paper order), Iter0 trained on each clean subset (first seed)",
                 tables.Table5(), null, PaperNumbers.Table5));
         if (result.Seeds[0].Agreement.Count > 0)
+            list.Add(new("pseudo-labels", $"Pseudo-labels per iteration and interval: thresholds, precision against the true preference, and the training mix ({seeds})",
+                tables.PseudoLabels(), null, null));
+        if (result.Seeds[0].Agreement.Count > 0)
             list.Add(new("pseudo-label-agreement", $"Beyond the paper: what the pseudo-labels follow, against the true dimensions ({seeds})",
                 tables.LabelAgreement(), null, null));
         if (result.Config.SemiDpo.Iterations > 1)
@@ -51,6 +54,9 @@ public static class ReproductionReport
             $"World: {result.Config.Study.World.Pairs:N0} pairs; clean {result.Split.CleanTrain.Length:N0} train / {result.Split.CleanTest.Length:N0} test " +
             $"({result.Split.CleanFraction:P1} of non-tie pairs, human label right on {result.CleanLabelAccuracy:P1}); noisy {result.Split.Noisy.Length:N0}. " +
             $"Seeds {string.Join(", ", result.Seeds.Select(s => s.Seed))}; wall time {result.Elapsed.TotalMinutes:F1} min.")).AppendLine();
+        summary.AppendLine("How to read the win rates: the five judges (MiniClip … MiniPickScore) are the consensus filter's committee, " +
+                           "the same models that chose the clean pairs, so their columns are not independent of the method. The world's " +
+                           "oracle (alignment, aesthetics, detail and their mean, true utility) is the independent measure.").AppendLine();
         foreach (var table in Tables(result))
         {
             summary.AppendLine(TableFiles.Save(table.Frame, folder, table.File, table.Title));
@@ -59,7 +65,7 @@ public static class ReproductionReport
             if (table.PaperNote is not null) summary.AppendLine($"*{PaperNumbers.Source}:* {table.PaperNote}").AppendLine();
         }
         foreach (var seed in result.Seeds)
-            DataFrame.SaveCsv(PerPrompt(seed), Path.Combine(folder, $"scores-seed{seed.Seed}.csv"), cultureInfo: CultureInfo.InvariantCulture);
+            TableFiles.SaveCsv(PerPrompt(seed), Path.Combine(folder, $"scores-seed{seed.Seed}.csv"));
         File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(result.Config, new JsonSerializerOptions { WriteIndented = true }));
         var path = Path.Combine(folder, "summary.md");
         File.WriteAllText(path, summary.ToString());

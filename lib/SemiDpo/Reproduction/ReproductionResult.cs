@@ -40,4 +40,10 @@ public static class MethodNames
 
     /// <summary>The main comparison of the paper's Table 2.</summary>
     public const string DiffusionDpoAll = "Diffusion-DPO (all)";
+
+    /// <summary>Control: Semi-DPO with the unlabeled term removed (same iterations, steps, schedules, anchors, reference resets).</summary>
+    public const string CleanOnlySameBudget = "clean only, same budget";
+
+    /// <summary>Control: all non-tie pairs with their human labels through Semi-DPO's iteration schedule.</summary>
+    public const string DiffusionDpoAllSameSchedule = "Diffusion-DPO (all), same schedule";
 }

@@ -77,6 +77,34 @@ public sealed class ReproductionTables(ReproductionResult result)
     }
 
     /// <summary>
+    /// The pseudo-labels per iteration and interval, beside the previous model's clean-test accuracy (Table 7): the
+    /// percentile that set τ, the accepted unlabeled pairs, the share of accepted pairs whose pseudo-label (and whose
+    /// human label) is the world's true preference, and the training mix: clean anchors, pseudo-labelled pairs and the
+    /// pseudo-labelled share of the iteration's training pairs (its share of the draws when mixing by count).
+    /// </summary>
+    public DataFrame PseudoLabels()
+    {
+        var rows = (from k in Enumerable.Range(1, Iterations - 1)
+                    where result.Seeds.All(s => s.Iterations.Count > k && s.Iterations[k].Thresholds is not null)
+                    from j in Enumerable.Range(0, Alignment.TimestepIntervals.Count)
+                    select (k, j)).ToList();
+        IEnumerable<List<double>> Per(Func<Alignment.IterationReport, Alignment.IntervalThreshold, double> value) =>
+            rows.Select(r => result.Seeds.Select(s => value(s.Iterations[r.k], s.Iterations[r.k].Thresholds![r.j])).ToList());
+        var frame = new DataFrame(
+            new StringDataFrameColumn("iteration", rows.Select(r => MethodNames.Iteration(r.k, Iterations))),
+            new Int32DataFrameColumn("t", rows.Select(r => Alignment.TimestepIntervals.Anchor(r.j))));
+        AddStat(frame, "previous model's clean-test accuracy", Per((_, t) => t.TestAccuracy));
+        AddStat(frame, "percentile", Per((_, t) => t.Percentile));
+        AddStat(frame, "accepted pairs", Per((_, t) => t.Accepted));
+        AddStat(frame, "pseudo-label precision vs truth", Per((_, t) => t.PseudoLabelPrecision ?? double.NaN));
+        AddStat(frame, "human-label precision (same pairs)", Per((_, t) => t.HumanPrecision ?? double.NaN));
+        AddStat(frame, "clean anchors", Per((it, _) => it.LabeledPairs));
+        AddStat(frame, "pseudo-labelled pairs", Per((it, _) => it.Labels!.PairsAccepted));
+        AddStat(frame, "pseudo-labelled share", Per((it, _) => it.PseudoLabelledShare));
+        return frame;
+    }
+
+    /// <summary>
     /// What the pseudo-labels follow: per pseudo-labelled iteration and true dimension, the share of accepted slots whose
     /// pseudo-label points to the better image, the same for the human labels, and of the swapped slots the share swapped
     /// towards the better image (means over seeds). Not in the paper: it needs the ground truth.

@@ -53,4 +53,27 @@ public class ConfidenceScorerTests
         Assert.Equal(plain.Score(policy, other, pairs).Z, againstOther.Z);
         Assert.Equal(2, cache.Margins.Count);
     }
+
+    [Fact]
+    public void ScoringOnlySomePairs_GivesTheirFullRunZ_ZeroElsewhere_AndFillsTheCacheForThemOnly()
+    {
+        Seeding.Everything(23);
+        using var reference = new DiffusionModel(new UNetConfig(8, 8), CPU);
+        using var policy = new DiffusionModel(new UNetConfig(8, 8), CPU);
+        using var pairs = PairSet.From(new WorldBuilder(new WorldConfig(Pairs: 9, Seed: 4)).Pairs(0, 9), policy.Tokenizer);
+        var cache = new ReferenceMarginCache();
+        var scorer = new ConfidenceScorer(new DiffusionDpoLoss(), new ConfidenceConfig(BatchSize: 2), cache);
+        int[] only = [1, 4, 5, pairs.Count - 1];
+
+        var full = new ConfidenceScorer(new DiffusionDpoLoss(), new ConfidenceConfig(BatchSize: 4)).Score(policy, reference, pairs);
+        var some = scorer.Score(policy, reference, pairs, only: only);
+        var all = scorer.Score(policy, reference, pairs);   // the cached pairs are served, the others computed
+
+        for (var i = 0; i < pairs.Count; i++)
+        for (var j = 0; j < TimestepIntervals.Count; j++)
+        {
+            Assert.Equal(only.Contains(i) ? full.Z[i, j] : 0f, some.Z[i, j], 4);
+            Assert.Equal(full.Z[i, j], all.Z[i, j], 4);
+        }
+    }
 }

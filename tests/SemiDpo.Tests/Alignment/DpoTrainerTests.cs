@@ -79,4 +79,56 @@ public class DpoTrainerTests
 
         Assert.True(accuracy < 0.5 && meanZ < 0, $"human orientation after training on the swapped one: accuracy {accuracy:F2}, mean z {meanZ:F2}");
     }
+
+    [Fact]
+    public void PerTermMixing_WithZeroUnlabeledWeight_TakesTheStepOfTheCleanHalfAlone_AndAPositiveWeightChangesIt()
+    {
+        Seeding.Everything(8);
+        using var reference = new DiffusionModel(Small, CPU);
+        using var clean = WorldPairs(12, 5, reference.Tokenizer);
+        using var noisy = WorldPairs(12, 6, reference.Tokenizer);
+        var examples = TrainingExample.Labeled(clean.Count).Concat(TrainingExample.HumanLabeled(noisy.Count, fromUnlabeled: true)).ToList();
+        var perTerm = new DpoTrainConfig(Steps: 1, BatchSize: 8, MicroBatch: 4, LearningRate: 1e-3, WarmupSteps: 1, Beta: 500,
+            Mixing: TermMixing.PerTerm, UnlabeledWeight: 0);
+
+        float[] After(DpoTrainConfig config, PairSet? unlabeled, IReadOnlyList<TrainingExample> trained)
+        {
+            using var policy = reference.Copy();
+            new DpoTrainer(config).Train("mix", policy, reference, clean, unlabeled, trained, null);
+            return policy.UNet.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        }
+
+        var zeroWeight = After(perTerm, noisy, examples);
+        var cleanHalf = After(perTerm with { BatchSize = 4, Mixing = TermMixing.ByCount }, null, TrainingExample.Labeled(clean.Count).ToList());
+        var weighted = After(perTerm with { UnlabeledWeight = 1 }, noisy, examples);
+
+        Assert.Equal(cleanHalf, zeroWeight);
+        Assert.NotEqual(cleanHalf, weighted);
+    }
+
+    [Fact]
+    public void Training_OwnsItsRandomState_NeitherReadingNorChangingTorchsGlobalGenerator()
+    {
+        Seeding.Everything(9);
+        using var reference = new DiffusionModel(Small, CPU);
+        using var pairs = WorldPairs(8, 7, reference.Tokenizer);
+        var config = new DpoTrainConfig(Steps: 2, BatchSize: 4, MicroBatch: 4, LearningRate: 1e-3, WarmupSteps: 1, Beta: 500);
+
+        float[] TrainAfterGlobalSeed(int globalSeed, out float nextGlobal)
+        {
+            using var policy = reference.Copy();
+            Seeding.Everything(globalSeed);
+            new DpoTrainer(config).Train("own", policy, reference, pairs, null, TrainingExample.Labeled(pairs.Count).ToList(), null);
+            nextGlobal = rand(1).item<float>();
+            return policy.UNet.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        }
+
+        var a = TrainAfterGlobalSeed(1, out var nextAfterA);
+        var b = TrainAfterGlobalSeed(2, out _);
+        Seeding.Everything(1);
+        var untouched = rand(1).item<float>();
+
+        Assert.Equal(a, b);                      // the global seed does not matter
+        Assert.Equal(untouched, nextAfterA);     // and training drew nothing from the global generator
+    }
 }

@@ -38,17 +38,36 @@ public class ThresholdScheduleTests
     }
 
     [Fact]
-    public void Automatic_RaisesThePercentileUntilTheAcceptedTestPairsReachTheTarget()
+    public void AcceptedAccuracy_RaisesThePercentileUntilTheAcceptedTestPairsReachTheTarget()
     {
         // Test pairs: small |z| are wrong half the time, large |z| are always right.
         var test = Table([0.5f, -0.5f, 1f, -1f, 2f, -2f, 7f, 8f, 9f, 10f]);
         var unlabeled = Table(Enumerable.Range(1, 100).Select(i => i / 10f).ToArray()); // |z| = 0.1…10
 
-        var rows = ThresholdSchedule.Fit(new ThresholdConfig(ThresholdMode.Automatic, Percentile: 10, TargetAccuracy: 0.99, PercentileStep: 10, MaxPercentile: 90), test, unlabeled);
+        var rows = ThresholdSchedule.Fit(new ThresholdConfig(ThresholdMode.AcceptedAccuracy, Percentile: 10, TargetAccuracy: 0.99, PercentileStep: 10, MaxPercentile: 90), test, unlabeled);
 
         // At the 10th percentile τ ≈ 1.09: accepted test pairs 2, −2, 7…10 → 5/6 < 0.99; at the 20th τ ≈ 2.08 → 4/4.
         Assert.All(rows, r => Assert.Equal(20, r.Percentile));
         Assert.All(rows, r => Assert.Equal(1.0, r.AcceptedTestAccuracy));
+    }
+
+    [Fact]
+    public void Interval_RaisesToThe90thPercentileExactlyWhereTheIntervalsTestAccuracyIsBelow70Percent()
+    {
+        // Clean test pairs: 4 of 5 right (80 %) at anchors 50…550, 3 of 5 (60 %) at 650…950; every pair's |z| is large,
+        // so the accuracy ABOVE τ would not tell the two groups apart.
+        var test = new float[5, TimestepIntervals.Count];
+        for (var j = 0; j < TimestepIntervals.Count; j++)
+        for (var i = 0; i < 5; i++)
+            test[i, j] = i < (j < 6 ? 4 : 3) ? 20f : -20f;
+        var unlabeled = Table(Enumerable.Range(1, 11).Select(i => (float)i).ToArray());
+
+        var rows = ThresholdSchedule.Fit(new ThresholdConfig(), new ConfidenceTable(test), unlabeled);
+
+        Assert.Equal(ThresholdMode.Interval, new ThresholdConfig().Mode);
+        Assert.Equal([80, 80, 80, 80, 80, 80, 90, 90, 90, 90], rows.Select(r => r.Percentile).ToArray());
+        Assert.Equal(9, rows[0].Tau, 6);
+        Assert.Equal(10, rows[9].Tau, 6);
     }
 
     [Fact]

@@ -38,14 +38,17 @@ public class ReproductionTests
 
         var result = Reproducer.Run(config, temp.Path);
 
-        Assert.Equal([MethodNames.Base, "Iter0 (= Diffusion-DPO clean)", "Iter1", "Iter2 (Semi-DPO)", "SFT (winners)", MethodNames.DiffusionDpoAll, "Diffusion-KTO", "cDPO (ε=0.1)"],
+        Assert.Equal([MethodNames.Base, "Iter0 (= Diffusion-DPO clean)", "Iter1", "Iter2 (Semi-DPO)", MethodNames.CleanOnlySameBudget, MethodNames.DiffusionDpoAllSameSchedule,
+                "SFT (winners)", MethodNames.DiffusionDpoAll, "Diffusion-KTO", "cDPO (ε=0.1)"],
             result.MethodNames.ToArray());
+        // The clean-only control's Iter0 is Semi-DPO's (copied, not retrained).
+        Assert.Equal(File.ReadAllBytes(Path.Combine(temp.Path, "seed-1", "iter0.ckpt")), File.ReadAllBytes(Path.Combine(temp.Path, "seed-1", "clean-only-same-budget", "iter0.ckpt")));
         Assert.All(result.Seeds[0].Methods, m => Assert.Equal(4, m.Images));
         Assert.Equal([2, 3, 4], result.JudgeCounts.Select(r => r.K).ToArray());
         Assert.True(result.JudgeCounts.Zip(result.JudgeCounts.Skip(1)).All(p => p.First.CleanPairs >= p.Second.CleanPairs), "more judges never keep more pairs");
 
         var summary = ReproductionReport.Write(result, temp.Path);
-        foreach (var name in new[] { "table1-means", "table1-means-paper", "table2-win-rates", "table2-win-rates-paper", "table4-iterations", "table5-judge-count", "table7-accuracy" })
+        foreach (var name in new[] { "table1-means", "table1-means-paper", "table2-win-rates", "table2-win-rates-paper", "table4-iterations", "table5-judge-count", "table7-accuracy", "pseudo-labels" })
         {
             Assert.True(File.Exists(Path.Combine(temp.Path, name + ".csv")), name + ".csv");
             Assert.True(File.Exists(Path.Combine(temp.Path, name + ".md")), name + ".md");

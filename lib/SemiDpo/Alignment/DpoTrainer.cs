@@ -16,7 +16,7 @@ public sealed record TrainingLog(string Stage, List<double> Loss, List<double> A
 /// a baseline). Each example draws one t uniformly from
 /// its allowed intervals and takes that interval's winner/loser; clean and unlabeled examples share a batch by count
 /// or per term (<see cref="TermMixing"/>); AdamW with warmup, gradient clipping and accumulation
-/// to the global batch; resumable checkpoints; a non-finite loss stops the stage naming the step, the batch and the
+/// to the global batch; resumable checkpoints (with the state of a stateful loss, <see cref="IStatefulPreferenceLoss"/>); a non-finite loss stops the stage naming the step, the batch and the
 /// last good checkpoint, with the weights untouched.
 /// </summary>
 public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective = null)
@@ -36,9 +36,13 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         var log = new TrainingLog(stage, [], []);
         // The stage's own generator draws its noise (and latent samples): a run does not depend on, nor change, torch's global random state.
         using var generator = new Generator((ulong)config.Seed);
+        var stateful = loss as IStatefulPreferenceLoss;
+        stateful?.Start(policy);
         if (checkpoint is not null && File.Exists(checkpoint))
         {
             var header = policy.Resume(checkpoint, optimizer, runJson, generator);
+            if (stateful is not null)
+                stateful.LoadState(header.LossState ?? throw new CheckpointException(checkpoint, $"has no state for {loss.Name}: written by an older version, or for another loss."));
             step = header.Step;
             log.Loss.AddRange(header.Loss ?? []);
             log.Accuracy.AddRange(header.Accuracy ?? []);
@@ -81,11 +85,12 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
             }
             var rate = OptimizerStep.WarmupRate(config.PeakLearningRate, step, config.WarmupSteps);
             OptimizerStep.Apply(optimizer, parameters, rate, config.GradientClip, $"{stage} step {step}");
+            stateful?.AfterOptimizerStep(policy);
             log.Loss.Add(stepLoss);
             log.Accuracy.Add(stepAccuracy);
             progress?.Report(new TrainingProgress(stage, step, config.Steps, stepLoss, stepAccuracy, rate));
             if (checkpoint is not null && ((config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0) || step == config.Steps))
-                policy.Save(checkpoint, optimizer, step, runJson, (log.Loss, log.Accuracy), generator);
+                policy.Save(checkpoint, optimizer, step, runJson, (log.Loss, log.Accuracy), generator, stateful?.SaveState());
         }
         return log;
     }

@@ -20,33 +20,41 @@ public sealed class CheckpointException(string path, string message) : Exception
 /// <param name="OptimizerSha256">SHA-256 of the optimizer section (of zero bytes when none was saved).</param>
 /// <param name="Loss">The loss of every step up to <paramref name="Step"/>, so a resumed run's log continues this one's.</param>
 /// <param name="Accuracy">The implicit accuracy of every step up to <paramref name="Step"/>.</param>
+/// <param name="LossStateSha256">SHA-256 of the loss-state section (version 3; null when the loss keeps no state).</param>
 public sealed record CheckpointHeader(string ConfigJson, long Step, string RngState, string ModelSha256, string OptimizerSha256,
-    double[]? Loss = null, double[]? Accuracy = null);
+    double[]? Loss = null, double[]? Accuracy = null, string? LossStateSha256 = null)
+{
+    /// <summary>The state of a stateful loss (<see cref="Alignment.IStatefulPreferenceLoss"/>), when the checkpoint carries one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public byte[]? LossState { get; init; }
+}
 
 /// <summary>
 /// Model weights + config + step + optimizer state + torch RNG state in one file, written atomically (temp file in
 /// the same folder, then rename), so a crash never leaves half a checkpoint. Layout: magic, version, JSON header,
 /// model bytes, optimizer bytes; each byte section is checked against its SHA-256 on load. Version 2 adds a trailer,
 /// the SHA-256 of everything before it, so a flipped bit in the header (step, RNG state, log) is caught too;
-/// version 1 files (no trailer) still load.
+/// version 1 files (no trailer) still load. Version 3 adds a section after the optimizer's for the state of a
+/// stateful loss (Adaptive-DPO's moving averages); versions 1 and 2 still load.
 /// </summary>
 public static class Checkpoint
 {
     static readonly byte[] Magic = "SDPOCKPT"u8.ToArray();
-    const int Version = 2;
+    const int Version = 3;
     const int TrailerBytes = 32;
     /// <summary>The log may hold NaN (e.g. SFT has no implicit accuracy).</summary>
     static readonly JsonSerializerOptions HeaderJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <param name="generator">The run's own generator, whose state is saved; null: torch's global CPU generator.</param>
     public static void Save(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper? optimizer, string configJson, long step,
-        (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null, Generator? generator = null)
+        (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null, Generator? generator = null, byte[]? lossState = null)
     {
         var modelBytes = Serialize(w => model.save(w));
         var optimizerBytes = optimizer is null ? [] : Serialize(w => optimizer.save_state_dict(w));
         using var rng = generator?.get_state() ?? get_rng_state();
         var header = new CheckpointHeader(configJson, step, Convert.ToBase64String(rng.data<byte>().ToArray()),
-            Sha256(modelBytes), Sha256(optimizerBytes), history?.Loss.ToArray(), history?.Accuracy.ToArray());
+            Sha256(modelBytes), Sha256(optimizerBytes), history?.Loss.ToArray(), history?.Accuracy.ToArray(),
+            lossState is null ? null : Sha256(lossState));
 
         var body = Serialize(writer =>
         {
@@ -57,6 +65,8 @@ public static class Checkpoint
             writer.Write(modelBytes);
             writer.Write((long)optimizerBytes.Length);
             writer.Write(optimizerBytes);
+            writer.Write((long)(lossState?.Length ?? 0));
+            writer.Write(lossState ?? []);
         });
         AtomicFile.Write(path, stream =>
         {
@@ -87,7 +97,9 @@ public static class Checkpoint
                 throw new CheckpointException(path, $"written for config {header.ConfigJson}, but this run has {expectedConfigJson}.");
             var modelBytes = ReadSection(reader, path, "model");
             var optimizerBytes = ReadSection(reader, path, "optimizer");
-            if (Sha256(modelBytes) != header.ModelSha256 || Sha256(optimizerBytes) != header.OptimizerSha256)
+            var lossState = version >= 3 ? ReadSection(reader, path, "loss state") : [];
+            if (Sha256(modelBytes) != header.ModelSha256 || Sha256(optimizerBytes) != header.OptimizerSha256
+                || (header.LossStateSha256 is not null && Sha256(lossState) != header.LossStateSha256))
                 throw new CheckpointException(path, "corrupt: a section does not match its SHA-256.");
             using (var modelReader = new BinaryReader(new MemoryStream(modelBytes))) model.load(modelReader);
             if (optimizer is not null)
@@ -99,7 +111,7 @@ public static class Checkpoint
                 if (generator is null) set_rng_state(state);
                 else generator.set_state(state);
             }
-            return header;
+            return header.LossStateSha256 is null ? header : header with { LossState = lossState };
         }
         catch (EndOfStreamException)
         {

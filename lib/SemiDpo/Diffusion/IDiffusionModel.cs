@@ -52,8 +52,8 @@ public static class DiffusionModelExtensions
 
     /// <summary>Writes the network's weights (with optimizer state, step and run config when resuming matters); atomic.</summary>
     public static void Save(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper? optimizer = null, long step = 0, string? runConfigJson = null,
-        (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null, Generator? generator = null) =>
-        Checkpoint.Save(path, model.Network, optimizer, model.ConfigJson(runConfigJson), step, history, generator);
+        (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null, Generator? generator = null, byte[]? lossState = null) =>
+        Checkpoint.Save(path, model.Network, optimizer, model.ConfigJson(runConfigJson), step, history, generator, lossState);
 
     /// <summary>Restores weights, optimizer state, step and RNG (the run's <paramref name="generator"/>, or torch's global one) from a checkpoint written for the same model and run config.</summary>
     public static CheckpointHeader Resume(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper optimizer, string runConfigJson,

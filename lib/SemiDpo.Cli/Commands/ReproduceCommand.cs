@@ -45,6 +45,15 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         [CommandOption("--no-controls"), Description("Skip the two controls trained through Semi-DPO's pipeline (clean only, same budget; Diffusion-DPO on all pairs, same schedule).")]
         public bool NoControls { get; init; }
 
+        [CommandOption("--baselines <KEYS>"), Description("Comma-separated baselines trained with Semi-DPO's budget: sft, dpo, kto, cdpo, poly (Poly-DPO), adaptive (Adaptive-DPO), or 'all'. Default: sft,dpo,kto,cdpo (the related methods are left out to keep the default within its 10 minutes; --quick runs all).")]
+        public string? Baselines { get; init; }
+
+        [CommandOption("--poly-alpha <A>"), Description("α of Poly-DPO (default 8, the authors' best on Pick-a-Pic v2; 0 = Diffusion-DPO).")]
+        public double? PolyAlpha { get; init; }
+
+        [CommandOption("--flip-rate <R>"), Description("Flip this share of the non-tie human labels (seeded) before Stage 1, on top of the world's annotator noise: e.g. 0.1, 0.2, 0.3.")]
+        public double FlipRate { get; init; }
+
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
         public string? Device { get; init; }
 
@@ -54,6 +63,10 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
             if (Prompts is { } prompts) config = config with { Study = config.Study with { EvalPrompts = prompts } };
             config = config with { Study = config.Study with { ImagesPerPrompt = ImagesPerPrompt } };
             if (NoControls) config = config with { Controls = false };
+            if (Baselines is { } keys)
+                config = config with { Baselines = keys.Trim() == "all" ? Alignment.Baselines.AllKeys : keys.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) };
+            if (PolyAlpha is { } alpha) config = config with { PolyAlpha = alpha };
+            if (FlipRate != 0) config = config with { FlipRate = FlipRate };
             if (JudgeCount) config = config with { JudgeCountAblation = true };
             return NoJudgeCount ? config with { JudgeCountAblation = false } : config;
         }

@@ -12,8 +12,8 @@ public enum BaselineData
     CleanOnly,
 }
 
-/// <summary>A method Semi-DPO is compared with: a loss and the pairs it sees.</summary>
-public sealed record Baseline(string Name, IPreferenceLoss Loss, BaselineData Data);
+/// <summary>A method Semi-DPO is compared with: a loss and the pairs it sees; <paramref name="Key"/> names it on the command line.</summary>
+public sealed record Baseline(string Key, string Name, IPreferenceLoss Loss, BaselineData Data);
 
 /// <summary>
 /// The comparisons of the paper's Tables 1–2 and the standard ones for noisy labels, trained from the base model with
@@ -21,14 +21,34 @@ public sealed record Baseline(string Name, IPreferenceLoss Loss, BaselineData Da
 /// </summary>
 public static class Baselines
 {
+    /// <summary>The keys of <see cref="Standard"/>: the paper's comparisons and the standard answer to label noise.</summary>
+    public static IReadOnlyList<string> StandardKeys { get; } = ["sft", "dpo", "kto", "cdpo"];
+
+    /// <summary>The keys of the related noise-robust methods (Poly-DPO, Adaptive-DPO).</summary>
+    public static IReadOnlyList<string> RelatedKeys { get; } = ["poly", "adaptive"];
+
+    /// <summary>Every key <see cref="Of"/> knows.</summary>
+    public static IReadOnlyList<string> AllKeys { get; } = [.. StandardKeys, .. RelatedKeys];
+
     /// <summary>SFT on winners, Diffusion-DPO on all non-tie pairs (the main comparison), Diffusion-KTO, conservative DPO.</summary>
-    public static IReadOnlyList<Baseline> Standard(double beta = DiffusionDpoLoss.OfficialBeta, double smoothing = 0.1) =>
-    [
-        new("SFT (winners)", new SupervisedFineTuningLoss(), BaselineData.AllNonTie),
-        new("Diffusion-DPO (all)", new DiffusionDpoLoss(beta), BaselineData.AllNonTie),
-        new("Diffusion-KTO", new DiffusionKtoLoss(beta), BaselineData.AllNonTie),
-        new($"cDPO (ε={smoothing:G2})", new ConservativeDpoLoss(beta, smoothing), BaselineData.AllNonTie),
-    ];
+    public static IReadOnlyList<Baseline> Standard(double beta = DiffusionDpoLoss.OfficialBeta, double smoothing = 0.1) => Of(StandardKeys, beta, smoothing);
+
+    /// <summary>
+    /// The baselines named by <paramref name="keys"/> (see <see cref="AllKeys"/>), in that order, each with β =
+    /// <paramref name="beta"/>: sft, dpo, kto, cdpo (label smoothing <paramref name="smoothing"/>), poly (Poly-DPO,
+    /// α = <paramref name="polyAlpha"/>), adaptive (Adaptive-DPO with the authors' settings).
+    /// </summary>
+    public static IReadOnlyList<Baseline> Of(IEnumerable<string> keys, double beta = DiffusionDpoLoss.OfficialBeta, double smoothing = 0.1,
+        double polyAlpha = PolyDpoLoss.PickapicAlpha) => keys.Select(key => key switch
+    {
+        "sft" => new Baseline(key, "SFT (winners)", new SupervisedFineTuningLoss(), BaselineData.AllNonTie),
+        "dpo" => new Baseline(key, "Diffusion-DPO (all)", new DiffusionDpoLoss(beta), BaselineData.AllNonTie),
+        "kto" => new Baseline(key, "Diffusion-KTO", new DiffusionKtoLoss(beta), BaselineData.AllNonTie),
+        "cdpo" => new Baseline(key, $"cDPO (ε={smoothing:G2})", new ConservativeDpoLoss(beta, smoothing), BaselineData.AllNonTie),
+        "poly" => new Baseline(key, $"Poly-DPO (α={polyAlpha:G3})", new PolyDpoLoss(beta, polyAlpha), BaselineData.AllNonTie),
+        "adaptive" => new Baseline(key, "Adaptive-DPO", new AdaptiveDpoLoss(new AdaptiveDpoConfig(Beta: beta)), BaselineData.AllNonTie),
+        _ => throw new ArgumentException($"Unknown baseline '{key}'; known: {string.Join(", ", AllKeys)}.", nameof(keys)),
+    }).ToList();
 
     /// <summary>
     /// Trains a copy of <paramref name="baseModel"/> (the caller owns the result). <paramref name="budget"/> is the

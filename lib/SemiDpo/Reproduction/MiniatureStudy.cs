@@ -16,9 +16,12 @@ namespace SemiDpo.Reproduction;
 /// </summary>
 public sealed class MiniatureStudy : IDisposable
 {
+    readonly bool ownsBaseModel;
+
     MiniatureStudy(StudyConfig config, List<PreferencePair> pairs, RewardCommittee committee, ScoreTable scores,
-        ConsensusSplit split, StageTwoData data, DiffusionModel baseModel)
+        ConsensusSplit split, StageTwoData data, DiffusionModel baseModel, bool ownsBaseModel = true)
     {
+        this.ownsBaseModel = ownsBaseModel;
         Config = config;
         Pairs = pairs;
         Committee = committee;
@@ -96,6 +99,21 @@ public sealed class MiniatureStudy : IDisposable
         return Split with { CleanTrain = kept, Noisy = noisy };
     }
 
+    /// <summary>
+    /// The same study with a seeded share <paramref name="rate"/> of the non-tie human labels flipped (on top of the
+    /// annotators' own noise), Stage 1 run again on the flipped labels: the label-flip experiments of Adaptive-DPO. The
+    /// images, the judges' scores, the truth and the base model are this study's (the base model stays owned by it).
+    /// </summary>
+    public MiniatureStudy WithFlippedLabels(double rate, int seed = 0)
+    {
+        if (rate is < 0 or >= 0.5) throw new ArgumentOutOfRangeException(nameof(rate), rate, "The flip rate must be in [0, 0.5).");
+        var pairs = Pairs.Select((p, i) => !p.IsTie && new Random(StableHash.Mix(seed ^ 0x5F11, i)).NextDouble() < rate
+            ? p with { Label0 = p.Label1, Label1 = p.Label0 }
+            : p).ToList();
+        var split = Filter(pairs, Scores, Config.Consensus);
+        return new MiniatureStudy(Config, pairs, Committee, Scores, split, StageTwoData.FromSplit(pairs, split, BaseModel.Tokenizer), BaseModel, ownsBaseModel: false);
+    }
+
     /// <summary>Samples one image per evaluation item (fixed seed per item, the same for every model) and scores it with the oracle and every judge.</summary>
     public ImageSetScores Evaluate(DiffusionModel model, string name, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
@@ -117,6 +135,6 @@ public sealed class MiniatureStudy : IDisposable
     public void Dispose()
     {
         Data.Dispose();
-        BaseModel.Dispose();
+        if (ownsBaseModel) BaseModel.Dispose();
     }
 }

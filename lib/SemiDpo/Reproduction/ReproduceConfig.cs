@@ -18,6 +18,22 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
     bool Controls = true)
 {
     /// <summary>
+    /// The baselines trained from the base model with Semi-DPO's budget, by key (<see cref="Alignment.Baselines.AllKeys"/>).
+    /// The default leaves the related methods (Poly-DPO, Adaptive-DPO) out: the default run is already at its 10-minute
+    /// budget; <see cref="Quick"/> keeps them so that every method runs in CI.
+    /// </summary>
+    public IReadOnlyList<string> Baselines { get; init; } = Alignment.Baselines.StandardKeys;
+
+    /// <summary>α of the Poly-DPO baseline (default: the authors' best on Pick-a-Pic v2).</summary>
+    public double PolyAlpha { get; init; } = PolyDpoLoss.PickapicAlpha;
+
+    /// <summary>
+    /// Share of the non-tie human labels flipped (seeded, before Stage 1), on top of the world's own annotator noise: the
+    /// 10/20/30 % label-flip experiments of Adaptive-DPO. 0 = the world as built.
+    /// </summary>
+    public double FlipRate { get; init; }
+
+    /// <summary>
     /// The miniature reproduction: 20,000 pairs, Iter0 64 steps + Iter1/2 32 steps each at 16 pairs per step, 1,500
     /// unlabeled pairs scored (so that the pseudo-labelled pairs are about as many as an iteration's third of the clean
     /// anchors), the two controls, 128 evaluation prompts. Table 5's runs are left out to stay within 10 minutes
@@ -28,7 +44,7 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
     /// <summary>A smoke run of every stage: 4,000 pairs, a few steps, 32 prompts at 10 sampling steps.</summary>
     public static ReproduceConfig Quick { get; } = new(
         new StudyConfig() with { World = new WorldConfig(Pairs: 4_000), EvalPrompts = 32, Sampler = new SamplerConfig(Steps: 10) },
-        Stage2(iter0Steps: 8, laterSteps: 4, unlabeled: 300), [1]);
+        Stage2(iter0Steps: 8, laterSteps: 4, unlabeled: 300), [1]) { Baselines = Alignment.Baselines.AllKeys };
 
     static SemiDpoConfig Stage2(int iter0Steps, int laterSteps, int unlabeled)
     {
@@ -50,5 +66,11 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
         if (Seeds.Count == 0) throw new ArgumentException("At least one seed.", nameof(Seeds));
         if (Seeds.Distinct().Count() != Seeds.Count) throw new ArgumentException("Seeds must differ.", nameof(Seeds));
         if (Smoothing is < 0 or >= 0.5) throw new ArgumentOutOfRangeException(nameof(Smoothing), Smoothing, "Label smoothing must be in [0, 0.5).");
+        if (Baselines.FirstOrDefault(k => !Alignment.Baselines.AllKeys.Contains(k)) is { } unknown)
+            throw new ArgumentException($"Unknown baseline '{unknown}'; known: {string.Join(", ", Alignment.Baselines.AllKeys)}.", nameof(Baselines));
+        if (Baselines.Distinct().Count() != Baselines.Count) throw new ArgumentException("A baseline is named twice.", nameof(Baselines));
+        if (!Baselines.Contains("dpo")) throw new ArgumentException("The baselines must include 'dpo' (Diffusion-DPO on all pairs): every table compares with it.", nameof(Baselines));
+        if (FlipRate is < 0 or >= 0.5) throw new ArgumentOutOfRangeException(nameof(FlipRate), FlipRate, "The flip rate must be in [0, 0.5).");
+        if (!double.IsFinite(PolyAlpha)) throw new ArgumentOutOfRangeException(nameof(PolyAlpha), PolyAlpha, "α must be a finite number.");
     }
 }

@@ -20,8 +20,10 @@ public static class Reproducer
         TorchSharp.torch.Device? device = null)
     {
         config.Validate();
-        using var study = MiniatureStudy.Prepare(config.Study, device, progress, cancellation);
-        return Run(study, config, outputFolder, progress, cancellation);
+        using var prepared = MiniatureStudy.Prepare(config.Study, device, progress, cancellation);
+        if (config.FlipRate == 0) return Run(prepared, config, outputFolder, progress, cancellation);
+        using var flipped = prepared.WithFlippedLabels(config.FlipRate);
+        return Run(flipped, config, outputFolder, progress, cancellation);
     }
 
     /// <summary>Runs on a prepared study (notebooks prepare once and run several configurations).</summary>
@@ -49,7 +51,7 @@ public static class Reproducer
             methods.Add(RunControl(study, semi with { Term = UnlabeledTerm.None }, MethodNames.CleanOnlySameBudget, folder, Tagged(progress, seed), cancellation));
             methods.Add(RunControl(study, semi with { Term = UnlabeledTerm.HumanLabels }, MethodNames.DiffusionDpoAllSameSchedule, folder, Tagged(progress, seed), cancellation));
         }
-        foreach (var baseline in Baselines.Standard(semi.Iter0.Beta, config.Smoothing))
+        foreach (var baseline in Baselines.Of(config.Baselines, semi.Iter0.Beta, config.Smoothing, config.PolyAlpha))
         {
             var checkpoint = folder is null ? null : Path.Combine(folder, Slug(baseline.Name) + ".ckpt");
             var (model, _) = Baselines.Train(baseline, study.BaseModel, study.Data, semi.TotalBudget, checkpoint, Tagged(progress, seed), cancellation);

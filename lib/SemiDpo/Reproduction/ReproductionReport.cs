@@ -25,6 +25,8 @@ public static class ReproductionReport
                 tables.Table1(), PaperNumbers.Table1(), null),
             new("table2-win-rates", $"Table 2 analogue: Semi-DPO's win rate (share of prompts strictly better) against each method ({seeds})",
                 tables.Table2(), PaperNumbers.Table2(), null),
+            new("vs-diffusion-dpo", $"Beyond the paper: every method against {MethodNames.DiffusionDpoAll} on the true preference ({seeds})",
+                tables.VersusDiffusionDpo(), null, null),
             new("table4-iterations", $"Table 4 analogue: the iterations ({seeds})", tables.Table4(), null, PaperNumbers.Table4),
         };
         if (result.Config.JudgeCountAblation)
@@ -53,6 +55,7 @@ public static class ReproductionReport
         summary.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"World: {result.Config.Study.World.Pairs:N0} pairs; clean {result.Split.CleanTrain.Length:N0} train / {result.Split.CleanTest.Length:N0} test " +
             $"({result.Split.CleanFraction:P1} of non-tie pairs, human label right on {result.CleanLabelAccuracy:P1}); noisy {result.Split.Noisy.Length:N0}. " +
+            $"{(result.Config.FlipRate > 0 ? $"{result.Config.FlipRate:P0} of the human labels flipped before Stage 1. " : "")}" +
             $"Seeds {string.Join(", ", result.Seeds.Select(s => s.Seed))}; wall time {result.Elapsed.TotalMinutes:F1} min.")).AppendLine();
         summary.AppendLine("How to read the win rates: the five judges (MiniClip … MiniPickScore) are the consensus filter's committee, " +
                            "the same models that chose the clean pairs, so their columns are not independent of the method. The world's " +

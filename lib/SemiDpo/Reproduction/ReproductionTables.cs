@@ -33,6 +33,21 @@ public sealed class ReproductionTables(ReproductionResult result)
         return frame;
     }
 
+    /// <summary>
+    /// Beyond the paper: every trained method against Diffusion-DPO on all pairs on the true preference — the share of
+    /// prompts it wins, the share it loses, and in how many seeds it won more than it lost. The same yardstick for
+    /// Semi-DPO, the controls and the related noise-robust methods.
+    /// </summary>
+    public DataFrame VersusDiffusionDpo()
+    {
+        var methods = result.MethodNames.Where(m => m != MethodNames.Base && m != MethodNames.DiffusionDpoAll).ToList();
+        var frame = new DataFrame(new StringDataFrameColumn($"method vs {MethodNames.DiffusionDpoAll}", methods));
+        AddStat(frame, $"{Utility}: wins", methods.Select(m => result.Seeds.Select(s => WinRate.Of(s.Method(m), s.Method(MethodNames.DiffusionDpoAll), Utility)).ToList()));
+        AddStat(frame, $"{Utility}: loses", methods.Select(m => result.Seeds.Select(s => WinRate.Of(s.Method(MethodNames.DiffusionDpoAll), s.Method(m), Utility)).ToList()));
+        frame.Columns.Add(new StringDataFrameColumn($"{Utility}: seeds won", methods.Select(m => $"{SeedsWon(m, MethodNames.DiffusionDpoAll)} of {result.Seeds.Count}")));
+        return frame;
+    }
+
     /// <summary>Table 4: the iterations, with each one's true-preference win rate against the one before (Iter0: against the base model).</summary>
     public DataFrame Table4()
     {
@@ -131,8 +146,10 @@ public sealed class ReproductionTables(ReproductionResult result)
                $"(paper: 69 % on MPS); won {SeedsWon(MethodNames.DiffusionDpoAll)} of {result.Seeds.Count} seed(s).";
     }
 
-    int SeedsWon(string opponent) => result.Seeds.Count(s =>
-        WinRate.Of(s.Method(SemiDpo), s.Method(opponent), Utility) > WinRate.Of(s.Method(opponent), s.Method(SemiDpo), Utility));
+    int SeedsWon(string opponent) => SeedsWon(SemiDpo, opponent);
+
+    int SeedsWon(string method, string opponent) => result.Seeds.Count(s =>
+        WinRate.Of(s.Method(method), s.Method(opponent), Utility) > WinRate.Of(s.Method(opponent), s.Method(method), Utility));
 
     DataFrame MeansOf(IReadOnlyList<string> names, string first)
     {

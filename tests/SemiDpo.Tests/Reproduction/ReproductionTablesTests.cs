@@ -40,6 +40,23 @@ public class ReproductionTablesTests
     }
 
     [Fact]
+    public void VersusDiffusionDpo_RatesEveryTrainedMethodAgainstDpoOnAllPairs()
+    {
+        var table = new ReproductionTables(Result()).VersusDiffusionDpo();
+        var column = table[$"method vs {MethodNames.DiffusionDpoAll}"].Cast<string>().ToArray();
+        var semi = Array.IndexOf(column, MethodNames.SemiDpo(3));
+        var iter0 = Array.IndexOf(column, MethodNames.Iteration(0, 3));
+
+        Assert.DoesNotContain(MethodNames.Base, column);
+        Assert.DoesNotContain(MethodNames.DiffusionDpoAll, column);
+        Assert.Equal(0.5, (double)table[ImageSetScores.UtilityMetric + ": wins"][semi]!, 9);      // as Table 2's row
+        Assert.Equal(0.375, (double)table[ImageSetScores.UtilityMetric + ": loses"][semi]!, 9);
+        Assert.Equal("1 of 2", table[ImageSetScores.UtilityMetric + ": seeds won"][semi]);
+        Assert.Equal(0.0, (double)table[ImageSetScores.UtilityMetric + ": wins"][iter0]!);          // Iter0 0.2 < 0.4 everywhere
+        Assert.Equal("0 of 2", table[ImageSetScores.UtilityMetric + ": seeds won"][iter0]);
+    }
+
+    [Fact]
     public void Table4_ComparesEachIterationWithThePreviousOne()
     {
         var table = new ReproductionTables(Result()).Table4();

@@ -75,6 +75,45 @@ public class ReproductionTests
     }
 
     [Fact]
+    public void RelatedBaselines_TrainAndAppearAsRows_InTheOrderAsked()
+    {
+        var config = Tiny() with { Controls = false, JudgeCountAblation = false, Baselines = ["dpo", "poly", "adaptive"], PolyAlpha = 2 };
+
+        var result = Reproducer.Run(config, null);
+
+        Assert.Equal([MethodNames.Base, "Iter0 (= Diffusion-DPO clean)", "Iter1", "Iter2 (Semi-DPO)", MethodNames.DiffusionDpoAll, "Poly-DPO (α=2)", "Adaptive-DPO"],
+            result.MethodNames.ToArray());
+        Assert.Contains("Adaptive-DPO", new ReproductionTables(result).VersusDiffusionDpo()[$"method vs {MethodNames.DiffusionDpoAll}"].Cast<string>());
+    }
+
+    [Theory]
+    [InlineData("nonsense", "Unknown baseline 'nonsense'")]
+    [InlineData("poly", "must include 'dpo'")]
+    [InlineData("dpo,dpo", "named twice")]
+    public void BaselineKeys_AreChecked(string keys, string message)
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() => (ReproduceConfig.Quick with { Baselines = keys.Split(',') }).Validate());
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void WithFlippedLabels_FlipsAboutThatShareOfNonTies_TiesKept_AndRunsStageOneAgain()
+    {
+        using var study = MiniatureStudy.Prepare(Tiny().Study, CPU);
+        using var flipped = study.WithFlippedLabels(0.3, seed: 1);
+
+        var pairs = study.Pairs.Zip(flipped.Pairs).ToList();
+        var nonTies = pairs.Where(p => !p.First.IsTie).ToList();
+        var share = nonTies.Count(p => p.Second.HumanPreference == -p.First.HumanPreference) / (double)nonTies.Count;
+        Assert.InRange(share, 0.25, 0.35);
+        Assert.All(pairs.Where(p => p.First.IsTie), p => Assert.True(p.Second.IsTie));
+        Assert.True(flipped.Split.Clean.Count() < study.Split.Clean.Count(), "flipped labels disagree with the judges: fewer clean pairs");
+        Assert.Same(study.BaseModel, flipped.BaseModel);
+        Assert.Equal(study.Pairs[0].Truth, flipped.Pairs[0].Truth);
+        Assert.Throws<ArgumentOutOfRangeException>(() => study.WithFlippedLabels(0.5));
+    }
+
+    [Fact]
     public void WithCleanShare_MovesTheDroppedCleanPairsToTheUnlabeled_TestSplitUnchanged()
     {
         using var study = MiniatureStudy.Prepare(Tiny().Study, CPU);

@@ -45,7 +45,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         [CommandOption("--no-controls"), Description("Skip the two controls trained through Semi-DPO's pipeline (clean only, same budget; Diffusion-DPO on all pairs, same schedule).")]
         public bool NoControls { get; init; }
 
-        [CommandOption("--baselines <KEYS>"), Description("Comma-separated baselines trained with Semi-DPO's budget: sft, dpo, kto, cdpo, poly (Poly-DPO), adaptive (Adaptive-DPO), or 'all'. Default: sft,dpo,kto,cdpo (the related methods are left out to keep the default within its 10 minutes; --quick runs all).")]
+        [CommandOption("--baselines <KEYS>"), Description("Comma-separated baselines trained with Semi-DPO's budget: sft, dpo, kto, cdpo, poly (Poly-DPO), adaptive (Adaptive-DPO), realalign (RealAlign: DRO then DPO on real-vs-degraded pairs; about 4 minutes), or 'all'. Default: sft,dpo,kto,cdpo (the related methods are left out to keep the default within its 10 minutes; --quick runs all).")]
         public string? Baselines { get; init; }
 
         [CommandOption("--poly-alpha <A>"), Description("α of Poly-DPO (default 8, the authors' best on Pick-a-Pic v2; 0 = Diffusion-DPO).")]

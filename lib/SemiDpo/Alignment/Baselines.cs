@@ -24,17 +24,20 @@ public static class Baselines
     /// <summary>The keys of <see cref="Standard"/>: the paper's comparisons and the standard answer to label noise.</summary>
     public static IReadOnlyList<string> StandardKeys { get; } = ["sft", "dpo", "kto", "cdpo"];
 
-    /// <summary>The keys of the related noise-robust methods (Poly-DPO, Adaptive-DPO).</summary>
-    public static IReadOnlyList<string> RelatedKeys { get; } = ["poly", "adaptive"];
+    /// <summary>RealAlign: not a loss on the preference pairs but its own pairs and two stages (<see cref="RealAlign"/>).</summary>
+    public const string RealAlignKey = "realalign";
 
-    /// <summary>Every key <see cref="Of"/> knows.</summary>
+    /// <summary>The keys of the related noise-robust methods: Poly-DPO, Adaptive-DPO and RealAlign.</summary>
+    public static IReadOnlyList<string> RelatedKeys { get; } = ["poly", "adaptive", RealAlignKey];
+
+    /// <summary>Every baseline key: the losses <see cref="Of"/> builds and <see cref="RealAlignKey"/>.</summary>
     public static IReadOnlyList<string> AllKeys { get; } = [.. StandardKeys, .. RelatedKeys];
 
     /// <summary>SFT on winners, Diffusion-DPO on all non-tie pairs (the main comparison), Diffusion-KTO, conservative DPO.</summary>
     public static IReadOnlyList<Baseline> Standard(double beta = DiffusionDpoLoss.OfficialBeta, double smoothing = 0.1) => Of(StandardKeys, beta, smoothing);
 
     /// <summary>
-    /// The baselines named by <paramref name="keys"/> (see <see cref="AllKeys"/>), in that order, each with β =
+    /// The loss baselines named by <paramref name="keys"/> (<see cref="AllKeys"/> but <see cref="RealAlignKey"/>), in that order, each with β =
     /// <paramref name="beta"/>: sft, dpo, kto, cdpo (label smoothing <paramref name="smoothing"/>), poly (Poly-DPO,
     /// α = <paramref name="polyAlpha"/>), adaptive (Adaptive-DPO with the authors' settings).
     /// </summary>

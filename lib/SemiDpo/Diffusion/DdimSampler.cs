@@ -36,15 +36,28 @@ public sealed class DdimSampler(NoiseSchedule schedule, bool clipSample = true, 
             using var scope = NewDisposeScope();
             var t = full(x.shape[0], ts[i], dtype: ScalarType.Int64);
             var eps = predictNoise(x, t.to(x.device));
-            var x0 = schedule.PredictStartFromNoise(x, t, eps);
-            if (clipSample) x0 = x0.clamp(-1, 1);
             var alphaNext = i + 1 < ts.Length ? schedule.AlphasCumprod[ts[i + 1]] : setAlphaToOne ? 1.0 : schedule.AlphasCumprod[0];
             var previous = x;
-            x = (Math.Sqrt(alphaNext) * x0 + Math.Sqrt(1 - alphaNext) * eps).MoveToOuterDisposeScope();
+            x = Step(x, t, full(x.shape[0], alphaNext, dtype: ScalarType.Float64, device: x.device), eps).MoveToOuterDisposeScope();
             if (!ReferenceEquals(previous, start)) previous.Dispose();
         }
         return x;
     }
+
+    /// <summary>
+    /// One DDIM step per item: from x_t (B, …) at timesteps <paramref name="t"/> (B) with predicted noise ε̂ to the
+    /// state whose ᾱ is <paramref name="alphaNext"/> (B); x̂_0 clipped as the sampler is configured.
+    /// </summary>
+    public Tensor Step(Tensor xt, Tensor t, Tensor alphaNext, Tensor eps)
+    {
+        var x0 = schedule.PredictStartFromNoise(xt, t, eps);
+        if (clipSample) x0 = x0.clamp(-1, 1);
+        var a = alphaNext.to_type(ScalarType.Float64).view(-1, 1, 1, 1);   // square roots in double, as scalars would be
+        return a.sqrt().to_type(x0.dtype) * x0 + (1 - a).sqrt().to_type(eps.dtype) * eps;
+    }
+
+    /// <summary>ᾱ of each timestep in <paramref name="t"/> (B), on <paramref name="device"/>.</summary>
+    public Tensor AlphaCumprod(long[] t, Device device) => tensor(t.Select(v => schedule.AlphasCumprod[v]).ToArray(), device: device);
 
     /// <summary>Classifier-free guidance: ε(∅) + w·(ε(c) − ε(∅)).</summary>
     public static Tensor Guide(Tensor conditional, Tensor unconditional, double scale) =>

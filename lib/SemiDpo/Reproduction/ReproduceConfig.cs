@@ -20,9 +20,13 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
     /// <summary>
     /// The baselines trained from the base model with Semi-DPO's budget, by key (<see cref="Alignment.Baselines.AllKeys"/>).
     /// The default leaves the related methods (Poly-DPO, Adaptive-DPO) out: the default run is already at its 10-minute
-    /// budget; <see cref="Quick"/> keeps them so that every method runs in CI.
+    /// budget (RealAlign alone takes about 4 minutes: its DRO stage samples a trajectory of the policy per item);
+    /// <see cref="Quick"/> keeps them so that every method runs in CI.
     /// </summary>
     public IReadOnlyList<string> Baselines { get; init; } = Alignment.Baselines.StandardKeys;
+
+    /// <summary>RealAlign's candidates, filters and stage split (baseline key <c>realalign</c>).</summary>
+    public RealAlignConfig RealAlign { get; init; } = new(Candidates: 4000, Keep: 1000);
 
     /// <summary>α of the Poly-DPO baseline (default: the authors' best on Pick-a-Pic v2).</summary>
     public double PolyAlpha { get; init; } = PolyDpoLoss.PickapicAlpha;
@@ -44,7 +48,7 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
     /// <summary>A smoke run of every stage: 4,000 pairs, a few steps, 32 prompts at 10 sampling steps.</summary>
     public static ReproduceConfig Quick { get; } = new(
         new StudyConfig() with { World = new WorldConfig(Pairs: 4_000), EvalPrompts = 32, Sampler = new SamplerConfig(Steps: 10) },
-        Stage2(iter0Steps: 8, laterSteps: 4, unlabeled: 300), [1]) { Baselines = Alignment.Baselines.AllKeys };
+        Stage2(iter0Steps: 8, laterSteps: 4, unlabeled: 300), [1]) { Baselines = Alignment.Baselines.AllKeys, RealAlign = new(Candidates: 800, Keep: 200) };
 
     static SemiDpoConfig Stage2(int iter0Steps, int laterSteps, int unlabeled)
     {
@@ -71,6 +75,7 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
         if (Baselines.Distinct().Count() != Baselines.Count) throw new ArgumentException("A baseline is named twice.", nameof(Baselines));
         if (!Baselines.Contains("dpo")) throw new ArgumentException("The baselines must include 'dpo' (Diffusion-DPO on all pairs): every table compares with it.", nameof(Baselines));
         if (FlipRate is < 0 or >= 0.5) throw new ArgumentOutOfRangeException(nameof(FlipRate), FlipRate, "The flip rate must be in [0, 0.5).");
+        RealAlign.Validate();
         if (!double.IsFinite(PolyAlpha)) throw new ArgumentOutOfRangeException(nameof(PolyAlpha), PolyAlpha, "α must be a finite number.");
     }
 }

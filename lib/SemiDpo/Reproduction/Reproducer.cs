@@ -51,13 +51,33 @@ public static class Reproducer
             methods.Add(RunControl(study, semi with { Term = UnlabeledTerm.None }, MethodNames.CleanOnlySameBudget, folder, Tagged(progress, seed), cancellation));
             methods.Add(RunControl(study, semi with { Term = UnlabeledTerm.HumanLabels }, MethodNames.DiffusionDpoAllSameSchedule, folder, Tagged(progress, seed), cancellation));
         }
-        foreach (var baseline in Baselines.Of(config.Baselines, semi.Iter0.Beta, config.Smoothing, config.PolyAlpha))
+        foreach (var baseline in Baselines.Of(config.Baselines.Where(k => k != Baselines.RealAlignKey), semi.Iter0.Beta, config.Smoothing, config.PolyAlpha))
         {
             var checkpoint = folder is null ? null : Path.Combine(folder, Slug(baseline.Name) + ".ckpt");
             var (model, _) = Baselines.Train(baseline, study.BaseModel, study.Data, semi.TotalBudget, checkpoint, Tagged(progress, seed), cancellation);
             using (model) methods.Add(study.Evaluate(model, baseline.Name, Tagged(progress, seed), cancellation));
         }
+        if (config.Baselines.Contains(Baselines.RealAlignKey))
+            methods.AddRange(RunRealAlign(study, config.RealAlign with { Seed = seed }, semi.TotalBudget, folder, Tagged(progress, seed), cancellation));
         return new SeedRun(seed, methods, run.Reports, run.Agreement);
+    }
+
+    /// <summary>
+    /// RealAlign with Semi-DPO's total step budget: its pairs (real vs degraded, filtered with the committee's
+    /// MiniPickScore), stage 1 Diffusion-DRO and stage 2 Diffusion-DPO; evaluates both stages' models.
+    /// </summary>
+    static IEnumerable<ImageSetScores> RunRealAlign(MiniatureStudy study, RealAlignConfig config, DpoTrainConfig budget, string? folder,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        var pickScore = study.Committee.Judges.FirstOrDefault(j => j.Name == "MiniPickScore")
+            ?? throw new InvalidOperationException("RealAlign filters with the MiniPickScore judge, which this committee lacks.");
+        var (pairs, _) = RealAlign.Build(study.Config.World, pickScore, config);
+        if (pairs.Count == 0) throw new TrainingException("RealAlign: no candidate pair passed the colourfulness and PickScore filters.");
+        using var set = PairSet.From(pairs, study.BaseModel.Tokenizer);
+        var (dro, final) = RealAlign.Train(study.BaseModel, set, budget, config, folder, progress, cancellation);
+        using (dro)
+        using (final)
+            return [study.Evaluate(dro, MethodNames.RealAlignDro, progress, cancellation), study.Evaluate(final, MethodNames.RealAlign, progress, cancellation)];
     }
 
     /// <summary>

@@ -46,4 +46,10 @@ public static class MethodNames
 
     /// <summary>Control: all non-tie pairs with their human labels through Semi-DPO's iteration schedule.</summary>
     public const string DiffusionDpoAllSameSchedule = "Diffusion-DPO (all), same schedule";
+
+    /// <summary>RealAlign's stage 1 alone: Diffusion-DRO on the real images (half the budget).</summary>
+    public const string RealAlignDro = "RealAlign: DRO stage";
+
+    /// <summary>RealAlign: DRO then Diffusion-DPO on real-vs-degraded pairs (the whole budget).</summary>
+    public const string RealAlign = "RealAlign";
 }

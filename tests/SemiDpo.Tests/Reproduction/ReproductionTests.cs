@@ -77,11 +77,16 @@ public class ReproductionTests
     [Fact]
     public void RelatedBaselines_TrainAndAppearAsRows_InTheOrderAsked()
     {
-        var config = Tiny() with { Controls = false, JudgeCountAblation = false, Baselines = ["dpo", "poly", "adaptive"], PolyAlpha = 2 };
+        var config = Tiny() with
+        {
+            Controls = false, JudgeCountAblation = false, Baselines = ["dpo", "poly", "adaptive", "realalign"], PolyAlpha = 2,
+            RealAlign = new RealAlignConfig(Candidates: 60, Keep: 8) { Dro = new DiffusionDroConfig(SamplingSteps: 4) },
+        };
 
         var result = Reproducer.Run(config, null);
 
-        Assert.Equal([MethodNames.Base, "Iter0 (= Diffusion-DPO clean)", "Iter1", "Iter2 (Semi-DPO)", MethodNames.DiffusionDpoAll, "Poly-DPO (α=2)", "Adaptive-DPO"],
+        Assert.Equal([MethodNames.Base, "Iter0 (= Diffusion-DPO clean)", "Iter1", "Iter2 (Semi-DPO)", MethodNames.DiffusionDpoAll, "Poly-DPO (α=2)", "Adaptive-DPO",
+                MethodNames.RealAlignDro, MethodNames.RealAlign],
             result.MethodNames.ToArray());
         Assert.Contains("Adaptive-DPO", new ReproductionTables(result).VersusDiffusionDpo()[$"method vs {MethodNames.DiffusionDpoAll}"].Cast<string>());
     }

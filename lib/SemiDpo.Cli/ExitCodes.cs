@@ -43,5 +43,5 @@ public static class ExitCodes
         or TrainingException or TorchRuntimeException or JsonException or ArgumentException or FormatException or IOException
         or UnauthorizedAccessException or InvalidDataException or OutOfMemoryException;
 
-    static string OneLine(string message) => string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    public static string OneLine(string message) => string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

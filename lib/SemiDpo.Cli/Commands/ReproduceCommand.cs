@@ -82,7 +82,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
             }
             catch (ArgumentException e)
             {
-                return ValidationResult.Error(e.Message);
+                return ValidationResult.Error(ExitCodes.OneLine(e.Message));
             }
         }
     }

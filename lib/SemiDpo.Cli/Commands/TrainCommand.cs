@@ -133,7 +133,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             }
             catch (ArgumentException e)
             {
-                return ValidationResult.Error(e.Message);
+                return ValidationResult.Error(ExitCodes.OneLine(e.Message));
             }
         }
     }

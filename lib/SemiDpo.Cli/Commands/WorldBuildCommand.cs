@@ -32,7 +32,7 @@ public sealed class WorldBuildCommand : AsyncCommand<WorldBuildCommand.Settings>
             }
             catch (ArgumentException e)
             {
-                return ValidationResult.Error(e.Message);
+                return ValidationResult.Error(ExitCodes.OneLine(e.Message));
             }
         }
 

@@ -20,6 +20,11 @@ public class ExitCodeTests
     [InlineData("filter --test-fraction 2", "--test-fraction")]
     [InlineData("score --in x.parquet", "--judges is required")]
     [InlineData("train --lora 4", "need --model")]
+    [InlineData("reproduce --baselines dpo,nonsense", "Unknown baseline 'nonsense'")]
+    [InlineData("reproduce --baselines poly", "must include 'dpo'")]
+    [InlineData("reproduce --flip-rate 0.6", "flip rate")]
+    [InlineData("train --batch 6 --micro-batch 4", "MicroBatch must divide")]
+    [InlineData("poly-sweep --alphas 1,x", "not a comma-separated list")]
     public void UsageErrors_ExitTwo(string args, string mention) =>
         AssertOneLineError(CliProcess.Run(TestPaths.RepoRoot, args.Split(' ')), 2, mention);
 

@@ -57,6 +57,32 @@ public class ReproductionTablesTests
     }
 
     [Fact]
+    public void NoiseRobustnessTable_HasARowPerRateAndTrainedMethod_RatedAgainstDpoAndSemiDpo()
+    {
+        var seeds = Result().Seeds;
+        var runs = new[] { new FlipRateRun(0.1, 50, 0.65, 0.9, seeds[0]), new FlipRateRun(0.3, 40, 0.5, 0.85, seeds[1]) };
+
+        var table = NoiseRobustness.Table(runs, iterations: 3);
+
+        Assert.Equal(6, table.Rows.Count);   // Iter0, Iter1, Semi-DPO at each rate
+        var semiAt30 = Enumerable.Range(0, 6).Single(r => (double)table["flip rate"][r]! == 0.3 && (string)table["method"][r] == MethodNames.SemiDpo(3));
+        Assert.Equal(0.25, (double)table[$"wins vs {MethodNames.DiffusionDpoAll}"][semiAt30]!, 9);     // seed 2: wins 1 of 4
+        Assert.Equal(0.5, (double)table[$"loses vs {MethodNames.DiffusionDpoAll}"][semiAt30]!, 9);
+        Assert.True(double.IsNaN((double)table["Semi-DPO wins vs it"][semiAt30]!));
+        var iter0At10 = Enumerable.Range(0, 6).Single(r => (double)table["flip rate"][r]! == 0.1 && (string)table["method"][r] == MethodNames.Iteration(0, 3));
+        Assert.Equal(0.75, (double)table["Semi-DPO wins vs it"][iter0At10]!, 9);   // seed 1: Semi-DPO 0.5 > 0.2 on 3 prompts
+        Assert.Equal(40, (int)table["clean pairs"][semiAt30]!);
+    }
+
+    [Fact]
+    public void PolySweep_ChoosesTheBestCleanTestAccuracy_TiesToTheSmallerAlpha()
+    {
+        PolyAlphaRow Row(double alpha, double accuracy) => new(alpha, accuracy, 0.4, 0.5, 0.5);
+        Assert.Equal(2, PolyAlphaSweep.Chosen([Row(0, 0.70), Row(2, 0.75), Row(8, 0.72)]));
+        Assert.Equal(-1, PolyAlphaSweep.Chosen([Row(0, 0.70), Row(-1, 0.75), Row(4, 0.75)]));
+    }
+
+    [Fact]
     public void Table4_ComparesEachIterationWithThePreviousOne()
     {
         var table = new ReproductionTables(Result()).Table4();

@@ -75,6 +75,28 @@ public class LoraTests
     }
 
     [Fact]
+    public void RelatedMethods_TrainLoraAdaptersOnStableDiffusion_UnchangedFromTheWorld()
+    {
+        Seeding.Everything(7);
+        using var tokenizerSource = SdFixture.Load();
+        using var pairs = PairSet.From(new WorldBuilder(new WorldConfig(Pairs: 8, Seed: 12)).Pairs(0, 8), tokenizerSource.Tokenizer);
+        var config = new DpoTrainConfig(Steps: 3, BatchSize: 2, MicroBatch: 2, LearningRate: 1e-2, WarmupSteps: 1);
+        foreach (var loss in new IPreferenceLoss[] { new PolyDpoLoss(), new AdaptiveDpoLoss(new AdaptiveDpoConfig(WarmupSteps: 1)) })
+        {
+            using var model = SdFixture.Load();
+            model.EnableLora(new LoraConfig(Rank: 2));
+            var log = new DpoTrainer(config, loss).Train("Iter0", model, model.AdaptersOff(), pairs, null, TrainingExample.Labeled(pairs.Count).ToList(), null);
+            Assert.All(log.Loss, v => Assert.True(double.IsFinite(v), $"{loss.Name}: loss {v}"));
+            Assert.Contains(model.UNet.named_parameters(), p => p.name.Contains("lora_B") && p.parameter.abs().max().item<float>() > 0);
+        }
+        using var dro = SdFixture.Load();
+        dro.EnableLora(new LoraConfig(Rank: 2));
+        var droLog = new DiffusionDroTrainer(config, new DiffusionDroConfig(SamplingSteps: 3)).Train("DRO", dro, dro.AdaptersOff(), pairs, null);
+        Assert.Equal(0.001, droLog.Loss[0], 6);   // adapters at B = 0: every bracket is 0, the hinge is the margin
+        Assert.Contains(dro.UNet.named_parameters(), p => p.name.Contains("lora_B") && p.parameter.abs().max().item<float>() > 0);
+    }
+
+    [Fact]
     public void MergedExport_LoadsAsAPlainDiffusersUNet_WithTheAdaptedOutputs()
     {
         Seeding.Everything(6);

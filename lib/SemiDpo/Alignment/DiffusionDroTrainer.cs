@@ -44,36 +44,23 @@ public sealed class DiffusionDroTrainer(DpoTrainConfig config, DiffusionDroConfi
         config.Validate();
         settings.Validate();
         if (experts.Count == 0) throw new TrainingException($"{stage}: no expert images.");
-        var parameters = policy.Network.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.AdamW(parameters, config.PeakLearningRate, weight_decay: config.WeightDecay);
         var runJson = JsonSerializer.Serialize(new { Stage = stage, Loss = "Diffusion-DRO", Config = config, Dro = settings, Experts = experts.Count });
-        using var generator = new Generator((ulong)config.Seed);
-        long step = 0;
-        var log = new TrainingLog(stage, [], []);
-        if (checkpoint is not null && File.Exists(checkpoint))
-        {
-            var header = policy.Resume(checkpoint, optimizer, runJson, generator);
-            step = header.Step;
-            log.Loss.AddRange(header.Loss ?? []);
-            log.Accuracy.AddRange(header.Accuracy ?? []);
-        }
+        using var run = new TrainingStage(stage, config, policy, runJson, checkpoint);
         reference.Network.eval();
-        while (step < config.Steps)
+        while (run.Next(cancellation))
         {
-            cancellation.ThrowIfCancellationRequested();
-            step++;
-            var rng = new Random(StableHash.Mix(config.Seed ^ 0xD70, step));
+            var rng = new Random(StableHash.Mix(config.Seed ^ 0xD70, run.Step));
             double stepLoss = 0, stepAccuracy = 0;
             for (var start = 0; start < config.BatchSize; start += config.MicroBatch)
             {
                 using var scope = NewDisposeScope();
                 var size = Math.Min(config.MicroBatch, config.BatchSize - start);
                 var indices = Enumerable.Range(0, size).Select(_ => (long)rng.Next(experts.Count)).ToArray();
-                var (expert, _, tokens) = policy.Batch(experts, tensor(indices), generator);
+                var (expert, _, tokens) = policy.Batch(experts, tensor(indices), run.Generator);
                 policy.Network.eval();
-                var (xt, t, target) = OnlineStates(policy, expert.shape, tokens, rng, generator);
+                var (xt, t, target) = OnlineStates(policy, expert.shape, tokens, rng, run.Generator);
                 policy.Network.train();
-                var expertNoise = Noise.Like(expert, generator);
+                var expertNoise = Noise.Like(expert, run.Generator);
                 var x = cat([policy.Schedule.QSample(expert, expertNoise, t), xt], 0);
                 var tt = cat([t, t], 0);
                 var tokens2 = cat([tokens, tokens], 0);
@@ -84,22 +71,15 @@ public sealed class DiffusionDroTrainer(DpoTrainConfig config, DiffusionDroConfi
                 var (diff, hinge) = Hinge(policyError, referenceError, settings.Margin);
                 var loss = hinge.mean();
                 var value = loss.item<float>();
-                if (!float.IsFinite(value))
-                    throw new TrainingException($"{stage} step {step}: loss is {value}; weights not updated; last good checkpoint: {(checkpoint is not null && File.Exists(checkpoint) ? checkpoint : "none")}.");
+                if (!float.IsFinite(value)) throw run.NonFinite(value, "");
                 var share = (double)size / config.BatchSize;
                 (loss * share).backward();
                 stepLoss += value * share;
                 stepAccuracy += (diff.detach() < 0).to_type(ScalarType.Float64).sum().item<double>() / config.BatchSize;
             }
-            var rate = OptimizerStep.WarmupRate(config.PeakLearningRate, step, config.WarmupSteps);
-            OptimizerStep.Apply(optimizer, parameters, rate, config.GradientClip, $"{stage} step {step}");
-            log.Loss.Add(stepLoss);
-            log.Accuracy.Add(stepAccuracy);
-            progress?.Report(new TrainingProgress(stage, step, config.Steps, stepLoss, stepAccuracy, rate));
-            if (checkpoint is not null && ((config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0) || step == config.Steps))
-                policy.Save(checkpoint, optimizer, step, runJson, (log.Loss, log.Accuracy), generator);
+            run.EndStep(stepLoss, stepAccuracy, progress);
         }
-        return log;
+        return run.Log;
     }
 
     /// <summary>

@@ -29,24 +29,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
         if (unlabeled is not null && unlabeled.IsLatent != labeled.IsLatent) throw new ArgumentException("The labeled and unlabeled sets must both hold images or both cached latents.", nameof(unlabeled));
         var loss = objective ?? new DiffusionDpoLoss(config.Beta);
-        var parameters = policy.Network.parameters().Where(p => p.requires_grad).ToList();   // LoRA: the adapters only
-        using var optimizer = optim.AdamW(parameters, config.PeakLearningRate, weight_decay: config.WeightDecay);
-        var runJson = RunConfigJson(stage, loss, examples);
-        long step = 0;
-        var log = new TrainingLog(stage, [], []);
-        // The stage's own generator draws its noise (and latent samples): a run does not depend on, nor change, torch's global random state.
-        using var generator = new Generator((ulong)config.Seed);
-        var stateful = loss as IStatefulPreferenceLoss;
-        stateful?.Start(policy);
-        if (checkpoint is not null && File.Exists(checkpoint))
-        {
-            var header = policy.Resume(checkpoint, optimizer, runJson, generator);
-            if (stateful is not null)
-                stateful.LoadState(header.LossState ?? throw new CheckpointException(checkpoint, $"has no state for {loss.Name}: written by an older version, or for another loss."));
-            step = header.Step;
-            log.Loss.AddRange(header.Loss ?? []);
-            log.Accuracy.AddRange(header.Accuracy ?? []);
-        }
+        using var run = new TrainingStage(stage, config, policy, RunConfigJson(stage, loss, examples), checkpoint, loss as IStatefulPreferenceLoss);
 
         // By count: one shuffled set. Per term: the clean and the unlabeled examples each fill half of every batch.
         var perTerm = config.Mixing == TermMixing.PerTerm && examples.Any(e => e.FromUnlabeled) && examples.Any(e => !e.FromUnlabeled);
@@ -57,42 +40,32 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         var termBatch = config.BatchSize / terms.Length;
         reference.Network.eval();
         policy.Network.train();
-        while (step < config.Steps)
+        while (run.Next(cancellation))
         {
-            cancellation.ThrowIfCancellationRequested();
-            step++;
-            var rng = new Random(StableHash.Mix(config.Seed ^ 0x7D9, step));
+            var rng = new Random(StableHash.Mix(config.Seed ^ 0x7D9, run.Step));
             double stepLoss = 0, stepAccuracy = 0;
             for (var k = 0; k < terms.Length; k++)
             {
-                var batch = orders[k].Batch(step, termBatch).Select(i => terms[k].Examples[i]).ToArray();
+                var batch = orders[k].Batch(run.Step, termBatch).Select(i => terms[k].Examples[i]).ToArray();
                 for (var start = 0; start < batch.Length; start += config.MicroBatch)
                 {
                     using var scope = NewDisposeScope();
                     var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
-                    var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng, generator);
+                    var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng, run.Generator);
                     if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w), policy.ToTrainingSpace(l));
-                    var output = loss.Compute(policy, reference, w, l, tokens, t, Noise.Like(w, generator));
+                    var output = loss.Compute(policy, reference, w, l, tokens, t, Noise.Like(w, run.Generator));
                     var value = output.Loss.item<float>();
                     if (!float.IsFinite(value))
-                        throw new TrainingException($"{stage} step {step}: loss is {value} on pairs [{string.Join(", ", micro.Select(e => (e.FromUnlabeled ? "u" : "c") + e.Index))}]; " +
-                                                    $"weights not updated; last good checkpoint: {(checkpoint is not null && File.Exists(checkpoint) ? checkpoint : "none")}.");
+                        throw run.NonFinite(value, $" on pairs [{string.Join(", ", micro.Select(e => (e.FromUnlabeled ? "u" : "c") + e.Index))}]");
                     var share = terms[k].Weight * micro.Length / batch.Length;   // Eq. 8: mean over each term, the unlabeled one × λ
                     (output.Loss * share).backward();
                     stepLoss += value * share;
                     stepAccuracy += output.Accuracy() * micro.Length / config.BatchSize;
                 }
             }
-            var rate = OptimizerStep.WarmupRate(config.PeakLearningRate, step, config.WarmupSteps);
-            OptimizerStep.Apply(optimizer, parameters, rate, config.GradientClip, $"{stage} step {step}");
-            stateful?.AfterOptimizerStep(policy);
-            log.Loss.Add(stepLoss);
-            log.Accuracy.Add(stepAccuracy);
-            progress?.Report(new TrainingProgress(stage, step, config.Steps, stepLoss, stepAccuracy, rate));
-            if (checkpoint is not null && ((config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0) || step == config.Steps))
-                policy.Save(checkpoint, optimizer, step, runJson, (log.Loss, log.Accuracy), generator, stateful?.SaveState());
+            run.EndStep(stepLoss, stepAccuracy, progress);
         }
-        return log;
+        return run.Log;
     }
 
     string RunConfigJson(string stage, IPreferenceLoss loss, IReadOnlyList<TrainingExample> examples) => JsonSerializer.Serialize(new

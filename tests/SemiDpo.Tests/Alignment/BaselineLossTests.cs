@@ -11,7 +11,7 @@ public class BaselineLossTests
     public BaselineLossTests() => TorchRuntime.Init();
 
     /// <summary>Two different small models and one batch of three pairs.</summary>
-    static (DiffusionModel Policy, DiffusionModel Reference, Tensor W, Tensor L, Tensor Tokens, Tensor T, Tensor Noise) Batch()
+    internal static (DiffusionModel Policy, DiffusionModel Reference, Tensor W, Tensor L, Tensor Tokens, Tensor T, Tensor Noise) Batch()
     {
         Seeding.Everything(11);
         var policy = new DiffusionModel(new UNetConfig(8, 8), CPU);

@@ -13,14 +13,7 @@ public class RelatedMethodLossTests
 {
     public RelatedMethodLossTests() => TorchRuntime.Init();
 
-    static (DiffusionModel Policy, DiffusionModel Reference, Tensor W, Tensor L, Tensor Tokens, Tensor T, Tensor Noise) Batch()
-    {
-        Seeding.Everything(11);
-        var policy = new DiffusionModel(new UNetConfig(8, 8), CPU);
-        var reference = new DiffusionModel(new UNetConfig(8, 8), CPU);
-        var tokens = policy.Tokens(["one red circle in the center on a white background", "", "two blue squares on the left on a black background"]);
-        return (policy, reference, randn(3, 3, 32, 32).clamp(-1, 1), randn(3, 3, 32, 32).clamp(-1, 1), tokens, tensor(new long[] { 10, 500, 990 }), randn(3, 3, 32, 32));
-    }
+    static (DiffusionModel Policy, DiffusionModel Reference, Tensor W, Tensor L, Tensor Tokens, Tensor T, Tensor Noise) Batch() => BaselineLossTests.Batch();
 
     static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
     static double Softplus(double x) => Math.Log(1 + Math.Exp(x));

@@ -1,10 +1,28 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace SemiDpo.Tests.Notebooks;
 
-/// <summary>The notebooks are valid nbformat 4.5 (Jupyter's nbconvert will refuse cells without an id).</summary>
-public class NotebookFormatTests
+/// <summary>The notebooks are valid nbformat 4.5 (Jupyter's nbconvert will refuse cells without an id) and their relative links resolve.</summary>
+public partial class NotebookFormatTests
 {
+    [Theory]
+    [MemberData(nameof(NotebookExecutionTests.Notebooks), MemberType = typeof(NotebookExecutionTests))]
+    public void EveryRelativeLink_InTheMarkdown_PointsToAFileThatExists(string notebook)
+    {
+        var folder = Path.Combine(TestPaths.RepoRoot, "notebooks");
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, notebook)));
+        var markdown = json.RootElement.GetProperty("cells").EnumerateArray()
+            .Where(c => c.GetProperty("cell_type").GetString() == "markdown")
+            .Select(c => string.Concat(c.GetProperty("source").EnumerateArray().Select(l => l.GetString())));
+        var targets = markdown.SelectMany(m => MarkdownLink().Matches(m).Select(x => x.Groups[1].Value))
+            .Where(t => !t.Contains("://") && !t.StartsWith('#')).Select(t => t.Split('#')[0]).ToList();
+        Assert.All(targets, t => Assert.True(File.Exists(Path.Combine(folder, t)) || Directory.Exists(Path.Combine(folder, t)), $"{notebook}: link to '{t}' does not resolve"));
+    }
+
+    [GeneratedRegex(@"\]\(([^)\s]+)\)")]
+    private static partial Regex MarkdownLink();
+
     [Theory]
     [MemberData(nameof(NotebookExecutionTests.Notebooks), MemberType = typeof(NotebookExecutionTests))]
     public void EveryCell_HasAUniqueId_UnderNbformat45(string notebook)

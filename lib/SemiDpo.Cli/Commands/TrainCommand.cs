@@ -188,7 +188,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     {
         AnsiConsole.MarkupLine($"clean train {data.CleanTrain.Count:N0}, clean test {data.CleanTest.Count:N0}, unlabeled {data.Unlabeled.Count:N0} pairs");
         Directory.CreateDirectory(settings.Out);
-        AtomicFile.Write(Path.Combine(settings.Out, "config.json"), s => JsonSerializer.Serialize(s, config, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.Write(Path.Combine(settings.Out, "config.json"), s => JsonSerializer.Serialize(s, config, new JsonSerializerOptions { WriteIndented = true, IncludeFields = true }));
         IReadOnlyList<IterationReport> reports = [];
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
             new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>

@@ -69,7 +69,8 @@ public static class ReproductionReport
         }
         foreach (var seed in result.Seeds)
             TableFiles.SaveCsv(PerPrompt(seed), Path.Combine(folder, $"scores-seed{seed.Seed}.csv"));
-        File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(result.Config, new JsonSerializerOptions { WriteIndented = true }));
+        // Fields too: the tuples in the config (e.g. the world's annotator temperature range) are value-tuple fields.
+        IO.AtomicFile.Write(Path.Combine(folder, "config.json"), s => JsonSerializer.Serialize(s, result.Config, new JsonSerializerOptions { WriteIndented = true, IncludeFields = true }));
         var path = Path.Combine(folder, "summary.md");
         File.WriteAllText(path, summary.ToString());
         return path;

@@ -83,6 +83,21 @@ public class ReproductionTablesTests
     }
 
     [Fact]
+    public void ConfigJson_KeepsTheTuplesOfTheConfig()
+    {
+        var result = Result();
+        result = result with { Config = result.Config with { Study = result.Config.Study with { World = result.Config.Study.World with { TemperatureRange = (0.05, 0.3) } } } };
+        using var temp = TestPaths.NewTempFolder();
+
+        ReproductionReport.Write(result, temp.Path);
+
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(temp.Path, "config.json")));
+        var range = json.RootElement.GetProperty("Study").GetProperty("World").GetProperty("TemperatureRange");
+        Assert.Equal(0.05, range.GetProperty("Item1").GetDouble());
+        Assert.Equal(0.3, range.GetProperty("Item2").GetDouble());
+    }
+
+    [Fact]
     public void Table4_ComparesEachIterationWithThePreviousOne()
     {
         var table = new ReproductionTables(Result()).Table4();

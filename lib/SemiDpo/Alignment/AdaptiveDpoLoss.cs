@@ -119,11 +119,12 @@ public sealed class AdaptiveDpoLoss : IStatefulPreferenceLoss
     /// <summary>
     /// M = |mean_k σ(ρ·ℓ_k) − 1| · min(std_k ρ·ℓ_k, 1) over the models k (rows of <paramref name="ells"/>, (K, B)); with
     /// <paramref name="normalize"/>, each row is first divided by its L2 norm (the authors' use_logits_normalization).
-    /// std is the unbiased one over the K models, as torch.std.
+    /// std is the unbiased one over the K models, as torch.std. A row that is all zero (a model equal to the
+    /// reference) stays zero instead of the authors' 0/0.
     /// </summary>
     public static Tensor Minority(Tensor ells, double rho, bool normalize)
     {
-        var z = rho * (normalize ? ells / ells.norm(1, keepdim: true) : ells);
+        var z = rho * (normalize ? ells / ells.norm(1, keepdim: true).clamp_min(1e-30) : ells);
         return (z.sigmoid().mean([0]) - 1).abs() * z.std(0).clamp_max(1);
     }
 

@@ -96,6 +96,13 @@ public class RelatedMethodLossTests
     }
 
     [Fact]
+    public void MinorityMetric_OfAModelEqualToTheReference_IsFinite()
+    {
+        var ells = tensor(new[] { 0.0, 0.0, 2e-4, -1e-4, 0.5e-4, 1e-4 }, [3, 2]);
+        Assert.All(AdaptiveDpoLoss.Minority(ells, 15, normalize: true).data<double>().ToArray(), m => Assert.True(double.IsFinite(m)));
+    }
+
+    [Fact]
     public void AdaptiveDpo_WithoutEma_FlagsPairsThePolicyRanksWrong()
     {
         var (policy, reference, w, l, tokens, t, noise) = Batch();

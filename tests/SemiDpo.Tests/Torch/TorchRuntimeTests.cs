@@ -3,6 +3,8 @@ using static TorchSharp.torch;
 
 namespace SemiDpo.Tests.Torch;
 
+/// <summary>Runs apart from every other test: oneDNN's switch is process-wide, and another class's forward pass flips it.</summary>
+[Collection(TorchRandomCollection.Name)]
 public class TorchRuntimeTests
 {
     [Fact]

@@ -58,18 +58,11 @@ public sealed class PolySweepCommand : Command<PolySweepCommand.Settings>
         var folder = settings.Out ?? Path.Combine("results", $"poly-sweep-{DateTime.Now:yyyyMMdd-HHmmss}");
         using var outputLock = OutputLock.Acquire(folder);
         IReadOnlyList<PolyAlphaRow>? rows = null;
-        AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(ctx =>
-            {
-                var tasks = new Dictionary<string, ProgressTask>();
-                var progress = new InlineProgress<TrainingProgress>(p =>
-                {
-                    if (!tasks.TryGetValue(p.Stage, out var task)) tasks[p.Stage] = task = ctx.AddTask(Markup.Escape(p.Stage), maxValue: p.TotalSteps);
-                    task.Value = p.Step;
-                });
-                using var study = MiniatureStudy.Prepare(config.Study, TorchDevice.Default(), progress, cancellation);
-                rows = PolyAlphaSweep.Run(study, settings.ParsedAlphas(), budget, semi.Confidence, progress, cancellation);
-            });
+        StageProgressBars.Run(progress =>
+        {
+            using var study = MiniatureStudy.Prepare(config.Study, TorchDevice.Default(), progress, cancellation);
+            rows = PolyAlphaSweep.Run(study, settings.ParsedAlphas(), budget, semi.Confidence, progress, cancellation);
+        });
         var frame = new DataFrame(
             new DoubleDataFrameColumn("alpha", rows!.Select(r => r.Alpha)),
             new DoubleDataFrameColumn("clean-test accuracy", rows!.Select(r => r.CleanTestAccuracy)),

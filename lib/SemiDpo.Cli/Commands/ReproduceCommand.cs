@@ -97,17 +97,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         AnsiConsole.MarkupLine($"results → [bold]{Markup.Escape(folder)}[/]");
         ReproductionResult? result = null;
         var timings = new StageTimings();
-        AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(ctx =>
-            {
-                var tasks = new Dictionary<string, ProgressTask>();
-                result = Reproducer.Run(config, folder, new InlineProgress<TrainingProgress>(p =>
-                {
-                    if (!tasks.TryGetValue(p.Stage, out var task)) tasks[p.Stage] = task = ctx.AddTask(Markup.Escape(p.Stage), maxValue: p.TotalSteps);
-                    task.Value = p.Step;
-                    timings.Report(p.Stage);
-                }), cancellation, device);
-            });
+        StageProgressBars.Run(progress => result = Reproducer.Run(config, folder, progress, cancellation, device), p => timings.Report(p.Stage));
         var summary = ReproductionReport.Write(result!, folder);
         foreach (var table in ReproductionReport.Tables(result!))
         {

@@ -30,6 +30,9 @@ public sealed class PolySweepCommand : Command<PolySweepCommand.Settings>
         [CommandOption("--out <DIR>"), Description("Folder for poly-sweep.csv (default: results/poly-sweep-<date>-<time>).")]
         public string? Out { get; init; }
 
+        [CommandOption("--log-dir <DIR>"), Description("Also write TensorBoard event files here: one run per α (loss, implicit_acc, lr, raw_model_loss, ref_loss).")]
+        public string? LogDir { get; init; }
+
         public IReadOnlyList<double> ParsedAlphas() =>
             Alphas.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(a => double.Parse(a, CultureInfo.InvariantCulture)).ToList();
 
@@ -57,12 +60,13 @@ public sealed class PolySweepCommand : Command<PolySweepCommand.Settings>
         var budget = semi.TotalBudget with { Seed = settings.Seed };
         var folder = settings.Out ?? Path.Combine("results", $"poly-sweep-{DateTime.Now:yyyyMMdd-HHmmss}");
         using var outputLock = OutputLock.Acquire(folder);
+        var board = settings.LogDir is null ? null : new TensorBoardLog(settings.LogDir);
         IReadOnlyList<PolyAlphaRow>? rows = null;
         StageProgressBars.Run(progress =>
         {
             using var study = MiniatureStudy.Prepare(config.Study, TorchDevice.Default(), progress, cancellation);
             rows = PolyAlphaSweep.Run(study, settings.ParsedAlphas(), budget, semi.Confidence, progress, cancellation);
-        });
+        }, board is null ? null : board.Report);
         var frame = new DataFrame(
             new DoubleDataFrameColumn("alpha", rows!.Select(r => r.Alpha)),
             new DoubleDataFrameColumn("clean-test accuracy", rows!.Select(r => r.CleanTestAccuracy)),

@@ -34,6 +34,9 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
         public string? Device { get; init; }
 
+        [CommandOption("--log-dir <DIR>"), Description("Also write TensorBoard event files here (run 'pretrain': loss, lr, raw_model_loss).")]
+        public string? LogDir { get; init; }
+
         public override ValidationResult Validate() =>
             Steps < 1 ? ValidationResult.Error("--steps must be at least 1.")
             : Batch < 1 ? ValidationResult.Error("--batch must be at least 1.")
@@ -47,16 +50,18 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         var config = new PretrainConfig(Steps: settings.Steps, BatchSize: settings.Batch, Seed: settings.Seed);
         Seeding.Everything(config.Seed); // the initial weights; a resumed run replaces them
         using var model = new DiffusionModel(BaseModelFile.Config with { Channels = settings.Channels }, TorchDevice.Default(settings.Device));
+        var board = settings.LogDir is null ? null : new TensorBoardLog(settings.LogDir);
         var clock = Stopwatch.StartNew();
         List<double> losses = [];
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
             new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
         {
             var task = ctx.AddTask("pretrain", maxValue: config.Steps);
-            losses = new Pretrainer(model, config).Run(settings.Resume, new Progress<TrainingProgress>(p =>
+            losses = new Pretrainer(model, config).Run(settings.Resume, new InlineProgress<TrainingProgress>(p =>
             {
                 task.Value = p.Step;
                 task.Description = $"pretrain (loss {p.Loss:F4})";
+                board?.Report(p);
             }), cancellation);
         });
         var hash = BaseModelFile.Write(model, settings.Out);

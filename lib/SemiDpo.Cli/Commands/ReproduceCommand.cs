@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using SemiDpo.Diffusion;
+using SemiDpo.Health;
 using SemiDpo.IO;
 using SemiDpo.Interactive;
 using SemiDpo.Reproduction;
@@ -57,6 +58,15 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
         public string? Device { get; init; }
 
+        [CommandOption("--config <FILE>"), Description("Run the configuration in a config.json that an earlier run wrote (with --out, --run-id, --device and --log-dir only: the file gives everything else).")]
+        public string? Config { get; init; }
+
+        [CommandOption("--log-dir <DIR>"), Description("Also write TensorBoard event files here: one run per stage (loss, implicit_acc, lr, raw_model_loss, ref_loss; pseudo-label counts and τ per interval).")]
+        public string? LogDir { get; init; }
+
+        /// <summary>The options that do not shape the configuration, so --config may come with them.</summary>
+        public static readonly string[] RunOptions = ["--out", "--run-id", "--device", "--log-dir"];
+
         public ReproduceConfig ToConfig()
         {
             var config = (Quick ? ReproduceConfig.Quick : ReproduceConfig.Default).WithSeeds(Seeds);
@@ -90,14 +100,22 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
-        var config = settings.ToConfig();
+        var config = ConfigOption.Resolve<ReproduceConfig, Settings>(settings.Config, context.Arguments, settings.ToConfig, Settings.RunOptions);
+        config.Validate();
         var device = TorchDevice.Default(settings.Device);
+        var board = settings.LogDir is null ? null : new TensorBoardLog(settings.LogDir);
         var folder = settings.Out ?? Path.Combine("results", settings.RunId ?? $"reproduce-{(settings.Quick ? "quick-" : "")}{DateTime.Now:yyyyMMdd-HHmmss}");
         using var outputLock = OutputLock.Acquire(folder);
         AnsiConsole.MarkupLine($"results → [bold]{Markup.Escape(folder)}[/]");
+        RunRecord.Capture(RunRecord.CommandLine(), device).AppendTo(folder);
         ReproductionResult? result = null;
         var timings = new StageTimings();
-        StageProgressBars.Run(progress => result = Reproducer.Run(config, folder, progress, cancellation, device), p => timings.Report(p.Stage));
+        StageProgressBars.Run(progress => result = Reproducer.Run(config, folder, progress, cancellation, device), p =>
+        {
+            timings.Report(p.Stage);
+            board?.Report(p);
+        });
+        foreach (var seed in result!.Seeds) board?.Thresholds(seed.Iterations, $"seed {seed.Seed}");
         var summary = ReproductionReport.Write(result!, folder);
         foreach (var table in ReproductionReport.Tables(result!))
         {
@@ -111,6 +129,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         SemiDpo.Analysis.TableFiles.SaveCsv(timingFrame, Path.Combine(folder, "timings.csv"));
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(new ReproductionTables(result!).Headline())}[/]");
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(summary)}, tables (CSV + Markdown), {charts.Count} charts (HTML); took {result!.Elapsed.TotalMinutes:F1} min");
+        if (board is not null) AnsiConsole.MarkupLine($"TensorBoard: tensorboard --logdir {Markup.Escape(board.Folder)}");
         return 0;
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using SemiDpo.Alignment;
 using SemiDpo.Data;
 using SemiDpo.Diffusion;
+using SemiDpo.Health;
 using SemiDpo.IO;
 using SemiDpo.Official;
 using SemiDpo.Rewards;
@@ -109,6 +110,15 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
         public string? Device { get; init; }
 
+        [CommandOption("--config <FILE>"), Description("Train with the configuration in a config.json that an earlier run wrote (the options naming data, model, output, device and logging still apply; the others come from the file).")]
+        public string? Config { get; init; }
+
+        [CommandOption("--log-dir <DIR>"), Description("Also write TensorBoard event files here: one run per iteration (loss, implicit_acc, lr, raw_model_loss, ref_loss; pseudo-label counts and τ per interval).")]
+        public string? LogDir { get; init; }
+
+        /// <summary>The options that do not shape the configuration, so --config may come with them.</summary>
+        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--resolution", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir"];
+
         public SemiDpoConfig ToConfig()
         {
             var defaults = new SemiDpoConfig();
@@ -142,7 +152,9 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     {
         using var outputLock = OutputLock.Acquire(settings.Out);
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
-        var config = settings.ToConfig();
+        var config = ConfigOption.Resolve<SemiDpoConfig, Settings>(settings.Config, context.Arguments, settings.ToConfig, Settings.RunOptions);
+        config.Validate();
+        var board = settings.LogDir is null ? null : new TensorBoardLog(settings.LogDir);
         var clock = Stopwatch.StartNew();
         var files = new ConsensusFiles(settings.Filter);
         var skipped = new SkippedRows();
@@ -157,7 +169,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
                 $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² " +
                 (cached is null ? "(images, encoded every step: run `semidpo latents` to cache them)" : "(cached latents)")));
-            var reports = Run(pipeline, model, data, settings, config, cancellation);
+            var reports = Run(pipeline, model, data, settings, config, board, cancellation);
             using var final = pipeline.LastModel;
             if (settings.Export is { } export && final is not null)
             {
@@ -172,7 +184,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
             using var data = await StageTwoData.LoadAsync(files, baseModel.Tokenizer, cancellation, options: new PickapicReadOptions(settings.SkipBadRows), skipped: skipped);
             var pipeline = new SemiDpoPipeline(config);
-            var reports = Run(pipeline, baseModel, data, settings, config, cancellation);
+            var reports = Run(pipeline, baseModel, data, settings, config, board, cancellation);
             pipeline.LastModel?.Dispose();
             Report(reports, settings.Out);
             WriteOfficial(reports, data, pipeline.Unlabeled, settings.Out);
@@ -183,12 +195,13 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     }
 
     static IReadOnlyList<IterationReport> Run<TModel>(SemiDpoPipeline<TModel> pipeline, TModel baseModel, StageTwoData data, Settings settings, SemiDpoConfig config,
-        CancellationToken cancellation)
+        TensorBoardLog? board, CancellationToken cancellation)
         where TModel : class, IDiffusionModel
     {
         AnsiConsole.MarkupLine($"clean train {data.CleanTrain.Count:N0}, clean test {data.CleanTest.Count:N0}, unlabeled {data.Unlabeled.Count:N0} pairs");
         Directory.CreateDirectory(settings.Out);
-        AtomicFile.Write(Path.Combine(settings.Out, "config.json"), s => JsonSerializer.Serialize(s, config, new JsonSerializerOptions { WriteIndented = true, IncludeFields = true }));
+        RunConfigFile.Write(Path.Combine(settings.Out, RunConfigFile.FileName), config);
+        RunRecord.Capture(RunRecord.CommandLine(), baseModel.Device).AppendTo(settings.Out);
         IReadOnlyList<IterationReport> reports = [];
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
             new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
@@ -200,8 +213,11 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
                 if (!tasks.TryGetValue(stage, out var task)) tasks[stage] = task = ctx.AddTask(stage, maxValue: p.TotalSteps);
                 task.Value = p.Step;
                 if (p.Accuracy is { } accuracy) task.Description = $"{stage} (loss {p.Loss:F3}, acc {accuracy:P0})";
+                board?.Report(p);
             }), cancellation);
         });
+        board?.Thresholds(reports);
+        if (board is not null) AnsiConsole.MarkupLine($"TensorBoard: tensorboard --logdir {Markup.Escape(board.Folder)}");
         return reports;
     }
 

@@ -99,7 +99,7 @@ public sealed class AdaptiveDpoLoss : IStatefulPreferenceLoss
             else if (!averaged) minority = zeros_like(ell);
             else minority = Minority(stack([ell.detach(), .. averageMargins.Select(m => referenceMargin - m)]), config.Rho, config.NormalizeLogits);
         }
-        return new LossOutput(config.Beta * ell, Of(ell, minority).mean());
+        return new LossOutput(config.Beta * ell, Of(ell, minority).mean()) { PolicyErrors = policyError, ReferenceErrors = referenceError };
     }
 
     /// <summary>

@@ -25,8 +25,9 @@ public sealed class ConservativeDpoLoss : IPreferenceLoss
 
     public LossOutput Compute(IDiffusionModel policy, IDiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
-        var z = dpo.Logit(policy, reference, winners, losers, tokens, t, noise);
+        var (policyError, referenceError) = DiffusionDpoLoss.PairErrors(policy, reference, winners, losers, tokens, t, noise);
+        var z = dpo.Logit(policyError, referenceError);
         var loss = (1 - Smoothing) * nn.functional.softplus(-z) + Smoothing * nn.functional.softplus(z);
-        return new LossOutput(z, loss.mean());
+        return new LossOutput(z, loss.mean()) { PolicyErrors = policyError, ReferenceErrors = referenceError };
     }
 }

@@ -8,6 +8,22 @@ namespace SemiDpo.Alignment;
 /// <param name="Loss">The scalar to minimise (mean over the batch).</param>
 public sealed record LossOutput(Tensor? Z, Tensor Loss)
 {
+    /// <summary>The policy's per-image denoising errors ‖ε − ε_θ(x_t)‖² (2B: winners; losers), when the loss computes them.</summary>
+    public Tensor? PolicyErrors { get; init; }
+
+    /// <summary>The reference's per-image denoising errors on the same noised images, when the loss computes them.</summary>
+    public Tensor? ReferenceErrors { get; init; }
+
+    /// <summary>Means of <see cref="PolicyErrors"/> and <see cref="ReferenceErrors"/> (the policy's and reference's denoising losses), null where not computed.</summary>
+    public (double? Model, double? Reference) DenoisingLosses() => (Mean(PolicyErrors), Mean(ReferenceErrors));
+
+    static double? Mean(Tensor? errors)
+    {
+        if (errors is null) return null;
+        using var scope = NewDisposeScope();
+        return errors.detach().to_type(ScalarType.Float64).mean().item<double>();
+    }
+
     /// <summary>Implicit accuracy: share of pairs with z &gt; 0, z = 0 counting half; NaN without z.</summary>
     public double Accuracy()
     {
@@ -44,8 +60,9 @@ public sealed class DiffusionDpoLoss(double beta = DiffusionDpoLoss.OfficialBeta
     /// </summary>
     public LossOutput Compute(IDiffusionModel policy, IDiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
-        var z = Logit(policy, reference, winners, losers, tokens, t, noise);
-        return new LossOutput(z, nn.functional.softplus(-z).mean());
+        var (policyError, referenceError) = PairErrors(policy, reference, winners, losers, tokens, t, noise);
+        var z = Logit(policyError, referenceError);
+        return new LossOutput(z, nn.functional.softplus(-z).mean()) { PolicyErrors = policyError, ReferenceErrors = referenceError };
     }
 
     /// <summary>z for a batch (the shared part of every DPO-style loss).</summary>

@@ -25,6 +25,6 @@ public sealed class DiffusionKtoLoss(double beta = DiffusionDpoLoss.OfficialBeta
         var q = reward.detach().mean().clamp_min(0);
         var r = reward.chunk(2);
         var loss = desirableWeight * (1 - (r[0] - q).sigmoid()) + undesirableWeight * (1 - (q - r[1]).sigmoid());
-        return new LossOutput(r[0] - r[1], loss.mean() / 2);   // the mean over the 2B images
+        return new LossOutput(r[0] - r[1], loss.mean() / 2) { PolicyErrors = policyError, ReferenceErrors = referenceError };   // the mean over the 2B images
     }
 }

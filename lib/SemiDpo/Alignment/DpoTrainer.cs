@@ -44,6 +44,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         {
             var rng = new Random(StableHash.Mix(config.Seed ^ 0x7D9, run.Step));
             double stepLoss = 0, stepAccuracy = 0;
+            var denoising = new DenoisingMeans();
             for (var k = 0; k < terms.Length; k++)
             {
                 var batch = orders[k].Batch(run.Step, termBatch).Select(i => terms[k].Examples[i]).ToArray();
@@ -61,9 +62,10 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
                     (output.Loss * share).backward();
                     stepLoss += value * share;
                     stepAccuracy += output.Accuracy() * micro.Length / config.BatchSize;
+                    denoising.Add(output, micro.Length / (double)config.BatchSize);
                 }
             }
-            run.EndStep(stepLoss, stepAccuracy, progress);
+            run.EndStep(stepLoss, stepAccuracy, progress, denoising.Model, denoising.Reference);
         }
         return run.Log;
     }
@@ -102,6 +104,20 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         var t = tensor(order.Select(i => timesteps[i]).ToArray(), device: device);
         var flip = tensor(order.Select(i => swap[i]).ToArray(), device: device).view(-1, 1, 1, 1);
         return (where(flip, l, w), where(flip, w, l), tokens, t);
+    }
+
+    /// <summary>The policy's and reference's denoising losses over a step's micro-batches, each weighted by its share of the batch.</summary>
+    sealed class DenoisingMeans
+    {
+        public double? Model { get; private set; }
+        public double? Reference { get; private set; }
+
+        public void Add(LossOutput output, double share)
+        {
+            var (model, reference) = output.DenoisingLosses();
+            if (model is { } m) Model = (Model ?? 0) + m * share;
+            if (reference is { } r) Reference = (Reference ?? 0) + r * share;
+        }
     }
 
     /// <summary>Shuffled passes over the examples; step k's batch depends only on (seed, k), so resuming repeats nothing.</summary>

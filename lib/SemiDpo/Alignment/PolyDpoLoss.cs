@@ -30,8 +30,9 @@ public sealed class PolyDpoLoss : IPreferenceLoss
 
     public LossOutput Compute(IDiffusionModel policy, IDiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
-        var z = dpo.Logit(policy, reference, winners, losers, tokens, t, noise);
-        return new LossOutput(z, Of(z).mean());
+        var (policyError, referenceError) = DiffusionDpoLoss.PairErrors(policy, reference, winners, losers, tokens, t, noise);
+        var z = dpo.Logit(policyError, referenceError);
+        return new LossOutput(z, Of(z).mean()) { PolicyErrors = policyError, ReferenceErrors = referenceError };
     }
 
     /// <summary>The per-pair loss of logits z.</summary>

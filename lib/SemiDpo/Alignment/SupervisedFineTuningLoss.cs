@@ -14,6 +14,7 @@ public sealed class SupervisedFineTuningLoss : IPreferenceLoss
     public LossOutput Compute(IDiffusionModel policy, IDiffusionModel reference, Tensor winners, Tensor losers, Tensor tokens, Tensor t, Tensor noise)
     {
         var xt = policy.Schedule.QSample(winners, noise, t);
-        return new LossOutput(null, DiffusionDpoLoss.Errors(policy, xt, t, tokens, noise).mean());
+        var errors = DiffusionDpoLoss.Errors(policy, xt, t, tokens, noise);
+        return new LossOutput(null, errors.mean()) { PolicyErrors = errors };
     }
 }

@@ -59,14 +59,14 @@ internal sealed class TrainingStage : IDisposable
         new($"{name} step {Step}: loss is {value}{batch}; weights not updated; last good checkpoint: {(checkpoint is not null && File.Exists(checkpoint) ? checkpoint : "none")}.");
 
     /// <summary>Applies the accumulated gradients and records the step.</summary>
-    public void EndStep(double loss, double accuracy, IProgress<TrainingProgress>? progress)
+    public void EndStep(double loss, double accuracy, IProgress<TrainingProgress>? progress, double? modelLoss = null, double? referenceLoss = null)
     {
         var rate = OptimizerStep.WarmupRate(config.PeakLearningRate, Step, config.WarmupSteps);
         OptimizerStep.Apply(optimizer, parameters, rate, config.GradientClip, $"{name} step {Step}");
         stateful?.AfterOptimizerStep(policy);
         Log.Loss.Add(loss);
         Log.Accuracy.Add(accuracy);
-        progress?.Report(new TrainingProgress(name, Step, config.Steps, loss, accuracy, rate));
+        progress?.Report(new TrainingProgress(name, Step, config.Steps, loss, accuracy, rate, modelLoss, referenceLoss));
         if (checkpoint is not null && ((config.CheckpointEvery > 0 && Step % config.CheckpointEvery == 0) || Step == config.Steps))
             policy.Save(checkpoint, optimizer, Step, runJson, (Log.Loss, Log.Accuracy), Generator, stateful?.SaveState());
     }

@@ -44,7 +44,7 @@ public sealed class Pretrainer(DiffusionModel model, PretrainConfig config)
                 throw new TrainingException($"pretrain step {step}: loss is {loss}; last good checkpoint: {checkpoint ?? "none"}.");
             OptimizerStep.Apply(optimizer, parameters, rate, config.GradientClip, $"pretrain step {step}");
             losses.Add(loss);
-            progress?.Report(new TrainingProgress("pretrain", step, config.Steps, loss, null, rate));
+            progress?.Report(new TrainingProgress("pretrain", step, config.Steps, loss, null, rate, ModelLoss: loss));
             if (checkpoint is not null && ((config.CheckpointEvery > 0 && step % config.CheckpointEvery == 0) || step == config.Steps))
                 model.Save(checkpoint, optimizer, step, RunConfigJson);
         }

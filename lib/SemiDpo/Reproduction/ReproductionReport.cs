@@ -70,7 +70,7 @@ public static class ReproductionReport
         foreach (var seed in result.Seeds)
             TableFiles.SaveCsv(PerPrompt(seed), Path.Combine(folder, $"scores-seed{seed.Seed}.csv"));
         // Fields too: the tuples in the config (e.g. the world's annotator temperature range) are value-tuple fields.
-        IO.AtomicFile.Write(Path.Combine(folder, "config.json"), s => JsonSerializer.Serialize(s, result.Config, new JsonSerializerOptions { WriteIndented = true, IncludeFields = true }));
+        IO.RunConfigFile.Write(Path.Combine(folder, IO.RunConfigFile.FileName), result.Config);
         var path = Path.Combine(folder, "summary.md");
         File.WriteAllText(path, summary.ToString());
         return path;

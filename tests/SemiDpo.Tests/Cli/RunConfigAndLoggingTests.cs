@@ -1,0 +1,74 @@
+using SemiDpo.Health;
+using SemiDpo.Tests.Training;
+
+namespace SemiDpo.Tests.Cli;
+
+/// <summary>
+/// A train run's config.json fed back with --config gives the same configuration and the same model; a config option
+/// given beside --config is refused by name; --log-dir writes TensorBoard runs; runs.jsonl records what ran.
+/// </summary>
+public class RunConfigAndLoggingTests
+{
+    static void Ok((int ExitCode, string Output, string Error) run) => Assert.True(run.ExitCode == 0, run.Error + run.Output);
+
+    [Fact]
+    public void TrainConfigFile_RoundTrips_ToTheSameModel_AndLogsToTensorBoard()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var world = Path.Combine(temp.Path, "world");
+        var filter = Path.Combine(temp.Path, "filter");
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["world", "build", "--out", world, "--pairs", "300", "--seed", "5"]));
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["filter", "--in", world, "--out", filter]));
+        var first = Path.Combine(temp.Path, "first");
+        var second = Path.Combine(temp.Path, "second");
+        var logs = Path.Combine(temp.Path, "logs");
+
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--out", first, "--iterations", "2", "--steps0", "3", "--steps", "2",
+            "--batch", "4", "--micro-batch", "2", "--unlabeled-sample", "40", "--seed", "7", "--mixing", "perterm", "--log-dir", logs]));
+        var config = Path.Combine(first, "config.json");
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--out", second, "--config", config]));
+
+        Assert.Equal(File.ReadAllText(config), File.ReadAllText(Path.Combine(second, "config.json")));
+        Assert.Contains("\"Mixing\": \"PerTerm\"", File.ReadAllText(config));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(first, "iter1.ckpt")), File.ReadAllBytes(Path.Combine(second, "iter1.ckpt")));
+
+        var iter0 = TensorBoardEvents.Read(Path.Combine(logs, "Iter0"));
+        Assert.Equal([1L, 2, 3], TensorBoardEvents.Scalars(iter0, "loss").Select(s => s.Step));
+        var iter1 = TensorBoardEvents.Read(Path.Combine(logs, "Iter1"));
+        Assert.Equal(2, TensorBoardEvents.Scalars(iter1, "ref_loss").Count);
+        Assert.Equal(10, TensorBoardEvents.Scalars(iter1, "pseudo_labels/accepted").Count);
+
+        var record = Assert.Single(RunRecord.ReadAll(first));
+        Assert.StartsWith("semidpo train --filter", record.Command);
+        Assert.Equal("cpu", record.Device);
+        Assert.False(string.IsNullOrEmpty(record.TorchSharpVersion) || string.IsNullOrEmpty(record.LibTorchVersion));
+    }
+
+    [Fact]
+    public void ConfigFile_WithAnOptionItWouldOverride_IsRefusedNamingTheOption()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var config = Path.Combine(temp.Path, "config.json");
+        SemiDpo.IO.RunConfigFile.Write(config, new SemiDpo.Alignment.SemiDpoConfig());
+
+        var run = CliProcess.Run(TestPaths.RepoRoot, ["train", "--config", config, "--steps0", "5", "--beta=100", "--out", Path.Combine(temp.Path, "out")]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("--steps0, --beta cannot be combined with --config", run.Error);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    [Fact]
+    public void ReproduceConfigFile_ThatIsNotAConfig_IsAOneLineError()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var config = Path.Combine(temp.Path, "config.json");
+        File.WriteAllText(config, "{ \"Study\": 3 }");
+
+        var run = CliProcess.Run(TestPaths.RepoRoot, ["reproduce", "--config", config, "--out", Path.Combine(temp.Path, "out")]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"{config}: not a ReproduceConfig", run.Error);
+        Assert.Single(run.Error.Trim().Split('\n'));
+    }
+}

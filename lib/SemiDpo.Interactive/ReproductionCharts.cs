@@ -49,7 +49,7 @@ public static class ReproductionCharts
             .WithYAxisStyle<double, double, string>(TitleText: "implicit-classifier accuracy");
     }
 
-    /// <summary>Writes the three charts as HTML files (plotly.js from its CDN) and returns their paths.</summary>
+    /// <summary>Writes the three charts as HTML files that work offline (<see cref="ChartFiles"/>) and returns their paths.</summary>
     public static IReadOnlyList<string> SaveHtml(ReproductionResult result, string folder)
     {
         var charts = new (string Name, GenericChart Chart)[] { ("table1-means", Table1(result)), ("table2-win-rates", WinRates(result)), ("table7-accuracy", Table7(result)) };
@@ -57,7 +57,7 @@ public static class ReproductionCharts
         foreach (var (name, chart) in charts)
         {
             var path = Path.Combine(folder, name + ".html");
-            File.WriteAllText(path, GenericChart.toEmbeddedHTML(chart));
+            ChartFiles.WriteHtml(chart, path);
             paths.Add(path);
         }
         return paths;

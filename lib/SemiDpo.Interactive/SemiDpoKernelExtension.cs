@@ -9,7 +9,7 @@ namespace SemiDpo.Interactive;
 
 /// <summary>
 /// Loaded by dotnet-interactive after <c>#r "nuget: SemiDpo.Interactive"</c>: installs the FSharp.Core resolver,
-/// prepares libtorch (<see cref="TorchRuntime"/>) and registers the HTML formatters.
+/// prepares libtorch (<see cref="TorchRuntime"/>) and registers the HTML formatters (Plotly charts offline: <see cref="NotebookCharts"/>).
 /// </summary>
 public sealed class SemiDpoKernelExtension : IKernelExtension
 {
@@ -27,6 +27,8 @@ public sealed class SemiDpoKernelExtension : IKernelExtension
         Formatter.Register<ImageGrid>(grid => HtmlFormatters.ImageGrid(grid), HtmlFormatter.MimeType);
         Formatter.Register<torch.Tensor>(tensor => HtmlFormatters.Tensor(tensor), HtmlFormatter.MimeType);
         Formatter.Register<DataFrame>(frame => HtmlFormatters.DataFrame(frame), HtmlFormatter.MimeType);
+        var charts = new NotebookCharts();
+        Formatter.Register<Plotly.NET.GenericChart>(chart => charts.Html(chart), HtmlFormatter.MimeType);
         return report;
     }
 }

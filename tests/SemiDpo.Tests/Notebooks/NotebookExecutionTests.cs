@@ -36,6 +36,7 @@ public class NotebookExecutionTests
         Assert.True(exitCode == 0 && errors.Count == 0,
             $"{notebook}: dotnet repl exited with {exitCode}; failing cells: {string.Join(" | ", errors)}\n{Tail(log)}");
         Assert.True(File.Exists(executed), $"{notebook}: no executed notebook was written.\n{Tail(log)}");
+        Assert.DoesNotContain("cdn.plot.ly/plotly-", File.ReadAllText(executed));   // charts load no plotly.js from the internet (NotebookCharts)
     }
 
     static List<string> CellErrors(string ipynb)

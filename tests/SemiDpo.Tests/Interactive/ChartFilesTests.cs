@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+using Plotly.NET.CSharp;
+using SemiDpo.Interactive;
+
+namespace SemiDpo.Tests.Interactive;
+
+public class ChartFilesTests
+{
+    [Fact]
+    public void HtmlChart_LoadsPlotlyFromTheFileBesideIt_NotFromTheInternet()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var chart = Chart.Line<int, double, string>(x: [1, 2, 3], y: [0.5, 0.6, 0.7]);
+
+        ChartFiles.WriteHtml(chart, Path.Combine(temp.Path, "a.html"));
+        ChartFiles.WriteHtml(chart, Path.Combine(temp.Path, "b.html"));
+
+        var html = File.ReadAllText(Path.Combine(temp.Path, "a.html"));
+        var sources = Regex.Matches(html, "<script[^>]*src=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal([ChartFiles.PlotlyScript], sources);
+        Assert.DoesNotContain("https://", html);
+        var script = new FileInfo(Path.Combine(temp.Path, ChartFiles.PlotlyScript));
+        Assert.True(script.Length > 1_000_000, $"{script.Name} has {script.Length} bytes");
+        Assert.StartsWith("/**", File.ReadAllText(script.FullName)[..10].TrimStart());
+        Assert.Equal(3, Directory.GetFiles(temp.Path).Length);
+    }
+}
+
+public class NotebookChartsTests
+{
+    [Fact]
+    public void FirstChartOfASession_CarriesPlotly_LaterOnesDrawWithIt_NoneLoadsFromTheInternet()
+    {
+        var session = new NotebookCharts();
+        var chart = Chart.Line<int, double, string>(x: [1, 2, 3], y: [0.5, 0.6, 0.7]);
+
+        var first = session.Html(chart);
+        var second = session.Html(chart);
+
+        Assert.Contains("plotly.js v2.", first);
+        Assert.DoesNotContain("plotly.js v2.", second);
+        Assert.True(second.Length < 20_000, $"a later chart output has {second.Length} characters");
+        Assert.All(new[] { first, second }, html =>
+        {
+            Assert.Contains("Plotly.newPlot(", html);
+            Assert.DoesNotContain("cdn.plot.ly/plotly-", html);   // the script itself names the CDN only as the default for map topologies
+            Assert.DoesNotContain("requirejs", html);
+        });
+    }
+}

@@ -4,7 +4,8 @@ namespace SemiDpo.Diffusion;
 
 /// <summary>
 /// The committed base model of the world: weights at <see cref="DefaultPath"/> and their SHA-256 beside them
-/// (<c>base.ckpt.sha256</c>). Regenerate with <see cref="RegenerateCommand"/>.
+/// (<c>base.ckpt.sha256</c>), found in a checkout or beside the installed tool (<see cref="IO.BundledData"/>).
+/// Regenerate with <see cref="RegenerateCommand"/>.
 /// </summary>
 public static class BaseModelFile
 {
@@ -28,12 +29,12 @@ public static class BaseModelFile
 
     /// <summary>Any model checkpoint; the committed base model (at <see cref="DefaultPath"/>) after its SHA-256 check.</summary>
     public static DiffusionModel LoadAny(string path, TorchSharp.torch.Device? device = null) =>
-        Path.GetFullPath(path) == Path.GetFullPath(DefaultPath) ? Load(path, device) : DiffusionModel.Load(path, device);
+        Path.GetFullPath(IO.BundledData.Resolve(path)) == Path.GetFullPath(IO.BundledData.Resolve(DefaultPath)) ? Load(path, device) : DiffusionModel.Load(path, device);
 
     /// <summary>Loads the base model after checking its SHA-256; a missing or altered file names the command that regenerates it.</summary>
     public static DiffusionModel Load(string? path = null, TorchSharp.torch.Device? device = null)
     {
-        path ??= DefaultPath;
+        path = IO.BundledData.Resolve(path ?? DefaultPath);
         if (!File.Exists(path) || !File.Exists(HashPath(path)))
             throw new CheckpointException(path, $"the base model is missing; regenerate it with: {RegenerateCommand}");
         var expected = File.ReadAllText(HashPath(path)).Split(' ', 2)[0].Trim();

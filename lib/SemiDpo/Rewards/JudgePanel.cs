@@ -76,6 +76,7 @@ public static class JudgePanel
     /// <summary>Loads the judges from <paramref name="folder"/>, checking every file against the manifest's hash.</summary>
     public static RewardCommittee Load(string folder, Device device)
     {
+        folder = IO.BundledData.Resolve(folder);
         var manifestPath = Path.Combine(folder, ManifestName);
         if (!File.Exists(manifestPath))
             throw new FileNotFoundException($"No judge weights in {folder} ({ManifestName} missing). Train them with: {RegenerateCommand}", manifestPath);

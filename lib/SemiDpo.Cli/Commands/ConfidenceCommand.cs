@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using SemiDpo.Alignment;
 using SemiDpo.Diffusion;
+using SemiDpo.IO;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
 using SemiDpo.Training;
@@ -83,12 +84,7 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         return 0;
     }
 
-    static void WriteZ(string path, ConfidenceTable z)
-    {
-        using var writer = new StreamWriter(path);
-        writer.WriteLine("pair," + string.Join(",", Enumerable.Range(0, TimestepIntervals.Count).Select(j => $"z_t{TimestepIntervals.Anchor(j)}")));
-        for (var i = 0; i < z.Pairs; i++)
-            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i},") +
-                string.Join(",", Enumerable.Range(0, TimestepIntervals.Count).Select(j => z.Z[i, j].ToString("R", CultureInfo.InvariantCulture))));
-    }
+    static void WriteZ(string path, ConfidenceTable z) =>
+        CsvFile.Write(path, [.. Enumerable.Range(0, TimestepIntervals.Count).Select(j => $"z_t{TimestepIntervals.Anchor(j)}").Prepend("pair")],
+            Enumerable.Range(0, z.Pairs).Select(i => Enumerable.Range(0, TimestepIntervals.Count).Select(j => (object?)z.Z[i, j]).Prepend(i)));
 }

@@ -243,14 +243,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     static void Report(IReadOnlyList<IterationReport> reports, string folder)
     {
         // Checkpoints carry every step's loss, so after a resume this log equals an uninterrupted run's.
-        AtomicFile.Write(Path.Combine(folder, "train-log.csv"), stream =>
-        {
-            using var log = new StreamWriter(stream);
-            log.WriteLine("stage,step,loss,implicit_accuracy");
-            foreach (var r in reports)
-            for (var i = 0; i < r.Log.Loss.Count; i++)
-                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name},{i + 1},{r.Log.Loss[i]},{r.Log.Accuracy[i]}"));
-        });
+        CsvFile.Write(Path.Combine(folder, "train-log.csv"), ["stage", "step", "loss", "implicit_accuracy"],
+            reports.SelectMany(r => r.Log.Loss.Select((loss, i) => new object?[] { r.Name, i + 1, loss, r.Log.Accuracy[i] })));
         var summary = new Table().AddColumns("iteration", "steps", "final loss", "pairs trained", "pseudo-labelled pairs", "clean-test accuracy after");
         foreach (var r in reports)
         {

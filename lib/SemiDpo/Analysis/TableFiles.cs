@@ -18,12 +18,9 @@ public static class TableFiles
         return markdown;
     }
 
-    /// <summary>
-    /// Writes a frame as CSV: UTF-8 without BOM (Microsoft.Data.Analysis 0.23.1's own default wrote "ε" as "?"),
-    /// numbers in the invariant culture, through a temporary file so a kill leaves no half-written table.
-    /// </summary>
+    /// <summary>Writes a frame as CSV through <see cref="CsvFile"/> (missing values empty).</summary>
     public static void SaveCsv(DataFrame frame, string path) =>
-        AtomicFile.Write(path, stream => DataFrame.SaveCsv(frame, stream, encoding: Utf8, cultureInfo: CultureInfo.InvariantCulture));
+        CsvFile.Write(path, frame.Columns.Select(c => c.Name).ToList(), frame.Rows.Select(row => row.Select(v => v)));
 
     static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 

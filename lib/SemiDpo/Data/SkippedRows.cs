@@ -35,15 +35,8 @@ public sealed class SkippedRows
     internal void Add(PreferenceDataException problem) => Add(SkippedRow.From(problem));
 
     /// <summary>Writes file,row_group,row,column,reason (one line per row; atomically).</summary>
-    public void WriteCsv(string path) => AtomicFile.Write(path, stream =>
-    {
-        using var writer = new StreamWriter(stream);
-        writer.WriteLine("file,row_group,row,column,reason");
-        foreach (var r in rows)
-            writer.WriteLine(string.Join(",", Csv(r.File), r.RowGroup.ToString(CultureInfo.InvariantCulture), r.Row.ToString(CultureInfo.InvariantCulture), Csv(r.Column), Csv(r.Reason)));
-    });
-
-    static string Csv(string field) => field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
+    public void WriteCsv(string path) =>
+        CsvFile.Write(path, ["file", "row_group", "row", "column", "reason"], rows.Select(r => new object?[] { r.File, r.RowGroup, r.Row, r.Column, r.Reason }));
 
     public override string ToString() =>
         Count == 0 ? "none" : $"{Count:N0} (" + string.Join("; ", byReason.Select(kv => $"{kv.Value:N0} × {kv.Key}")) + ")";

@@ -169,32 +169,39 @@ public static class ScoreFiles
         return score;
     }
 
+    /// <summary>CSV through .NET's own RFC 4180 parser (quoted fields, quoted commas and line breaks), streamed.</summary>
     static void StreamCsv(string path, ScoreSink sink)
     {
-        using var lines = System.IO.File.ReadLines(path).GetEnumerator();
-        if (!lines.MoveNext()) throw new ScoreFileException(path, 0, "empty file.");
-        var header = lines.Current.Split(',').Select(h => h.Trim()).ToArray();
+        using var parser = new Microsoft.VisualBasic.FileIO.TextFieldParser(path) { TextFieldType = Microsoft.VisualBasic.FileIO.FieldType.Delimited, HasFieldsEnclosedInQuotes = true, TrimWhiteSpace = true };
+        parser.SetDelimiters(",");
+        string[]? Next()
+        {
+            try { return parser.ReadFields(); }
+            catch (Microsoft.VisualBasic.FileIO.MalformedLineException e) { throw new ScoreFileException(path, checked((int)e.LineNumber), $"malformed CSV ({e.Message})."); }
+        }
+        var header = Next() ?? throw new ScoreFileException(path, 0, "empty file.");
         var rowColumn = Array.IndexOf(header, "row");
         if (rowColumn < 0) throw new ScoreFileException(path, 1, "no 'row' column.");
         var judges = header.Where(h => h.EndsWith("_0", StringComparison.Ordinal)).Select(h => h[..^2]).ToList();
         foreach (var judge in judges)
             if (Array.IndexOf(header, judge + "_1") < 0) throw new ScoreFileException(path, 1, $"column {judge}_0 has no partner {judge}_1.");
-        for (var i = 1; lines.MoveNext(); i++)
+        while (true)
         {
-            if (string.IsNullOrWhiteSpace(lines.Current)) continue;
-            var cells = lines.Current.Split(',');
-            if (cells.Length != header.Length) throw new ScoreFileException(path, i + 1, $"{cells.Length} cells, the header has {header.Length}.");
-            if (!int.TryParse(cells[rowColumn], out var row) || row < 0) throw new ScoreFileException(path, i + 1, $"row '{cells[rowColumn]}' is not a non-negative integer.");
+            var line = checked((int)parser.LineNumber);   // the 1-based line the next record starts on
+            var cells = Next();
+            if (cells is null) break;
+            if (cells.Length != header.Length) throw new ScoreFileException(path, line, $"{cells.Length} cells, the header has {header.Length}.");
+            if (!int.TryParse(cells[rowColumn], out var row) || row < 0) throw new ScoreFileException(path, line, $"row '{cells[rowColumn]}' is not a non-negative integer.");
             foreach (var judge in judges)
             {
                 float Cell(string column)
                 {
                     var text = cells[Array.IndexOf(header, column)];
                     if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !float.IsFinite(v))
-                        throw new ScoreFileException(path, i + 1, $"{column} = '{text}' is not a finite number.");
+                        throw new ScoreFileException(path, line, $"{column} = '{text}' is not a finite number.");
                     return v;
                 }
-                sink(judge, row, Cell(judge + "_0"), Cell(judge + "_1"), i + 1);
+                sink(judge, row, Cell(judge + "_0"), Cell(judge + "_1"), line);
             }
         }
     }

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using Microsoft.Data.Analysis;
 using Parquet;
 using Parquet.Schema;
-using SemiDpo.Data.World;
 using C = SemiDpo.Data.PickapicColumns;
 
 namespace SemiDpo.Data;
@@ -42,6 +41,7 @@ public sealed class PickapicReader : IAsyncDisposable
         HashSet<string> present;
         try
         {
+            if (ParquetFooterCheck.Problem(stream) is { } problem) throw new InvalidDataException(problem);
             reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellation);
             present = reader.Schema.GetDataFields().Select(f => f.Name).ToHashSet();
             _ = Enumerable.Range(0, reader.RowGroupCount).Sum(i => reader.OpenRowGroupReader(i).RowCount);

@@ -16,6 +16,7 @@ public static class PromptFile
         else
         {
             await using var stream = File.OpenRead(path);
+            if (ParquetFooterCheck.Problem(stream) is { } problem) throw new PreferenceDataException(path, $"not a readable parquet file: {problem}.");
             await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellation);
             var field = reader.Schema.DataFields.FirstOrDefault(f => f.Name == column)
                 ?? throw new PreferenceDataException(path, $"no column '{column}' (columns: {string.Join(", ", reader.Schema.DataFields.Select(f => f.Name))}).");

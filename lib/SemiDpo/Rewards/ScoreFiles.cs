@@ -210,6 +210,7 @@ public static class ScoreFiles
     {
         using var stream = System.IO.File.OpenRead(path);
         Parquet.ParquetReader reader;
+        if (Data.ParquetFooterCheck.Problem(stream) is { } problem) throw new ScoreFileException(path, 0, $"not a readable parquet file: {problem}");
         try { reader = Parquet.ParquetReader.CreateAsync(stream).GetAwaiter().GetResult(); }
         catch (Exception e) { throw new ScoreFileException(path, 0, $"not a readable parquet file: {e.Message}"); }
         try

@@ -1,4 +1,5 @@
 using Plotly.NET;
+using SemiDpo.Charts;
 
 namespace SemiDpo.Interactive;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SemiDpo.Alignment;
 using SemiDpo.Analysis;
+using SemiDpo.Data;
 using SemiDpo.Diffusion;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;

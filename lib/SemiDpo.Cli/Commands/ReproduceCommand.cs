@@ -1,8 +1,8 @@
 using System.ComponentModel;
+using SemiDpo.Charts;
 using SemiDpo.Diffusion;
 using SemiDpo.Health;
 using SemiDpo.IO;
-using SemiDpo.Interactive;
 using SemiDpo.Reproduction;
 using SemiDpo.Torch;
 using SemiDpo.Training;

@@ -3,6 +3,7 @@ using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Imaging;
 using SemiDpo.Rewards;
+using SemiDpo.Torch;
 using SemiDpo.Training;
 
 namespace SemiDpo.Alignment;

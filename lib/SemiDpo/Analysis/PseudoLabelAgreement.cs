@@ -1,4 +1,5 @@
 using SemiDpo.Alignment;
+using SemiDpo.Data;
 
 namespace SemiDpo.Analysis;
 

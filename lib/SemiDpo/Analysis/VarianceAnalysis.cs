@@ -1,5 +1,6 @@
 using Microsoft.Data.Analysis;
 using SemiDpo.Alignment;
+using SemiDpo.Data;
 using SemiDpo.Diffusion;
 using SemiDpo.Rewards;
 

@@ -1,4 +1,3 @@
-using SemiDpo.Data.World;
 using SemiDpo.Imaging;
 
 namespace SemiDpo.Data;

@@ -1,6 +1,5 @@
 using Parquet;
 using Parquet.Schema;
-using SemiDpo.Data.World;
 using C = SemiDpo.Data.PickapicColumns;
 
 namespace SemiDpo.Data;

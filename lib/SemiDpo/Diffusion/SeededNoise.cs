@@ -1,4 +1,4 @@
-using SemiDpo.Data.World;
+using SemiDpo.Torch;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Diffusion;

@@ -1,5 +1,6 @@
 using SemiDpo.Data.World;
 using SemiDpo.Imaging;
+using SemiDpo.Torch;
 
 namespace SemiDpo.Diffusion;
 

@@ -4,6 +4,7 @@ using SemiDpo.Data;
 using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Rewards;
+using SemiDpo.Torch;
 using SemiDpo.Training;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using Microsoft.Data.Analysis;
 using SemiDpo.Analysis;
+using SemiDpo.Data;
 
 namespace SemiDpo.Reproduction;
 

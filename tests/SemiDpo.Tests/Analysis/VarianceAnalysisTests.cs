@@ -1,5 +1,6 @@
 using SemiDpo.Alignment;
 using SemiDpo.Analysis;
+using SemiDpo.Data;
 using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Rewards;

@@ -1,4 +1,5 @@
 using CsCheck;
+using SemiDpo.Data;
 using SemiDpo.Data.World;
 using SemiDpo.Imaging;
 

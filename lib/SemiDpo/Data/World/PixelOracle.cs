@@ -1,3 +1,4 @@
+using SemiDpo.Data;
 using SemiDpo.Imaging;
 
 namespace SemiDpo.Data.World;

@@ -1,3 +1,5 @@
+using SemiDpo.Torch;
+
 namespace SemiDpo.Data.World;
 
 /// <summary>

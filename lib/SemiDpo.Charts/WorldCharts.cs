@@ -1,10 +1,9 @@
 using Plotly.NET;
 using Plotly.NET.CSharp;
 using SemiDpo.Data;
-using SemiDpo.Data.World;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace SemiDpo.Interactive;
+namespace SemiDpo.Charts;
 
 /// <summary>Plotly charts of a miniature world.</summary>
 public static class WorldCharts

@@ -1,10 +1,10 @@
 using Plotly.NET;
+using Plotly.NET.CSharp;
 using SemiDpo.Analysis;
 using SemiDpo.Reproduction;
-using Plotly.NET.CSharp;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace SemiDpo.Interactive;
+namespace SemiDpo.Charts;
 
 /// <summary>Plotly charts of the related noise-robust methods (notebook 04b).</summary>
 public static class RelatedMethodCharts

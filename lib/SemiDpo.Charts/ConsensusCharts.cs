@@ -4,7 +4,7 @@ using Plotly.NET.CSharp;
 using SemiDpo.Rewards;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace SemiDpo.Interactive;
+namespace SemiDpo.Charts;
 
 /// <summary>Plotly charts of Stage 1 (judges and consensus filtering).</summary>
 public static class ConsensusCharts

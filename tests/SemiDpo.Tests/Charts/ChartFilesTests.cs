@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 using Plotly.NET.CSharp;
-using SemiDpo.Interactive;
+using SemiDpo.Charts;
 
-namespace SemiDpo.Tests.Interactive;
+namespace SemiDpo.Tests.Charts;
 
 public class ChartFilesTests
 {
@@ -26,25 +26,14 @@ public class ChartFilesTests
     }
 }
 
-public class NotebookChartsTests
+public class ChartsProjectTests
 {
     [Fact]
-    public void FirstChartOfASession_CarriesPlotly_LaterOnesDrawWithIt_NoneLoadsFromTheInternet()
+    public void TheCommandLine_UsesTheCharts_WithoutTheNotebookExtension()
     {
-        var session = new NotebookCharts();
-        var chart = Chart.Line<int, double, string>(x: [1, 2, 3], y: [0.5, 0.6, 0.7]);
-
-        var first = session.Html(chart);
-        var second = session.Html(chart);
-
-        Assert.Contains("plotly.js v2.", first);
-        Assert.DoesNotContain("plotly.js v2.", second);
-        Assert.True(second.Length < 20_000, $"a later chart output has {second.Length} characters");
-        Assert.All(new[] { first, second }, html =>
-        {
-            Assert.Contains("Plotly.newPlot(", html);
-            Assert.DoesNotContain("cdn.plot.ly/plotly-", html);   // the script itself names the CDN only as the default for map topologies
-            Assert.DoesNotContain("requirejs", html);
-        });
+        var references = typeof(SemiDpo.Cli.ExitCodes).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.Contains("SemiDpo.Charts", references);
+        Assert.DoesNotContain("SemiDpo.Interactive", references);
+        Assert.DoesNotContain(typeof(SemiDpo.Charts.ChartFiles).Assembly.GetReferencedAssemblies(), a => a.Name!.StartsWith("Microsoft.DotNet.Interactive", StringComparison.Ordinal));
     }
 }

@@ -1,9 +1,10 @@
 using Plotly.NET;
 using Plotly.NET.CSharp;
 using SemiDpo.Analysis;
+using SemiDpo.Data;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace SemiDpo.Interactive;
+namespace SemiDpo.Charts;
 
 /// <summary>Plotly charts of the variance-bound analysis.</summary>
 public static class VarianceCharts

@@ -3,7 +3,7 @@ using Plotly.NET.CSharp;
 using SemiDpo.Alignment;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace SemiDpo.Interactive;
+namespace SemiDpo.Charts;
 
 /// <summary>Plotly charts of Stage 2 (the iterative DPO training).</summary>
 public static class TrainingCharts

@@ -1,4 +1,4 @@
-namespace SemiDpo.Data.World;
+namespace SemiDpo.Data;
 
 /// <summary>The world's ground truth for one image: a score in 0…1 for each dimension annotators compress into one bit.</summary>
 public sealed record OracleScores(double Alignment, double Aesthetics, double Detail)

@@ -1,9 +1,9 @@
-using XmlNode = Giraffe.ViewEngine.HtmlElements.XmlNode;
 using Microsoft.FSharp.Collections;
 using Microsoft.FSharp.Core;
 using Plotly.NET;
+using XmlNode = Giraffe.ViewEngine.HtmlElements.XmlNode;
 
-namespace SemiDpo.Interactive;
+namespace SemiDpo.Charts;
 
 /// <summary>
 /// Charts as HTML files that work offline: plotly.js (the copy Plotly.NET ships) is written once beside them and each

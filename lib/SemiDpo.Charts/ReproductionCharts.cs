@@ -1,10 +1,10 @@
 using Plotly.NET;
+using Plotly.NET.CSharp;
 using SemiDpo.Analysis;
 using SemiDpo.Reproduction;
-using Plotly.NET.CSharp;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace SemiDpo.Interactive;
+namespace SemiDpo.Charts;
 
 /// <summary>Plotly charts of a miniature reproduction (notebook 05, and HTML files from <c>semidpo reproduce</c>).</summary>
 public static class ReproductionCharts

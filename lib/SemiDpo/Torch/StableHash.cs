@@ -1,4 +1,4 @@
-namespace SemiDpo.Data.World;
+namespace SemiDpo.Torch;
 
 /// <summary>Seed mixing that is the same in every process and on every platform (unlike <see cref="HashCode"/>).</summary>
 public static class StableHash

@@ -21,6 +21,19 @@ internal static class CliProcess
         return Process.Start(start)!;
     }
 
+    /// <summary>`semidpo world build` of <paramref name="pairs"/> pairs, then `semidpo filter`, in <paramref name="folder"/>; returns the filter folder.</summary>
+    public static string FilteredWorld(string folder, int pairs, int seed)
+    {
+        var world = Path.Combine(folder, "world");
+        var filter = Path.Combine(folder, "filter");
+        foreach (var args in new[] { ["world", "build", "--out", world, "--pairs", $"{pairs}", "--seed", $"{seed}"], new[] { "filter", "--in", world, "--out", filter } })
+        {
+            var (code, output, error) = Run(TestPaths.RepoRoot, args);
+            Assert.True(code == 0, error + output);
+        }
+        return filter;
+    }
+
     /// <summary>Runs to the end (killed after <paramref name="timeoutSeconds"/>): exit code, stdout, stderr.</summary>
     public static (int ExitCode, string Output, string Error) Run(string workingDirectory, string[] args, int timeoutSeconds = 300)
     {

@@ -17,10 +17,7 @@ public class KillAndResumeTests
     public void TrainKilledMidRun_ResumesToTheUninterruptedCheckpointAndLog_AndASecondRunIsRefusedMeanwhile()
     {
         using var temp = TestPaths.NewTempFolder();
-        var world = Path.Combine(temp.Path, "world");
-        var filter = Path.Combine(temp.Path, "filter");
-        Ok(CliProcess.Run(TestPaths.RepoRoot, ["world", "build", "--out", world, "--pairs", "400", "--seed", "4"]));
-        Ok(CliProcess.Run(TestPaths.RepoRoot, ["filter", "--in", world, "--out", filter]));
+        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 400, seed: 4);
         var whole = Path.Combine(temp.Path, "whole");
         var killed = Path.Combine(temp.Path, "killed");
         Ok(CliProcess.Run(TestPaths.RepoRoot, Train(filter, whole)));

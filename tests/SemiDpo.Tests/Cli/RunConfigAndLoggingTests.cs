@@ -15,10 +15,7 @@ public class RunConfigAndLoggingTests
     public void TrainConfigFile_RoundTrips_ToTheSameModel_AndLogsToTensorBoard()
     {
         using var temp = TestPaths.NewTempFolder();
-        var world = Path.Combine(temp.Path, "world");
-        var filter = Path.Combine(temp.Path, "filter");
-        Ok(CliProcess.Run(TestPaths.RepoRoot, ["world", "build", "--out", world, "--pairs", "300", "--seed", "5"]));
-        Ok(CliProcess.Run(TestPaths.RepoRoot, ["filter", "--in", world, "--out", filter]));
+        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 5);
         var first = Path.Combine(temp.Path, "first");
         var second = Path.Combine(temp.Path, "second");
         var logs = Path.Combine(temp.Path, "logs");

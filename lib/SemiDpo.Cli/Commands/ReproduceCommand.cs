@@ -19,7 +19,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--quick"), Description("Smoke run of every stage (4,000 pairs, a few steps, 32 prompts): under 2 minutes, too short for conclusions.")]
+        [CommandOption("--quick"), Description("Smoke run of every stage (4,000 pairs, a few steps, 32 prompts, every baseline): about 3 minutes, too short for conclusions.")]
         public bool Quick { get; init; }
 
         [CommandOption("--seeds <N>"), Description("Run N training seeds (1…N) and report mean ± sd and how many seeds Semi-DPO wins.")]

@@ -8,7 +8,7 @@ namespace SemiDpo.Reproduction;
 /// <summary>
 /// What <c>semidpo reproduce</c> runs: the study (world, judges, Stage 1, evaluation), Semi-DPO's Stage 2, the
 /// baselines with the same budget, and the seeds. <see cref="Default"/> fits in about 10 minutes on a 2-core CPU,
-/// <see cref="Quick"/> in under 2 (a smoke run: too short for conclusions).
+/// <see cref="Quick"/> in about 3 (a smoke run of every stage and baseline: too short for conclusions).
 /// </summary>
 /// <param name="Seeds">Training seeds (batch order, timesteps, noise, the unlabeled sample); world, judges, base model and evaluation prompts stay fixed.</param>
 /// <param name="Smoothing">Label smoothing ε of the conservative-DPO baseline.</param>

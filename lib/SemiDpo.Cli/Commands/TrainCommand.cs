@@ -8,6 +8,7 @@ using SemiDpo.Diffusion;
 using SemiDpo.Health;
 using SemiDpo.IO;
 using SemiDpo.Official;
+using SemiDpo.Reproduction;
 using SemiDpo.Rewards;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
@@ -20,7 +21,8 @@ namespace SemiDpo.Cli.Commands;
 /// <summary>
 /// <c>semidpo train</c>: Stage 2 — Iter0 on the clean pairs, then pseudo-labelled iterations — on the world's base
 /// model, or (<c>--model</c>) on a diffusers Stable Diffusion folder, in full or through LoRA, exported as a diffusers
-/// folder at the end (<c>--export</c>).
+/// folder at the end (<c>--export</c>). With <c>--baseline</c>, one of the compared methods instead, from the base model
+/// with Semi-DPO's total budget (the same run as <c>reproduce</c>'s Table 2 rows, on any data and model).
 /// </summary>
 public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 {
@@ -110,14 +112,30 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
         public string? Device { get; init; }
 
+        [CommandOption("--baseline <KEY>"), Description("Train a compared method instead of Semi-DPO, from the base model with Semi-DPO's total budget (--steps0 + (--iterations − 1) × --steps steps at --lr0): sft | dpo | kto | cdpo | poly | adaptive (Diffusion-DPO, Diffusion-KTO, cDPO, Poly-DPO, Adaptive-DPO on every non-tie pair with its human label; SFT on the winners). Writes <KEY>.ckpt; Semi-DPO's pseudo-label options do not apply.")]
+        public string? Baseline { get; init; }
+
+        [CommandOption("--poly-alpha <A>"), Description("α of --baseline poly (0 = Diffusion-DPO).")]
+        public double PolyAlpha { get; init; } = PolyDpoLoss.PickapicAlpha;
+
+        [CommandOption("--smoothing <E>"), Description("Label smoothing ε of --baseline cdpo, in [0, 0.5).")]
+        public double Smoothing { get; init; } = ReproduceConfig.Default.Smoothing;
+
         [CommandOption("--config <FILE>"), Description("Train with the configuration in a config.json that an earlier run wrote (the options naming data, model, output, device and logging still apply; the others come from the file).")]
         public string? Config { get; init; }
 
         [CommandOption("--log-dir <DIR>"), Description("Also write TensorBoard event files here: one run per iteration (loss, implicit_acc, lr, raw_model_loss, ref_loss; pseudo-label counts and τ per interval).")]
         public string? LogDir { get; init; }
 
-        /// <summary>The options that do not shape the configuration, so --config may come with them.</summary>
-        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--resolution", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir"];
+        /// <summary>
+        /// The options that do not shape the configuration, so --config may come with them (--baseline with a Semi-DPO
+        /// run's config.json trains that method with the run's budget).
+        /// </summary>
+        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--resolution", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir",
+            "--baseline", "--poly-alpha", "--smoothing"];
+
+        /// <summary>The method <c>--baseline</c> names, with its hyperparameters; null for Semi-DPO.</summary>
+        public Baseline? ToBaseline(double beta) => Baseline is { } key ? Baselines.Of([key], beta, Smoothing, PolyAlpha)[0] : null;
 
         public SemiDpoConfig ToConfig()
         {
@@ -136,9 +154,12 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             if (Model is null && (Lora != 0 || Resolution is not null || Export is not null))
                 return ValidationResult.Error("--lora, --resolution and --export need --model (a diffusers Stable Diffusion folder).");
             if (Lora < 0) return ValidationResult.Error("--lora is a rank ≥ 1, or 0 for the full UNet.");
+            if (Baseline is { } key && !Baselines.LossKeys.Contains(key))
+                return ValidationResult.Error($"--baseline: unknown method '{key}'; known: {string.Join(", ", Baselines.LossKeys)} (realalign needs the world's renderer: `semidpo reproduce --baselines realalign`).");
             try
             {
                 ToConfig().Validate();
+                ToBaseline(Beta);
                 return ValidationResult.Success();
             }
             catch (ArgumentException e)
@@ -165,60 +186,79 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             var resolution = settings.Resolution ?? model.DefaultImageSize;
             var cached = await LatentCache.TryLoadAsync(model, files, resolution, model.SamplesLatents, cancellation);
             using var data = cached ?? await StageTwoData.LoadAsync(files, model.Tokenizer, cancellation, resolution, new PickapicReadOptions(settings.SkipBadRows), skipped);
-            var pipeline = new SemiDpoPipeline<StableDiffusionModel>(config) { BaseView = model.Lora is null ? null : m => m.AdaptersOff() };
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
                 $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² " +
                 (cached is null ? "(images, encoded every step: run `semidpo latents` to cache them)" : "(cached latents)")));
-            var reports = Run(pipeline, model, data, settings, config, board, cancellation);
-            using var final = pipeline.LastModel;
-            if (settings.Export is { } export && final is not null)
+            var (reports, final, scored) = Train(model, model.Lora is null ? null : m => m.AdaptersOff(), data, settings, config, board, cancellation);
+            using (final)
             {
-                final.Export(export);
-                AnsiConsole.MarkupLine(Markup.Escape($"exported the final model as a diffusers folder: {export}"));
+                if (settings.Export is { } export && final is not null)
+                {
+                    final.Export(export);
+                    AnsiConsole.MarkupLine(Markup.Escape($"exported the final model as a diffusers folder: {export}"));
+                }
             }
             Report(reports, settings.Out);
-            WriteOfficial(reports, data, pipeline.Unlabeled, settings.Out);
+            WriteOfficial(reports, data, scored, settings.Out);
         }
         else
         {
             using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
             using var data = await StageTwoData.LoadAsync(files, baseModel.Tokenizer, cancellation, options: new PickapicReadOptions(settings.SkipBadRows), skipped: skipped);
-            var pipeline = new SemiDpoPipeline(config);
-            var reports = Run(pipeline, baseModel, data, settings, config, board, cancellation);
-            pipeline.LastModel?.Dispose();
+            var (reports, final, scored) = Train(baseModel, null, data, settings, config, board, cancellation);
+            final?.Dispose();
             Report(reports, settings.Out);
-            WriteOfficial(reports, data, pipeline.Unlabeled, settings.Out);
+            WriteOfficial(reports, data, scored, settings.Out);
         }
         if (skipped.Count > 0) AnsiConsole.MarkupLine("[yellow]" + Markup.Escape($"bad rows skipped: {skipped}") + "[/]");
         AnsiConsole.MarkupLine($"Stage 2 took {clock.Elapsed.TotalSeconds:F0} s; checkpoints in {Markup.Escape(settings.Out)}");
         return 0;
     }
 
-    static IReadOnlyList<IterationReport> Run<TModel>(SemiDpoPipeline<TModel> pipeline, TModel baseModel, StageTwoData data, Settings settings, SemiDpoConfig config,
-        TensorBoardLog? board, CancellationToken cancellation)
+    /// <summary>
+    /// Semi-DPO's iterations, or (<c>--baseline</c>) the named method in one stage with Semi-DPO's total budget: the
+    /// reports, the final model (the caller disposes it) and the unlabeled pairs Semi-DPO scored (null for a baseline).
+    /// </summary>
+    static (IReadOnlyList<IterationReport> Reports, TModel? Final, PairSet? Scored) Train<TModel>(TModel baseModel, Func<TModel, IDiffusionModel>? baseView,
+        StageTwoData data, Settings settings, SemiDpoConfig config, TensorBoardLog? board, CancellationToken cancellation)
         where TModel : class, IDiffusionModel
     {
         AnsiConsole.MarkupLine($"clean train {data.CleanTrain.Count:N0}, clean test {data.CleanTest.Count:N0}, unlabeled {data.Unlabeled.Count:N0} pairs");
         Directory.CreateDirectory(settings.Out);
         RunConfigFile.Write(Path.Combine(settings.Out, RunConfigFile.FileName), config);
         RunRecord.Capture(RunRecord.CommandLine(), baseModel.Device).AppendTo(settings.Out);
+        var baseline = settings.ToBaseline(config.Iter0.Beta);
         IReadOnlyList<IterationReport> reports = [];
+        TModel? final = null;
+        PairSet? scored = null;
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
             new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
         {
             var tasks = new Dictionary<string, ProgressTask>();
-            reports = pipeline.Run(baseModel, data, settings.Out, new InlineProgress<TrainingProgress>(p =>
+            var progress = new InlineProgress<TrainingProgress>(p =>
             {
                 var stage = p.Stage;
                 if (!tasks.TryGetValue(stage, out var task)) tasks[stage] = task = ctx.AddTask(stage, maxValue: p.TotalSteps);
                 task.Value = p.Step;
                 if (p.Accuracy is { } accuracy) task.Description = $"{stage} (loss {p.Loss:F3}, acc {accuracy:P0})";
                 board?.Report(p);
-            }), cancellation);
+            });
+            if (baseline is null)
+            {
+                var pipeline = new SemiDpoPipeline<TModel>(config) { BaseView = baseView };
+                reports = pipeline.Run(baseModel, data, settings.Out, progress, cancellation);
+                (final, scored) = (pipeline.LastModel, pipeline.Unlabeled);
+                return;
+            }
+            var checkpoint = Path.Combine(settings.Out, $"{baseline.Key}.ckpt");
+            var (model, log) = Baselines.Train(baseline, baseModel, data, config.TotalBudget, checkpoint, progress, cancellation, baseView);
+            final = model;
+            var pairs = data.CleanTrain.Count + (baseline.Data == BaselineData.AllNonTie ? data.Unlabeled.Count : 0);
+            reports = [new IterationReport(baseline.Name, checkpoint, log, null, null, pairs, double.NaN)];
         });
         board?.Thresholds(reports);
         if (board is not null) AnsiConsole.MarkupLine($"TensorBoard: tensorboard --logdir {Markup.Escape(board.Folder)}");
-        return reports;
+        return (reports, final, scored);
     }
 
     /// <summary>
@@ -252,7 +292,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             summary.AddRow(r.Name, r.Log.Loss.Count.ToString(CultureInfo.InvariantCulture), last,
                 (r.LabeledPairs + (r.Labels?.PairsAccepted ?? 0)).ToString("N0", CultureInfo.InvariantCulture),
                 r.Labels is null ? "–" : $"{r.Labels.PairsAccepted:N0} ({r.Labels.SlotsAccepted:N0} pair-intervals)",
-                r.TestAccuracyAfter.ToString("P1", CultureInfo.InvariantCulture));
+                double.IsNaN(r.TestAccuracyAfter) ? "–" : r.TestAccuracyAfter.ToString("P1", CultureInfo.InvariantCulture));
             if (r.Thresholds is null) continue;
             var frame = ThresholdTable.ToFrame(r.Thresholds);
             Tables.Print(frame, $"{r.Name}: thresholds per timestep interval (Table 7 analogue)", true, "percentile", "tau");

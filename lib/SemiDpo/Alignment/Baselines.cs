@@ -30,6 +30,9 @@ public static class Baselines
     /// <summary>The keys of the related noise-robust methods: Poly-DPO, Adaptive-DPO and RealAlign.</summary>
     public static IReadOnlyList<string> RelatedKeys { get; } = ["poly", "adaptive", RealAlignKey];
 
+    /// <summary>The keys <see cref="Of"/> builds a loss for: every baseline but <see cref="RealAlignKey"/>.</summary>
+    public static IReadOnlyList<string> LossKeys { get; } = [.. StandardKeys, "poly", "adaptive"];
+
     /// <summary>Every baseline key: the losses <see cref="Of"/> builds and <see cref="RealAlignKey"/>.</summary>
     public static IReadOnlyList<string> AllKeys { get; } = [.. StandardKeys, .. RelatedKeys];
 
@@ -37,7 +40,7 @@ public static class Baselines
     public static IReadOnlyList<Baseline> Standard(double beta = DiffusionDpoLoss.OfficialBeta, double smoothing = 0.1) => Of(StandardKeys, beta, smoothing);
 
     /// <summary>
-    /// The loss baselines named by <paramref name="keys"/> (<see cref="AllKeys"/> but <see cref="RealAlignKey"/>), in that order, each with β =
+    /// The loss baselines named by <paramref name="keys"/> (<see cref="LossKeys"/>), in that order, each with β =
     /// <paramref name="beta"/>: sft, dpo, kto, cdpo (label smoothing <paramref name="smoothing"/>), poly (Poly-DPO,
     /// α = <paramref name="polyAlpha"/>), adaptive (Adaptive-DPO with the authors' settings).
     /// </summary>
@@ -56,16 +59,24 @@ public static class Baselines
     /// <summary>
     /// Trains a copy of <paramref name="baseModel"/> (the caller owns the result). <paramref name="budget"/> is the
     /// stage config; <see cref="SemiDpoConfig.TotalBudget"/> gives Semi-DPO's (all its iterations' steps in one stage).
+    /// Any <see cref="IDiffusionModel"/> trains: the world's model or Stable Diffusion, in full or through LoRA.
     /// </summary>
-    public static (DiffusionModel Model, TrainingLog Log) Train(Baseline baseline, DiffusionModel baseModel, StageTwoData data,
-        DpoTrainConfig budget, string? checkpoint = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    /// <param name="baseView">
+    /// The reference as seen from the trained copy (LoRA: the copy with its adapters off, so no second UNet is held);
+    /// null: <paramref name="baseModel"/> itself, as <see cref="SemiDpoPipeline{TModel}.BaseView"/>.
+    /// </param>
+    public static (TModel Model, TrainingLog Log) Train<TModel>(Baseline baseline, TModel baseModel, StageTwoData data,
+        DpoTrainConfig budget, string? checkpoint = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default,
+        Func<TModel, IDiffusionModel>? baseView = null)
+        where TModel : class, IDiffusionModel
     {
         var examples = TrainingExample.Labeled(data.CleanTrain.Count).ToList();
         if (baseline.Data == BaselineData.AllNonTie) examples.AddRange(TrainingExample.HumanLabeled(data.Unlabeled.Count, fromUnlabeled: true));
-        var policy = baseModel.Copy();
+        var policy = (TModel)baseModel.Copy();
         try
         {
-            var log = new DpoTrainer(budget, baseline.Loss).Train(baseline.Name, policy, baseModel, data.CleanTrain, data.Unlabeled, examples, checkpoint, progress, cancellation);
+            var reference = baseView?.Invoke(policy) ?? baseModel;
+            var log = new DpoTrainer(budget, baseline.Loss).Train(baseline.Name, policy, reference, data.CleanTrain, data.Unlabeled, examples, checkpoint, progress, cancellation);
             return (policy, log);
         }
         catch

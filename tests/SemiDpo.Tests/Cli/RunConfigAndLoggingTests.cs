@@ -42,6 +42,26 @@ public class RunConfigAndLoggingTests
     }
 
     [Fact]
+    public void TrainBaseline_WithASemiDpoRunsConfig_TrainsThatMethodOnItsTotalBudget()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 6);
+        var options = Path.Combine(temp.Path, "options");
+        var fromConfig = Path.Combine(temp.Path, "from-config");
+
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--out", options, "--baseline", "poly", "--poly-alpha", "2",
+            "--iterations", "2", "--steps0", "3", "--steps", "2", "--batch", "4", "--micro-batch", "2", "--seed", "7"]));
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--out", fromConfig, "--baseline", "poly", "--poly-alpha", "2",
+            "--config", Path.Combine(options, "config.json")]));
+
+        var log = File.ReadAllLines(Path.Combine(options, "train-log.csv"));
+        Assert.Equal(1 + 3 + 2, log.Length);                                           // Iter0's 3 steps + Iter1's 2, in one stage
+        Assert.All(log.Skip(1), line => Assert.StartsWith("Poly-DPO (α=2),", line));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(options, "poly.ckpt")), File.ReadAllBytes(Path.Combine(fromConfig, "poly.ckpt")));
+        Assert.False(File.Exists(Path.Combine(options, "iter0.ckpt")) || Directory.Exists(Path.Combine(options, "official")));
+    }
+
+    [Fact]
     public void ConfigFile_WithAnOptionItWouldOverride_IsRefusedNamingTheOption()
     {
         using var temp = TestPaths.NewTempFolder();

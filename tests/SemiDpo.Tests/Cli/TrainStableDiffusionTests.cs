@@ -45,4 +45,27 @@ public class TrainStableDiffusionTests
         Assert.Equal(File.ReadAllBytes(Path.Combine(SdFixture.TinySd, "vae", "diffusion_pytorch_model.safetensors")),
             File.ReadAllBytes(In("export/vae/diffusion_pytorch_model.safetensors")));
     }
+
+    [Fact]
+    public void AdaptiveDpoBaseline_OnATinySdFolder_TrainsLoraAdaptersThroughTheSameTrainer_AndExports()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        string In(string name) => Path.Combine(temp.Path, name);
+        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 200, seed: 8);
+
+        var run = CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--model", SdFixture.TinySd, "--lora", "2", "--baseline", "adaptive",
+            "--iterations", "1", "--steps0", "4", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--resolution", "32",
+            "--out", In("train"), "--export", In("export")]);
+
+        Ok(run);
+        Assert.Contains("LoRA rank 2", run.Output);
+        Assert.Equal(1 + 4, File.ReadAllLines(In("train/train-log.csv")).Length);
+        Assert.True(File.Exists(In("train/adaptive.ckpt")));
+        using var exported = StableDiffusionModel.Load(In("export"), CPU);
+        using var original = SdFixture.Load();
+        var r = SdFixture.Reference();
+        using var noGrad = no_grad();
+        Assert.False(exported.UNet.forward(r["unet/sample"], r["unet/t"], r["unet/context"])
+            .equal(original.UNet.forward(r["unet/sample"], r["unet/t"], r["unet/context"])).all().item<bool>(), "the export is the untrained UNet");
+    }
 }

@@ -30,14 +30,18 @@ public static class RelatedMethodCharts
                 : $"share of prompts won against {MethodNames.DiffusionDpoAll}");
     }
 
-    /// <summary>The Poly-DPO α sweep: clean-test accuracy (what a user selects on) and the true win rate against α = 0.</summary>
-    public static GenericChart PolySweep(IReadOnlyList<PolyAlphaRow> rows) =>
-        Chart.Combine(
+    /// <summary>A Poly-DPO α or cDPO ε sweep: clean-test accuracy (what a user selects on) and the true win rate against the value 0.</summary>
+    public static GenericChart Sweep(IReadOnlyList<SweepRow> rows, SweptParameter parameter)
+    {
+        var x = rows.Select(r => r.Value).ToArray();
+        var symbol = BaselineSweep.Symbol(parameter);
+        return Chart.Combine(
             [
-                Chart.Line<double, double, string>(x: rows.Select(r => r.Alpha).ToArray(), y: rows.Select(r => r.CleanTestAccuracy).ToArray(), Name: "clean-test accuracy", ShowMarkers: true),
-                Chart.Line<double, double, string>(x: rows.Select(r => r.Alpha).ToArray(), y: rows.Select(r => r.WinsVsDpo).ToArray(), Name: "wins vs α = 0 (truth)", ShowMarkers: true),
-                Chart.Line<double, double, string>(x: rows.Select(r => r.Alpha).ToArray(), y: rows.Select(r => r.LosesVsDpo).ToArray(), Name: "loses vs α = 0 (truth)", ShowMarkers: true),
+                Chart.Line<double, double, string>(x: x, y: rows.Select(r => r.CleanTestAccuracy).ToArray(), Name: "clean-test accuracy", ShowMarkers: true),
+                Chart.Line<double, double, string>(x: x, y: rows.Select(r => r.WinsVsDpo).ToArray(), Name: $"wins vs {symbol} = 0 (truth)", ShowMarkers: true),
+                Chart.Line<double, double, string>(x: x, y: rows.Select(r => r.LosesVsDpo).ToArray(), Name: $"loses vs {symbol} = 0 (truth)", ShowMarkers: true),
             ])
-            .WithXAxisStyle<double, double, string>(TitleText: "Poly-DPO α")
+            .WithXAxisStyle<double, double, string>(TitleText: $"{(parameter == SweptParameter.PolyAlpha ? "Poly-DPO" : "cDPO")} {symbol}")
             .WithYAxisStyle<double, double, string>(TitleText: "share");
+    }
 }

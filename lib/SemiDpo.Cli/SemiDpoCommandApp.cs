@@ -17,9 +17,9 @@ public static class SemiDpoCommandApp
             config.AddCommand<ReproduceCommand>("reproduce")
                 .WithDescription("The whole miniature reproduction: world, judges, consensus filter, Iter0/1/2 and baselines, evaluation, the paper's tables and charts.")
                 .WithExample("reproduce", "--quick").WithExample("reproduce", "--seeds", "5");
-            config.AddCommand<PolySweepCommand>("poly-sweep")
-                .WithDescription("Poly-DPO for several α on the reproduction's world and budget: clean-test accuracy (what you select on) beside the truth.")
-                .WithExample("poly-sweep", "--alphas", "-1,0,1,2,4,8");
+            config.AddCommand<SweepCommand>("sweep")
+                .WithDescription("Poly-DPO's α or cDPO's ε over several values on the reproduction's world and budget: clean-test accuracy (what you select on) beside the truth.")
+                .WithExample("sweep", "--method", "poly", "--values", "-1,0,1,2,4,8").WithExample("sweep", "--method", "cdpo");
             config.AddCommand<DoctorCommand>("doctor")
                 .WithDescription("Check the environment: TorchSharp and libtorch, the Debian 12 compat patch, device, threads, notebook tool.");
             config.AddBranch("world", world =>

@@ -118,7 +118,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--poly-alpha <A>"), Description("α of --baseline poly (0 = Diffusion-DPO).")]
         public double PolyAlpha { get; init; } = PolyDpoLoss.PickapicAlpha;
 
-        [CommandOption("--smoothing <E>"), Description("Label smoothing ε of --baseline cdpo, in [0, 0.5).")]
+        [CommandOption("--smoothing <E>"), Description("Label smoothing ε of --baseline cdpo, 0 ≤ ε < 0.5.")]
         public double Smoothing { get; init; } = ReproduceConfig.Default.Smoothing;
 
         [CommandOption("--config <FILE>"), Description("Train with the configuration in a config.json that an earlier run wrote (the options naming data, model, output, device and logging still apply; the others come from the file).")]

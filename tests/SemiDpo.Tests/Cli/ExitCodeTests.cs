@@ -24,7 +24,9 @@ public class ExitCodeTests
     [InlineData("reproduce --baselines poly", "must include 'dpo'")]
     [InlineData("reproduce --flip-rate 0.6", "flip rate")]
     [InlineData("train --batch 6 --micro-batch 4", "MicroBatch must divide")]
-    [InlineData("poly-sweep --alphas 1,x", "not a comma-separated list")]
+    [InlineData("sweep --values 1,x", "not a comma-separated list")]
+    [InlineData("sweep --method cdpo --values 0,0.6", "Label smoothing must be in [0, 0.5)")]
+    [InlineData("sweep --method ipo", "unknown 'ipo'")]
     [InlineData("train --baseline realalign", "realalign needs the world's renderer")]
     [InlineData("train --baseline cdpo --smoothing 0.5", "Label smoothing must be in [0, 0.5)")]
     public void UsageErrors_ExitTwo(string args, string mention) =>

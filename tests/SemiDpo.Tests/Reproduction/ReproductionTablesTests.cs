@@ -75,11 +75,11 @@ public class ReproductionTablesTests
     }
 
     [Fact]
-    public void PolySweep_ChoosesTheBestCleanTestAccuracy_TiesToTheSmallerAlpha()
+    public void Sweep_ChoosesTheBestCleanTestAccuracy_TiesToTheSmallerValue()
     {
-        PolyAlphaRow Row(double alpha, double accuracy) => new(alpha, accuracy, 0.4, 0.5, 0.5);
-        Assert.Equal(2, PolyAlphaSweep.Chosen([Row(0, 0.70), Row(2, 0.75), Row(8, 0.72)]));
-        Assert.Equal(-1, PolyAlphaSweep.Chosen([Row(0, 0.70), Row(-1, 0.75), Row(4, 0.75)]));
+        SweepRow Row(double value, double accuracy) => new(value, accuracy, 0.4, 0.5, 0.5);
+        Assert.Equal(2, BaselineSweep.Chosen([Row(0, 0.70), Row(2, 0.75), Row(8, 0.72)]));
+        Assert.Equal(-1, BaselineSweep.Chosen([Row(0, 0.70), Row(-1, 0.75), Row(4, 0.75)]));
     }
 
     [Fact]

@@ -246,8 +246,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             if (baseline is null)
             {
                 var pipeline = new SemiDpoPipeline<TModel>(config) { BaseView = baseView };
-                reports = pipeline.Run(baseModel, data, settings.Out, progress, cancellation);
-                (final, scored) = (pipeline.LastModel, pipeline.Unlabeled);
+                var result = pipeline.Run(baseModel, data, settings.Out, progress, cancellation);
+                (reports, final, scored) = (result.Reports, result.Final, result.Scored);
                 return;
             }
             var checkpoint = Path.Combine(settings.Out, $"{baseline.Key}.ckpt");

@@ -60,6 +60,30 @@ public sealed record IterationReport(
     public double PseudoLabelledShare => Labels is null ? 0 : Labels.PairsAccepted / (double)(LabeledPairs + Labels.PairsAccepted);
 }
 
+/// <summary>What <see cref="SemiDpoPipeline{TModel}.Run"/> produced; disposing it frees the final model and the scored sample.</summary>
+/// <param name="ownsScored">Whether <see cref="Scored"/> is a sample made for the run (disposed with it) rather than the data's own set.</param>
+public sealed class SemiDpoResult<TModel>(IReadOnlyList<IterationReport> reports, TModel final, PairSet scored, bool ownsScored) : IDisposable
+    where TModel : class, IDiffusionModel
+{
+    /// <summary>One per iteration: its log, thresholds (Table 7), pseudo-labels and clean-test accuracy.</summary>
+    public IReadOnlyList<IterationReport> Reports { get; } = reports;
+
+    /// <summary>The last iteration's model.</summary>
+    public TModel Final { get; } = final;
+
+    /// <summary>
+    /// The unlabeled pairs the iterations scored and pseudo-labelled (the <see cref="PseudoLabels"/> of the reports index
+    /// them): a sample of the noisy pairs with <see cref="SemiDpoConfig.UnlabeledSample"/>, all of them otherwise.
+    /// </summary>
+    public PairSet Scored { get; } = scored;
+
+    public void Dispose()
+    {
+        Final.Dispose();
+        if (ownsScored) Scored.Dispose();
+    }
+}
+
 /// <summary>
 /// Runs Iter0 → Iter1 → … (paper §3.4, Eq. 8–10): Iter0 trains on the clean pairs; Iter i &gt; 0 scores the unlabeled
 /// pairs with the previous model (<see cref="ConfidenceScorer"/>), sets per-interval thresholds on the clean test split
@@ -80,7 +104,8 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
     public Func<TModel, IDiffusionModel>? BaseView { get; init; }
 
     /// <param name="afterIteration">Called with each iteration's report and model (owned by the pipeline: copy it to keep it).</param>
-    public IReadOnlyList<IterationReport> Run(TModel baseModel, StageTwoData data, string? outputFolder,
+    /// <returns>The reports, the final model and the unlabeled pairs scored; the caller disposes it.</returns>
+    public SemiDpoResult<TModel> Run(TModel baseModel, StageTwoData data, string? outputFolder,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default,
         Action<IterationReport, TModel>? afterIteration = null)
     {
@@ -90,7 +115,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
         if (outputFolder is not null) Directory.CreateDirectory(outputFolder);
         var pseudo = config.Term == UnlabeledTerm.PseudoLabels;
         // The pairs beside the clean ones: the scored sample (Semi-DPO) or every noisy pair (the all-data control).
-        var unlabeled = Unlabeled = config.Term == UnlabeledTerm.HumanLabels ? data.Unlabeled : SampleUnlabeled(data.Unlabeled);
+        var unlabeled = config.Term == UnlabeledTerm.HumanLabels ? data.Unlabeled : SampleUnlabeled(data.Unlabeled);
         var labelledBefore = new bool[unlabeled.Count];   // pseudo-labelled in an earlier iteration
         var reports = new List<IterationReport>();
         var models = new List<TModel> { baseModel };   // base, Iter0, Iter1, …
@@ -145,12 +170,17 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                 reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, anchors.Length, accuracy, confidence));
                 afterIteration?.Invoke(reports[^1], policy);
             }
-            return reports;
+            return new SemiDpoResult<TModel>(reports, models[^1], unlabeled, ownsScored: !ReferenceEquals(unlabeled, data.Unlabeled));
+        }
+        catch
+        {
+            if (models.Count > 1) models[^1].Dispose();
+            if (!ReferenceEquals(unlabeled, data.Unlabeled)) unlabeled.Dispose();
+            throw;
         }
         finally
         {
             foreach (var model in models.Skip(1).SkipLast(1)) model.Dispose();
-            if (models.Count > 1) LastModel = models[^1];
         }
     }
 
@@ -170,12 +200,6 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
         Array.Sort(chosen);
         return chosen;
     }
-
-    /// <summary>The unlabeled pairs the last <see cref="Run"/> scored (its pseudo-labels index them).</summary>
-    public PairSet? Unlabeled { get; private set; }
-
-    /// <summary>The final model of the last <see cref="Run"/> (the caller owns it).</summary>
-    public TModel? LastModel { get; private set; }
 
     PairSet SampleUnlabeled(PairSet unlabeled) =>
         config.UnlabeledSample == 0 || config.UnlabeledSample >= unlabeled.Count ? unlabeled : unlabeled.Subset(config.UnlabeledSample, config.Confidence.Seed);

@@ -91,14 +91,13 @@ public static class Reproducer
     {
         var scores = new List<ImageSetScores>();
         var pipeline = new SemiDpoPipeline(config);
-        var reports = pipeline.Run(study.BaseModel, data, folder, progress, cancellation, (_, model) =>
+        using var result = pipeline.Run(study.BaseModel, data, folder, progress, cancellation, (_, model) =>
         {
             var name = MethodNames.Iteration(scores.Count, config.Iterations);
             scores.Add(study.Evaluate(model, label is null ? name : $"{label}: {name}", progress, cancellation));
         });
-        pipeline.LastModel?.Dispose();
-        var agreement = reports.Where(r => r.Labels is not null).Select(r => PseudoLabelAgreement.Of(r.Labels!, pipeline.Unlabeled!)).ToList();
-        return new SemiDpoRun(reports, scores, agreement);
+        var agreement = result.Reports.Where(r => r.Labels is not null).Select(r => PseudoLabelAgreement.Of(r.Labels!, result.Scored)).ToList();
+        return new SemiDpoRun(result.Reports, scores, agreement);
     }
 
     /// <summary>
@@ -114,9 +113,8 @@ public static class Reproducer
         if (control.Term == UnlabeledTerm.None && folder is not null && File.Exists(iter0) && !File.Exists(Path.Combine(folder, "iter0.ckpt")))
             File.Copy(iter0, Path.Combine(folder, "iter0.ckpt"));
         var pipeline = new SemiDpoPipeline(control);
-        pipeline.Run(study.BaseModel, study.Data, folder, Renamed(progress, name), cancellation);
-        using var model = pipeline.LastModel!;
-        return study.Evaluate(model, name, progress, cancellation);
+        using var result = pipeline.Run(study.BaseModel, study.Data, folder, Renamed(progress, name), cancellation);
+        return study.Evaluate(result.Final, name, progress, cancellation);
     }
 
     /// <summary>Table 5: Iter0 on the consensus of the first K judges in the paper's order, K = 2 … all − 1 (all = the main run).</summary>

@@ -23,9 +23,8 @@ public class SemiDpoPipelineTests
         var quick = new DpoTrainConfig(Steps: 4, BatchSize: 4, MicroBatch: 4, LearningRate: 1e-3, WarmupSteps: 1);
         var config = new SemiDpoConfig(Iterations: 2) { Iter0 = quick, Later = quick, Confidence = new ConfidenceConfig(BatchSize: 16) };
 
-        var pipeline = new SemiDpoPipeline(config);
-        var reports = pipeline.Run(baseModel, data, temp.Path);
-        pipeline.LastModel!.Dispose();
+        IReadOnlyList<IterationReport> reports;
+        using (var result = new SemiDpoPipeline(config).Run(baseModel, data, temp.Path)) reports = result.Reports;
 
         Assert.Equal(["Iter0", "Iter1"], reports.Select(r => r.Name).ToArray());
         Assert.Null(reports[0].Thresholds);
@@ -38,9 +37,8 @@ public class SemiDpoPipelineTests
         Assert.All(reports, r => Assert.Equal(4, r.Log.Loss.Count));
 
         var written = File.GetLastWriteTimeUtc(Path.Combine(temp.Path, "iter1.ckpt"));
-        var again = new SemiDpoPipeline(config);
-        var resumed = again.Run(baseModel, data, temp.Path);
-        again.LastModel!.Dispose();
+        IReadOnlyList<IterationReport> resumed;
+        using (var result = new SemiDpoPipeline(config).Run(baseModel, data, temp.Path)) resumed = result.Reports;
         Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(temp.Path, "iter1.ckpt")));   // both complete: nothing retrained
         Assert.Equal(reports.Select(r => r.Log.Loss), resumed.Select(r => r.Log.Loss));           // the log comes back from the checkpoints
         Assert.Equal(reports[1].Labels!.Accepted, resumed[1].Labels!.Accepted);
@@ -92,10 +90,8 @@ public class SemiDpoPipelineTests
 
         IReadOnlyList<IterationReport> Run(bool pastLast)
         {
-            var pipeline = new SemiDpoPipeline(Quick(3) with { PastLabelsLast = pastLast });
-            var reports = pipeline.Run(baseModel, data, null);
-            pipeline.LastModel!.Dispose();
-            return reports;
+            using var result = new SemiDpoPipeline(Quick(3) with { PastLabelsLast = pastLast }).Run(baseModel, data, null);
+            return result.Reports;
         }
 
         var official = Run(pastLast: true);
@@ -117,10 +113,8 @@ public class SemiDpoPipelineTests
 
         (IReadOnlyList<IterationReport> Reports, int Unlabeled) Run(UnlabeledTerm term)
         {
-            var pipeline = new SemiDpoPipeline(Quick(3) with { Term = term, UnlabeledSample = 10 });
-            var reports = pipeline.Run(baseModel, data, null);
-            pipeline.LastModel!.Dispose();
-            return (reports, pipeline.Unlabeled!.Count);
+            using var result = new SemiDpoPipeline(Quick(3) with { Term = term, UnlabeledSample = 10 }).Run(baseModel, data, null);
+            return (result.Reports, result.Scored.Count);
         }
 
         var (cleanOnly, _) = Run(UnlabeledTerm.None);

@@ -46,6 +46,9 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--export <DIR>"), Description("With --model: write the final model as a diffusers folder here (LoRA merged into the UNet).")]
         public string? Export { get; init; }
 
+        [CommandOption("--hflip"), Description("Mirror each drawn pair's two images left–right together with probability ½ (Diffusion-DPO's augmentation, on by default in its reference script). Images only: with it, a latent cache is not used.")]
+        public bool HorizontalFlip { get; init; }
+
         [CommandOption("--scale-lr"), Description("The official scale_lr: the learning rates are multiplied by the global batch (per-device batch × accumulation × processes).")]
         public bool ScaleLr { get; init; }
 
@@ -142,9 +145,10 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             var defaults = new SemiDpoConfig();
             return new SemiDpoConfig(Iterations, ConfidenceReference, TrainingReference, UnlabeledSample, Anchors, !RelabelPast, Term)
             {
-                Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr },
+                Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr,
+                    HorizontalFlip = HorizontalFlip },
                 Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr,
-                    Mixing = Mixing, UnlabeledWeight = UnlabeledWeight },
+                    Mixing = Mixing, UnlabeledWeight = UnlabeledWeight, HorizontalFlip = HorizontalFlip },
                 Thresholds = ToThresholdConfig(),
             };
         }
@@ -184,11 +188,12 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device));
             if (settings.Lora > 0) model.EnableLora(new LoraConfig(settings.Lora, settings.Lora));
             var resolution = settings.Resolution ?? model.DefaultImageSize;
-            var cached = await LatentCache.TryLoadAsync(model, files, resolution, model.SamplesLatents, cancellation);
+            var flips = config.Iter0.HorizontalFlip || config.Later.HorizontalFlip;   // the latents of mirrored images are not cached
+            var cached = flips ? null : await LatentCache.TryLoadAsync(model, files, resolution, model.SamplesLatents, cancellation);
             using var data = cached ?? await StageTwoData.LoadAsync(files, model.Tokenizer, cancellation, resolution, new PickapicReadOptions(settings.SkipBadRows), skipped);
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
                 $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² " +
-                (cached is null ? "(images, encoded every step: run `semidpo latents` to cache them)" : "(cached latents)")));
+                (cached is not null ? "(cached latents)" : flips ? "(images, mirrored at random and encoded every step)" : "(images, encoded every step: run `semidpo latents` to cache them)")));
             var (reports, final, scored) = Train(model, model.Lora is null ? null : m => m.AdaptersOff(), data, settings, config, board, cancellation);
             using (final)
             {

@@ -28,6 +28,11 @@ public enum TermMixing
 /// <param name="CheckpointEvery">Steps between resumable checkpoints (0 = only at the end).</param>
 /// <param name="Mixing">How clean and unlabeled pairs share the loss when both are present (default: by count, as the official code).</param>
 /// <param name="UnlabeledWeight">λ of <see cref="TermMixing.PerTerm"/>.</param>
+/// <param name="HorizontalFlip">
+/// Diffusion-DPO's augmentation (its reference script flips by default; <c>--no_hflip</c> turns it off there): each
+/// drawn pair's two images mirrored left–right together with probability ½, from the step's seeded draw. Images only:
+/// a latent cache holds the latents of unmirrored images.
+/// </param>
 /// <param name="ScaleLearningRate">The official <c>scale_lr</c>: the peak rate is <paramref name="LearningRate"/> × per-device batch × accumulation × processes, i.e. × the global <paramref name="BatchSize"/> (the paper's 4e-9 × 512).</param>
 public sealed record DpoTrainConfig(
     int Steps = 300,
@@ -42,7 +47,8 @@ public sealed record DpoTrainConfig(
     int CheckpointEvery = 100,
     bool ScaleLearningRate = false,
     TermMixing Mixing = TermMixing.ByCount,
-    double UnlabeledWeight = 1)
+    double UnlabeledWeight = 1,
+    bool HorizontalFlip = false)
 {
     /// <summary>The rate AdamW reaches after warm-up.</summary>
     public double PeakLearningRate => ScaleLearningRate ? LearningRate * BatchSize : LearningRate;

@@ -28,6 +28,8 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         if (examples.Count == 0) throw new TrainingException($"{stage}: no training pairs (empty clean set, and no pseudo-label accepted).");
         if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
         if (unlabeled is not null && unlabeled.IsLatent != labeled.IsLatent) throw new ArgumentException("The labeled and unlabeled sets must both hold images or both cached latents.", nameof(unlabeled));
+        if (config.HorizontalFlip && labeled.IsLatent)
+            throw new TrainingException($"{stage}: horizontal flips mirror images, and these pairs are cached latents of unmirrored images: train from the images or without flips.");
         var loss = objective ?? new DiffusionDpoLoss(config.Beta);
         using var run = new TrainingStage(stage, config, policy, RunConfigJson(stage, loss, examples), checkpoint, loss as IStatefulPreferenceLoss);
 
@@ -52,7 +54,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
                 {
                     using var scope = NewDisposeScope();
                     var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
-                    var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng, run.Generator);
+                    var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng, run.Generator, config.HorizontalFlip);
                     if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w), policy.ToTrainingSpace(l));
                     var output = loss.Compute(policy, reference, w, l, tokens, t, Noise.Like(w, run.Generator));
                     var value = output.Loss.item<float>();
@@ -79,15 +81,21 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         Fingerprint = examples.Aggregate(17L, (h, e) => h * 31 + e.Index * 7 + e.Intervals * 3 + e.Swap + (e.FromUnlabeled ? 1 : 0)),
     });
 
-    /// <summary>Winners, losers (after each example's swap at its drawn interval), tokens and timesteps of a micro-batch.</summary>
-    static (Tensor W, Tensor L, Tensor Tokens, Tensor T) Gather(TrainingExample[] micro, PairSet labeled, PairSet? unlabeled, Device device, Random rng, Generator generator)
+    /// <summary>
+    /// Winners, losers (after each example's swap at its drawn interval), tokens and timesteps of a micro-batch; with
+    /// <paramref name="mirror"/>, each pair's two images flipped left–right together with probability ½.
+    /// </summary>
+    internal static (Tensor W, Tensor L, Tensor Tokens, Tensor T) Gather(TrainingExample[] micro, PairSet labeled, PairSet? unlabeled, Device device, Random rng,
+        Generator generator, bool mirror = false)
     {
         var timesteps = new long[micro.Length];
         var swap = new bool[micro.Length];
+        var mirrored = new bool[micro.Length];
         for (var i = 0; i < micro.Length; i++)
         {
             timesteps[i] = TimestepIntervals.Draw(micro[i].Intervals, rng, out var interval);
             swap[i] = (micro[i].Swap & (1 << interval)) != 0;
+            mirrored[i] = mirror && rng.NextDouble() < 0.5;
         }
         var parts = new List<(Tensor W, Tensor L, Tensor Tokens)>();
         var order = new List<int>();
@@ -102,8 +110,14 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         var l = cat(parts.Select(p => p.L).ToList(), 0);
         var tokens = cat(parts.Select(p => p.Tokens).ToList(), 0);
         var t = tensor(order.Select(i => timesteps[i]).ToArray(), device: device);
-        var flip = tensor(order.Select(i => swap[i]).ToArray(), device: device).view(-1, 1, 1, 1);
-        return (where(flip, l, w), where(flip, w, l), tokens, t);
+        var swapped = tensor(order.Select(i => swap[i]).ToArray(), device: device).view(-1, 1, 1, 1);
+        (w, l) = (where(swapped, l, w), where(swapped, w, l));
+        if (mirror)
+        {
+            var across = tensor(order.Select(i => mirrored[i]).ToArray(), device: device).view(-1, 1, 1, 1);
+            (w, l) = (where(across, w.flip(-1), w), where(across, l.flip(-1), l));
+        }
+        return (w, l, tokens, t);
     }
 
     /// <summary>The policy's and reference's denoising losses over a step's micro-batches, each weighted by its share of the batch.</summary>

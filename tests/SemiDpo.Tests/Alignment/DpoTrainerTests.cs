@@ -35,6 +35,23 @@ public class DpoTrainerTests
     }
 
     [Fact]
+    public void HorizontalFlip_MirrorsBothImagesOfAPairTogether_AboutHalfTheTime()
+    {
+        var tokenizer = new CaptionTokenizer();
+        using var pairs = WorldPairs(64, 5, tokenizer);
+        var micro = TrainingExample.Labeled(pairs.Count).ToArray();
+        using var generator = new Generator(1);
+        var (w, l, _, _) = DpoTrainer.Gather(micro, pairs, null, CPU, new Random(3), generator);
+        var (wm, lm, _, _) = DpoTrainer.Gather(micro, pairs, null, CPU, new Random(3), generator, mirror: true);
+
+        bool Same(Tensor a, Tensor b) => a.equal(b).all().item<bool>();
+        var mirrored = Enumerable.Range(0, pairs.Count).Count(i => Same(wm[i], w[i].flip(-1)) && Same(lm[i], l[i].flip(-1)) && !Same(w[i], w[i].flip(-1)));
+        var untouched = Enumerable.Range(0, pairs.Count).Count(i => Same(wm[i], w[i]) && Same(lm[i], l[i]));
+        Assert.Equal(pairs.Count, mirrored + untouched);             // never one image of a pair without the other
+        Assert.InRange(mirrored, 20, 44);                            // p = ½ over 64 pairs (±3 sd)
+    }
+
+    [Fact]
     public void NonFiniteLoss_StopsWithStepAndPairs_AndLeavesTheWeights()
     {
         Seeding.Everything(7);

@@ -103,6 +103,9 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--unlabeled-weight <L>"), Description("λ of --mixing perterm.")]
         public double UnlabeledWeight { get; init; } = 1;
 
+        [CommandOption("--pseudo-labels <DIR>"), Description("Train Iter i > 0 on the pseudo-labels in DIR/iter{i}/pseudo_labels.json where that file exists (the official pipeline's format, by source idx; what official/ of an earlier run holds) instead of scoring the pairs; use --unlabeled-sample 0 so that every listed pair can be trained.")]
+        public string? PseudoLabels { get; init; }
+
         [CommandOption("--checkpoint-every <N>"), Description("Optimizer steps between resumable checkpoints (0 = only at the end of each iteration).")]
         public int CheckpointEvery { get; init; } = new DpoTrainConfig().CheckpointEvery;
 
@@ -134,7 +137,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         /// The options that do not shape the configuration, so --config may come with them (--baseline with a Semi-DPO
         /// run's config.json trains that method with the run's budget).
         /// </summary>
-        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--resolution", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir",
+        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--resolution", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
             "--baseline", "--poly-alpha", "--smoothing"];
 
         /// <summary>The method <c>--baseline</c> names, with its hyperparameters; null for Semi-DPO.</summary>
@@ -250,7 +253,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             });
             if (baseline is null)
             {
-                var pipeline = new SemiDpoPipeline<TModel>(config) { BaseView = baseView };
+                var pipeline = new SemiDpoPipeline<TModel>(config) { BaseView = baseView, GivenLabels = GivenLabels(settings.PseudoLabels) };
                 var result = pipeline.Run(baseModel, data, settings.Out, progress, cancellation);
                 (reports, final, scored) = (result.Reports, result.Final, result.Scored);
                 return;
@@ -264,6 +267,21 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         board?.Thresholds(reports);
         if (board is not null) AnsiConsole.MarkupLine($"TensorBoard: tensorboard --logdir {Markup.Escape(board.Folder)}");
         return (reports, final, scored);
+    }
+
+    /// <summary>DIR/iter{i}/pseudo_labels.json, read for the scored pairs by their source idx, where it exists.</summary>
+    static Func<int, PairSet, PseudoLabels?>? GivenLabels(string? folder)
+    {
+        if (folder is null) return null;
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"--pseudo-labels: {folder} is not a folder (it holds iter1/pseudo_labels.json, …).");
+        return (iteration, scored) =>
+        {
+            var path = Path.Combine(folder, $"iter{iteration}", "pseudo_labels.json");
+            if (!File.Exists(path)) return null;
+            var labels = PseudoLabelFile.Read(path, scored.Rows);
+            AnsiConsole.MarkupLine(Markup.Escape($"Iter{iteration}: {labels.PairsAccepted:N0} of {scored.Count:N0} unlabeled pairs labelled by {path}"));
+            return labels;
+        };
     }
 
     /// <summary>

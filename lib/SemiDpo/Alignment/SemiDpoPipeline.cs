@@ -103,6 +103,13 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
     /// </summary>
     public Func<TModel, IDiffusionModel>? BaseView { get; init; }
 
+    /// <summary>
+    /// Pseudo-labels given from outside for Iter i &gt; 0 over the scored pairs (e.g. the official pipeline's
+    /// pseudo_labels.json, <see cref="Official.PseudoLabelFile"/>): when it returns labels, that iteration trains on
+    /// them instead of scoring the pairs and fitting thresholds. Null, or null for an iteration: computed here.
+    /// </summary>
+    public Func<int, PairSet, PseudoLabels?>? GivenLabels { get; init; }
+
     /// <param name="afterIteration">Called with each iteration's report and model (owned by the pipeline: copy it to keep it).</param>
     /// <returns>The reports, the final model and the unlabeled pairs scored; the caller disposes it.</returns>
     public SemiDpoResult<TModel> Run(TModel baseModel, StageTwoData data, string? outputFolder,
@@ -134,7 +141,14 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                 IReadOnlyList<IntervalThreshold>? thresholds = null;
                 PseudoLabels? labels = null;
                 (ConfidenceTable, ConfidenceTable)? confidence = null;
-                if (i > 0 && pseudo)
+                if (i > 0 && pseudo && GivenLabels?.Invoke(i, unlabeled) is { } given)
+                {
+                    if (given.Accepted.Length != unlabeled.Count)
+                        throw new ArgumentException($"{name}: {given.Accepted.Length} given labels for {unlabeled.Count} scored pairs.");
+                    if (given.PairsAccepted == 0) throw new TrainingException($"{name}: the given pseudo-labels label none of the {unlabeled.Count:N0} scored pairs; nothing was trained or overwritten.");
+                    labels = given;
+                }
+                else if (i > 0 && pseudo)
                 {
                     var confidenceReference = config.ConfidenceReference == ReferenceChoice.Base ? Base(previous) : models[^2];
                     var scorer = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence, margins);
@@ -150,6 +164,9 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                     confidence = (zTest, zUnlabeled);
                     if (labels.PairsAccepted == 0)
                         throw new TrainingException($"{name}: no unlabeled pair passed the thresholds (τ = {string.Join(", ", thresholds.Select(r => r.Tau.ToString("G3")))}); nothing was trained or overwritten.");
+                }
+                if (labels is not null)
+                {
                     examples.AddRange(TrainingExample.PseudoLabeled(labels));
                     for (var p = 0; p < labels.Accepted.Length; p++) labelledBefore[p] |= labels.Accepted[p] != 0;
                 }

@@ -1,0 +1,44 @@
+using System.Text.Json;
+
+namespace SemiDpo.Tests.Cli;
+
+/// <summary>
+/// <c>semidpo train --pseudo-labels DIR</c>: Iter i &gt; 0 trains on the official-format pseudo_labels.json in
+/// DIR/iter{i}/ instead of computing them, so a stage can be swapped with the official Python pipeline's.
+/// </summary>
+public class GivenPseudoLabelsTests
+{
+    static void Ok((int ExitCode, string Output, string Error) run) => Assert.True(run.ExitCode == 0, run.Error + run.Output);
+
+    static string[] Train(string filter, string output, params string[] more) =>
+        ["train", "--filter", filter, "--out", output, "--iterations", "2", "--steps0", "3", "--steps", "2", "--batch", "4", "--micro-batch", "2", "--seed", "3", .. more];
+
+    [Fact]
+    public void OfficialPseudoLabelFile_OfARun_TrainsIter1ToTheSameModel_AndAHandWrittenOneTrainsItsPairs()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        string In(string name) => Path.Combine(temp.Path, name);
+        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 9);
+
+        Ok(CliProcess.Run(TestPaths.RepoRoot, Train(filter, In("computed"))));
+        var given = CliProcess.Run(TestPaths.RepoRoot, Train(filter, In("given"), "--pseudo-labels", In("computed/official")));
+
+        Ok(given);
+        Assert.Contains("labelled by", given.Output);
+        Assert.Equal(File.ReadAllBytes(In("computed/iter1.ckpt")), File.ReadAllBytes(In("given/iter1.ckpt")));
+        Assert.False(Directory.Exists(In("given/official/iter1")));                       // nothing scored: no confidence file to write
+
+        // A file as the official build_pseudo_labels.py writes it, naming one noisy pair (by source idx) and an unknown idx.
+        var noisyIdx = File.ReadAllLines(In("computed/official/iter1/confidence_rank000.jsonl"))
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("idx").GetInt64()).First();
+        Directory.CreateDirectory(In("hand/iter1"));
+        var labels = Enumerable.Range(0, 10).ToDictionary(j => $"timestep_{50 + 100 * j}", j => j < 5 ? -1 : 0);
+        File.WriteAllText(In("hand/iter1/pseudo_labels.json"), JsonSerializer.Serialize(new Dictionary<string, Dictionary<string, int>>
+            { [$"{noisyIdx}"] = labels, ["99999999"] = labels }));
+        var hand = CliProcess.Run(TestPaths.RepoRoot, Train(filter, In("hand-run"), "--pseudo-labels", In("hand")));
+
+        Ok(hand);
+        Assert.Contains("Iter1: 1 of", hand.Output);
+        Assert.NotEqual(File.ReadAllBytes(In("computed/iter1.ckpt")), File.ReadAllBytes(In("hand-run/iter1.ckpt")));
+    }
+}

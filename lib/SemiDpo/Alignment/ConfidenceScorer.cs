@@ -35,6 +35,9 @@ public sealed class ReferenceMarginCache
 /// </summary>
 public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig config, ReferenceMarginCache? cache = null)
 {
+    /// <summary>Pairs per forward: the chosen pairs are scored in consecutive batches of this many.</summary>
+    public int BatchSize => config.BatchSize;
+
     /// <param name="only">Score only these pairs (ascending indices into <paramref name="pairs"/>); the others' z is 0.
     /// A pair's noise depends on its index in <paramref name="pairs"/>, so its z is the same either way.</param>
     public ConfidenceTable Score(IDiffusionModel model, IDiffusionModel reference, PairSet pairs, IProgress<(int Done, int Total)>? progress = null,

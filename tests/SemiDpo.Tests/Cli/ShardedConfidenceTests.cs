@@ -1,0 +1,41 @@
+namespace SemiDpo.Tests.Cli;
+
+/// <summary>
+/// <c>semidpo confidence --rank/--world-size</c>: shards run as separate processes write their own official confidence
+/// files, and the last to finish writes the same merged outputs as one process.
+/// </summary>
+public class ShardedConfidenceTests
+{
+    static void Ok((int ExitCode, string Output, string Error) run) => Assert.True(run.ExitCode == 0, run.Error + run.Output);
+
+    [Fact]
+    public async Task ThreeShardProcesses_WriteTheOutputsOfOneProcess_ByteForByte()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        string In(string name) => Path.Combine(temp.Path, name);
+        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 10);
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--out", In("train"), "--iterations", "1", "--steps0", "4", "--batch", "4", "--micro-batch", "4"]));
+        string[] Confidence(string output, params string[] shard) =>
+            ["confidence", "--model", In("train/iter0.ckpt"), "--filter", filter, "--out", output, "--threshold", "fixed", "--percentile", "50", .. shard];
+
+        Ok(CliProcess.Run(TestPaths.RepoRoot, Confidence(In("one"))));
+        var shards = Enumerable.Range(0, 3).Select(r => CliProcess.Start(TestPaths.RepoRoot, Confidence(In("three"), "--rank", $"{r}", "--world-size", "3"))).ToList();
+        foreach (var process in shards)
+        {
+            var error = process.StandardError.ReadToEndAsync();
+            await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, await error);
+        }
+
+        foreach (var file in new[] { "z-test.csv", "z-unlabeled.csv", "thresholds.csv", "summary.csv", "summary.json", "pseudo_labels.json" })
+            Assert.True(File.ReadAllBytes(In($"one/{file}")).SequenceEqual(File.ReadAllBytes(In($"three/{file}"))), $"{file} differs");
+        var single = File.ReadAllLines(In("one/unlabeled/confidence_rank000.jsonl")).Order(StringComparer.Ordinal);
+        var merged = Enumerable.Range(0, 3).SelectMany(r => File.ReadAllLines(In($"three/unlabeled/confidence_rank{r:000}.jsonl"))).Order(StringComparer.Ordinal);
+        Assert.Equal(single, merged);                                                    // each pair in exactly one shard, same z
+
+        var mixed = CliProcess.Run(TestPaths.RepoRoot, Confidence(In("three"), "--rank", "0", "--world-size", "2"));
+        Assert.Equal(1, mixed.ExitCode);
+        Assert.Contains("holds confidence shards of another run", mixed.Error);
+    }
+}

@@ -11,7 +11,8 @@ public class GivenPseudoLabelsTests
     static void Ok((int ExitCode, string Output, string Error) run) => Assert.True(run.ExitCode == 0, run.Error + run.Output);
 
     static string[] Train(string filter, string output, params string[] more) =>
-        ["train", "--filter", filter, "--out", output, "--iterations", "2", "--steps0", "3", "--steps", "2", "--batch", "4", "--micro-batch", "2", "--seed", "3", .. more];
+        ["train", "--filter", filter, "--out", output, "--iterations", "2", "--steps0", "3", "--steps", "2", "--batch", "4", "--micro-batch", "2", "--seed", "3",
+            "--unlabeled-sample", "40", .. more];
 
     [Fact]
     public void OfficialPseudoLabelFile_OfARun_TrainsIter1ToTheSameModel_AndAHandWrittenOneTrainsItsPairs()

@@ -155,14 +155,7 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
             Model = Path.GetFullPath(settings.Model), Reference = Path.GetFullPath(settings.Reference), Filter = Path.GetFullPath(settings.Filter),
             settings.Beta, settings.NoiseDraws, settings.UnlabeledSample, shard.WorldSize, TestPairs = testPairs, UnlabeledPairs = unlabeledPairs,
         });
-        var path = Path.Combine(settings.Out, "run.json");
-        if (File.Exists(path) && File.ReadAllText(path) != run)
-            throw new ArgumentException($"{settings.Out} holds confidence shards of another run ({path} differs): use another --out, or delete it.");
-        AtomicFile.Write(path, stream =>
-        {
-            using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false));
-            writer.Write(run);
-        });
+        RunClaim.Check(Path.Combine(settings.Out, "run.json"), run, "confidence shards");
     }
 
     static void WriteZ(string path, ConfidenceTable z) =>

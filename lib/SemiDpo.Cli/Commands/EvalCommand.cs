@@ -6,6 +6,7 @@ using SemiDpo.Pretrained;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
+using SemiDpo.IO;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
 using Spectre.Console;
@@ -17,7 +18,9 @@ namespace SemiDpo.Cli.Commands;
 /// <c>semidpo eval</c>: samples one image per held-out prompt from each model (fixed seed per prompt) and scores them
 /// with the oracle and every judge, beside random noise and the world's generators. With <c>--prompt-file</c> it
 /// evaluates Stable Diffusion folders on real prompts with the real judges instead (Tables 1–2 on real data: judge
-/// means, and each model's win rate against the first).
+/// means, and each model's win rate against the first), shardable across processes (<c>--rank/--world-size</c> with
+/// <c>--shards DIR</c>): each shard samples and scores whole sampling batches of prompts into its own file, and the
+/// process that finds every shard present prints and writes the table.
 /// </summary>
 public sealed class EvalCommand : Command<EvalCommand.Settings>
 {
@@ -56,6 +59,15 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
         public string? Device { get; init; }
 
+        [CommandOption("--rank <N>"), Description("Real prompts: this process's shard, sampling batches with batch mod world-size = rank (default: SLURM_ARRAY_TASK_ID or RANK, else 0).")]
+        public int? Rank { get; init; }
+
+        [CommandOption("--world-size <N>"), Description("Real prompts: number of shards (default: SLURM_ARRAY_TASK_COUNT or WORLD_SIZE, else 1).")]
+        public int? WorldSize { get; init; }
+
+        [CommandOption("--shards <DIR>"), Description("Real prompts: folder for the shards' eval_rank{r:03d}.jsonl (per prompt, model and judge); needed with more than one shard.")]
+        public string? Shards { get; init; }
+
         public override ValidationResult Validate() =>
             Prompts < 1 ? ValidationResult.Error("--prompts must be at least 1.") : ValidationResult.Success();
     }
@@ -85,21 +97,54 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         return 0;
     }
 
+    /// <summary>Prompts per sampling batch on real prompts; shards own whole batches, so each image is drawn and scored in the batch it has in one process.</summary>
+    const int RealBatch = 4;
+
     static int EvaluateOnRealPrompts(Settings settings, CancellationToken cancellation)
     {
         if (settings.Models.Length == 0) throw new ArgumentException("--prompt-file needs --model <diffusers folder> (repeatable; the first is the baseline of the win rates).");
+        var shard = Shard.Resolve(settings.Rank, settings.WorldSize);
+        if (shard.WorldSize > 1 && settings.Shards is null) throw new ArgumentException($"{shard.WorldSize} shards need --shards <DIR> for their files.");
         var device = TorchDevice.Default(settings.Device);
         var prompts = PromptFile.ReadAsync(settings.PromptFile!, settings.Column, cancellation).GetAwaiter().GetResult().Take(settings.Prompts).ToList();
         var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
-        var sets = new List<ImageSetScores>();
-        foreach (var folder in settings.Models)
+        var names = settings.Models.Select(folder => Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))).ToList();
+        if (names.Distinct().Count() < names.Count) names = [.. settings.Models];   // two folders of one name: tell them apart by path
+        if (names.Distinct().Count() < names.Count) throw new ArgumentException("--model names the same folder twice.");
+        var batches = Enumerable.Range(0, (prompts.Count + RealBatch - 1) / RealBatch).Where(b => shard.Owns(b)).ToList();
+        var rows = new List<PromptScore>();
+        using var shardLock = settings.Shards is null ? null : OutputLock.AcquireFile(Path.Combine(settings.Shards, shard.FileName("eval", ".jsonl")));
+        if (settings.Shards is not null) ClaimRun(settings, shard, prompts.Count);
+        foreach (var (folder, name) in settings.Models.Zip(names))
         {
             var clock = Stopwatch.StartNew();
             using var model = StableDiffusionModel.Load(folder, device);
             var size = settings.Size ?? model.DefaultImageSize;
-            var images = DiffusionSampling.SampleImages(model, prompts, new SamplerConfig(settings.Steps, settings.Guidance), size, size, batchSize: 4);
-            sets.Add(SampleEvaluation.ScoreByJudges(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), prompts, images, judges));
-            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(folder)}: {prompts.Count} samples at {size}² in {clock.Elapsed.TotalSeconds:F0} s[/]");
+            foreach (var b in batches)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var batch = prompts.Skip(b * RealBatch).Take(RealBatch).ToList();
+                var images = DiffusionSampling.SampleImages(model, batch, new SamplerConfig(settings.Steps, settings.Guidance), size, size, firstIndex: b * RealBatch, batchSize: RealBatch);
+                var scores = judges.Select(j => j.Score(batch, images)).ToList();
+                rows.AddRange(batch.Select((_, k) => new PromptScore(name, b * RealBatch + k, judges.Select((j, i) => (j.Name, (double)scores[i][k])).ToDictionary())));
+            }
+            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(folder)}: {batches.Sum(b => Math.Min(RealBatch, prompts.Count - b * RealBatch))} samples at {size}² in {clock.Elapsed.TotalSeconds:F0} s (shard {shard.Rank} of {shard.WorldSize})[/]");
+        }
+        IReadOnlyList<ImageSetScores> sets;
+        var metrics = judges.Select(j => j.Name).ToList();
+        if (settings.Shards is null)
+            sets = EvaluationShards.Merge(rows, names, prompts, metrics);
+        else
+        {
+            EvaluationShards.Write(Path.Combine(settings.Shards, shard.FileName("eval", ".jsonl")), rows);
+            var files = Enumerable.Range(0, shard.WorldSize).Select(r => Path.Combine(settings.Shards, new Shard(r, shard.WorldSize).FileName("eval", ".jsonl"))).ToList();
+            var present = files.Count(File.Exists);
+            if (present < shard.WorldSize)
+            {
+                AnsiConsole.MarkupLine($"{present} of {shard.WorldSize} shards present in {Markup.Escape(settings.Shards)}: the last shard to finish prints and writes the table.");
+                return 0;
+            }
+            sets = EvaluationShards.Merge(EvaluationShards.Read(files), names, prompts, metrics);
         }
         var frame = SampleEvaluation.ToFrame(sets);
         Tables.Print(frame, $"{prompts.Count} prompts of {settings.PromptFile}, one image each (seed {new SamplerConfig().Seed} per prompt): judge means", fractionsAsPercent: false);
@@ -108,5 +153,16 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 string.Join(", ", judges.Select(j => $"{j.Name} {100 * WinRate.Of(set, sets[0], j.Name):F1} %")));
         if (settings.Out is not null) SemiDpo.Analysis.TableFiles.SaveCsv(frame, settings.Out);
         return 0;
+    }
+
+    /// <summary>Records what the shards of --shards evaluate in run.json, or refuses a folder that holds shards of another evaluation.</summary>
+    static void ClaimRun(Settings settings, Shard shard, int prompts)
+    {
+        var run = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Models = settings.Models.Select(Path.GetFullPath), PromptFile = Path.GetFullPath(settings.PromptFile!), settings.Column, Prompts = prompts,
+            settings.Judges, settings.Steps, settings.Guidance, settings.Size, shard.WorldSize,
+        });
+        RunClaim.Check(Path.Combine(settings.Shards!, "run.json"), run, "evaluation shards");
     }
 }

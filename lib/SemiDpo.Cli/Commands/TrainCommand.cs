@@ -15,6 +15,7 @@ using SemiDpo.Torch;
 using SemiDpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using ScalarType = TorchSharp.torch.ScalarType;
 
 namespace SemiDpo.Cli.Commands;
 
@@ -42,6 +43,9 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 
         [CommandOption("--resolution <PX>"), Description("With --model: image side the pairs are resized (shorter side) and centre-cropped to (default: the model's, 512 for SD1.5).")]
         public int? Resolution { get; init; }
+
+        [CommandOption("--frozen-dtype <T>"), Description("With --model: dtype of the frozen VAE and text encoder: float32 | float16 | bfloat16 (half precision saves memory on a GPU; the UNet trains in float32 — TorchSharp has no autocast).")]
+        public string FrozenDType { get; init; } = "float32";
 
         [CommandOption("--export <DIR>"), Description("With --model: write the final model as a diffusers folder here (LoRA merged into the UNet).")]
         public string? Export { get; init; }
@@ -137,8 +141,17 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         /// The options that do not shape the configuration, so --config may come with them (--baseline with a Semi-DPO
         /// run's config.json trains that method with the run's budget).
         /// </summary>
-        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--resolution", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
+        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--resolution", "--frozen-dtype", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
             "--baseline", "--poly-alpha", "--smoothing"];
+
+        /// <summary>The dtype <c>--frozen-dtype</c> names, or null.</summary>
+        public ScalarType? FrozenType => FrozenDType switch
+        {
+            "float32" => ScalarType.Float32,
+            "float16" => ScalarType.Float16,
+            "bfloat16" => ScalarType.BFloat16,
+            _ => null,
+        };
 
         /// <summary>The method <c>--baseline</c> names, with its hyperparameters; null for Semi-DPO.</summary>
         public Baseline? ToBaseline(double beta) => Baseline is { } key ? Baselines.Of([key], beta, Smoothing, PolyAlpha)[0] : null;
@@ -158,9 +171,10 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Model is null && (Lora != 0 || Resolution is not null || Export is not null))
-                return ValidationResult.Error("--lora, --resolution and --export need --model (a diffusers Stable Diffusion folder).");
+            if (Model is null && (Lora != 0 || Resolution is not null || Export is not null || FrozenDType != "float32"))
+                return ValidationResult.Error("--lora, --resolution, --frozen-dtype and --export need --model (a diffusers Stable Diffusion folder).");
             if (Lora < 0) return ValidationResult.Error("--lora is a rank ≥ 1, or 0 for the full UNet.");
+            if (FrozenType is null) return ValidationResult.Error($"--frozen-dtype: '{FrozenDType}' is not float32, float16 or bfloat16.");
             if (Baseline is { } key && !Baselines.LossKeys.Contains(key))
                 return ValidationResult.Error($"--baseline: unknown method '{key}'; known: {string.Join(", ", Baselines.LossKeys)} (realalign needs the world's renderer: `semidpo reproduce --baselines realalign`).");
             try
@@ -188,7 +202,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         var skipped = new SkippedRows();
         if (settings.Model is { } folder)
         {
-            using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device));
+            using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device), new StableDiffusionOptions(FrozenDType: settings.FrozenType!.Value));
             if (settings.Lora > 0) model.EnableLora(new LoraConfig(settings.Lora, settings.Lora));
             var resolution = settings.Resolution ?? model.DefaultImageSize;
             var flips = config.Iter0.HorizontalFlip || config.Later.HorizontalFlip;   // the latents of mirrored images are not cached

@@ -20,6 +20,7 @@ public class ExitCodeTests
     [InlineData("filter --test-fraction 2", "--test-fraction")]
     [InlineData("score --in x.parquet", "--judges is required")]
     [InlineData("train --lora 4", "need --model")]
+    [InlineData("train --model x --frozen-dtype double", "not float32, float16 or bfloat16")]
     [InlineData("reproduce --baselines dpo,nonsense", "Unknown baseline 'nonsense'")]
     [InlineData("reproduce --baselines poly", "must include 'dpo'")]
     [InlineData("reproduce --flip-rate 0.6", "flip rate")]

@@ -47,14 +47,14 @@ public class TrainStableDiffusionTests
     }
 
     [Fact]
-    public void AdaptiveDpoBaseline_OnATinySdFolder_TrainsLoraAdaptersThroughTheSameTrainer_WithFlips_AndExports()
+    public void AdaptiveDpoBaseline_OnATinySdFolder_TrainsLoraAdaptersThroughTheSameTrainer_WithFlipsAndBfloat16FrozenParts_AndExports()
     {
         using var temp = TestPaths.NewTempFolder();
         string In(string name) => Path.Combine(temp.Path, name);
         var filter = CliProcess.FilteredWorld(temp.Path, pairs: 200, seed: 8);
 
         var run = CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--model", SdFixture.TinySd, "--lora", "2", "--baseline", "adaptive",
-            "--iterations", "1", "--steps0", "4", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--resolution", "32", "--hflip",
+            "--iterations", "1", "--steps0", "4", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--resolution", "32", "--hflip", "--frozen-dtype", "bfloat16",
             "--out", In("train"), "--export", In("export")]);
 
         Ok(run);
@@ -68,5 +68,7 @@ public class TrainStableDiffusionTests
         using var noGrad = no_grad();
         Assert.False(exported.UNet.forward(r["unet/sample"], r["unet/t"], r["unet/context"])
             .equal(original.UNet.forward(r["unet/sample"], r["unet/t"], r["unet/context"])).all().item<bool>(), "the export is the untrained UNet");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(SdFixture.TinySd, "vae", "diffusion_pytorch_model.safetensors")),   // frozen parts leave as they came, not in bfloat16
+            File.ReadAllBytes(In("export/vae/diffusion_pytorch_model.safetensors")));
     }
 }

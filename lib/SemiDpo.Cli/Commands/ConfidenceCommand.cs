@@ -150,9 +150,10 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
     /// </summary>
     static void ClaimRun(Settings settings, Shard shard, int testPairs, int unlabeledPairs)
     {
+        var files = new ConsensusFiles(settings.Filter);
         var run = System.Text.Json.JsonSerializer.Serialize(new
         {
-            Model = Path.GetFullPath(settings.Model), Reference = Path.GetFullPath(settings.Reference), Filter = Path.GetFullPath(settings.Filter),
+            Model = RunClaim.Stamp(settings.Model), Reference = RunClaim.Stamp(settings.Reference), Filter = new[] { files.CleanTest, files.Noisy }.Select(RunClaim.Stamp),
             settings.Beta, settings.NoiseDraws, settings.UnlabeledSample, shard.WorldSize, TestPairs = testPairs, UnlabeledPairs = unlabeledPairs,
         });
         RunClaim.Check(Path.Combine(settings.Out, "run.json"), run, "confidence shards");

@@ -160,7 +160,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         var run = System.Text.Json.JsonSerializer.Serialize(new
         {
-            Models = settings.Models.Select(Path.GetFullPath), PromptFile = Path.GetFullPath(settings.PromptFile!), settings.Column, Prompts = prompts,
+            Models = settings.Models.Select(m => Directory.Exists(Path.Combine(m, "unet")) ? string.Join("; ", Directory.GetFiles(Path.Combine(m, "unet")).Order(StringComparer.Ordinal).Select(RunClaim.Stamp)) : RunClaim.Stamp(m)), PromptFile = RunClaim.Stamp(settings.PromptFile!), settings.Column, Prompts = prompts,
             settings.Judges, settings.Steps, settings.Guidance, settings.Size, shard.WorldSize,
         });
         RunClaim.Check(Path.Combine(settings.Shards!, "run.json"), run, "evaluation shards");

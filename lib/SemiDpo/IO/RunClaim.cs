@@ -9,6 +9,16 @@ namespace SemiDpo.IO;
 /// </summary>
 public static class RunClaim
 {
+    /// <summary>
+    /// An input file as a description names it: full path, length and last write time (UTC), so that a checkpoint
+    /// retrained in place is not taken for the one the shards scored.
+    /// </summary>
+    public static string Stamp(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? $"{file.FullName} {file.Length} {file.LastWriteTimeUtc:O}" : file.FullName;
+    }
+
     /// <summary>Writes <paramref name="description"/> to <paramref name="path"/>, or throws when the file there describes another run.</summary>
     public static void Check(string path, string description, string what)
     {

@@ -38,5 +38,9 @@ public class ShardedConfidenceTests
         var mixed = CliProcess.Run(TestPaths.RepoRoot, Confidence(In("three"), "--rank", "0", "--world-size", "2"));
         Assert.Equal(1, mixed.ExitCode);
         Assert.Contains("holds confidence shards of another run", mixed.Error);
+        File.SetLastWriteTimeUtc(In("train/iter0.ckpt"), DateTime.UtcNow.AddMinutes(1));              // as if retrained in place
+        var retrained = CliProcess.Run(TestPaths.RepoRoot, Confidence(In("three"), "--rank", "0", "--world-size", "3"));
+        Assert.Equal(1, retrained.ExitCode);                                                    // its complete shard is not reused
+        Assert.Contains("holds confidence shards of another run", retrained.Error);
     }
 }

@@ -85,7 +85,7 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
             else
                 ScoreShard(settings.Out, shard, model, reference, data.CleanTest, unlabeled, scorer, cancellation);
         }
-        var present = Enumerable.Range(0, shard.WorldSize).Count(r => File.Exists(Path.Combine(settings.Out, "unlabeled", new Shard(r, shard.WorldSize).FileName("confidence", ".jsonl"))));
+        var present = shard.FilesPresent(Path.Combine(settings.Out, "unlabeled"), "confidence", ".jsonl");
         if (present < shard.WorldSize)
         {
             AnsiConsole.MarkupLine($"{present} of {shard.WorldSize} shards present in {Markup.Escape(settings.Out)}: the last shard to finish fits the thresholds and writes the pseudo-labels.");
@@ -126,12 +126,9 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         WriteShard(Path.Combine(folder, "unlabeled"), shard, unlabeled.Rows, zUnlabeled, owned.Unlabeled);
     }
 
-    /// <summary>
-    /// Indices of the pairs this shard scores: whole forward batches of consecutive pairs, batch b to shard b mod world
-    /// size, so that every pair is scored in the same batch as in one process (a batch's composition changes the float
-    /// rounding of its forwards).
-    /// </summary>
-    static int[] Owned(PairSet pairs, Shard shard, int batch) => Enumerable.Range(0, pairs.Count).Where(i => shard.Owns(i / batch)).ToArray();
+    /// <summary>Indices of the pairs this shard scores: its whole forward batches.</summary>
+    static int[] Owned(PairSet pairs, Shard shard, int batch) =>
+        shard.OwnedBatches(pairs.Count, batch).SelectMany(r => Enumerable.Range(r.Start.Value, r.End.Value - r.Start.Value)).ToArray();
 
     /// <summary>The official confidence file of this shard: the owned pairs' z by source idx.</summary>
     static void WriteShard(string folder, Shard shard, long[] idx, ConfidenceTable z, int[] owned)

@@ -111,24 +111,26 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var names = settings.Models.Select(folder => Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))).ToList();
         if (names.Distinct().Count() < names.Count) names = [.. settings.Models];   // two folders of one name: tell them apart by path
         if (names.Distinct().Count() < names.Count) throw new ArgumentException("--model names the same folder twice.");
-        var batches = Enumerable.Range(0, (prompts.Count + RealBatch - 1) / RealBatch).Where(b => shard.Owns(b)).ToList();
+        var batches = shard.OwnedBatches(prompts.Count, RealBatch).ToList();
+        var shardFile = shard.FileName("eval", ".jsonl");
         var rows = new List<PromptScore>();
-        using var shardLock = settings.Shards is null ? null : OutputLock.AcquireFile(Path.Combine(settings.Shards, shard.FileName("eval", ".jsonl")));
+        using var shardLock = settings.Shards is null ? null : OutputLock.AcquireFile(Path.Combine(settings.Shards, shardFile));
         if (settings.Shards is not null) ClaimRun(settings, shard, prompts.Count);
         foreach (var (folder, name) in settings.Models.Zip(names))
         {
             var clock = Stopwatch.StartNew();
             using var model = StableDiffusionModel.Load(folder, device);
             var size = settings.Size ?? model.DefaultImageSize;
-            foreach (var b in batches)
+            foreach (var range in batches)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var batch = prompts.Skip(b * RealBatch).Take(RealBatch).ToList();
-                var images = DiffusionSampling.SampleImages(model, batch, new SamplerConfig(settings.Steps, settings.Guidance), size, size, firstIndex: b * RealBatch, batchSize: RealBatch);
+                var first = range.Start.Value;
+                var batch = prompts[range];
+                var images = DiffusionSampling.SampleImages(model, batch, new SamplerConfig(settings.Steps, settings.Guidance), size, size, firstIndex: first, batchSize: RealBatch);
                 var scores = judges.Select(j => j.Score(batch, images)).ToList();
-                rows.AddRange(batch.Select((_, k) => new PromptScore(name, b * RealBatch + k, judges.Select((j, i) => (j.Name, (double)scores[i][k])).ToDictionary())));
+                rows.AddRange(batch.Select((_, k) => new PromptScore(name, first + k, judges.Select((j, i) => (j.Name, (double)scores[i][k])).ToDictionary())));
             }
-            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(folder)}: {batches.Sum(b => Math.Min(RealBatch, prompts.Count - b * RealBatch))} samples at {size}² in {clock.Elapsed.TotalSeconds:F0} s (shard {shard.Rank} of {shard.WorldSize})[/]");
+            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(folder)}: {batches.Sum(r => r.End.Value - r.Start.Value)} samples at {size}² in {clock.Elapsed.TotalSeconds:F0} s (shard {shard.Rank} of {shard.WorldSize})[/]");
         }
         IReadOnlyList<ImageSetScores> sets;
         var metrics = judges.Select(j => j.Name).ToList();
@@ -136,14 +138,14 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             sets = EvaluationShards.Merge(rows, names, prompts, metrics);
         else
         {
-            EvaluationShards.Write(Path.Combine(settings.Shards, shard.FileName("eval", ".jsonl")), rows);
-            var files = Enumerable.Range(0, shard.WorldSize).Select(r => Path.Combine(settings.Shards, new Shard(r, shard.WorldSize).FileName("eval", ".jsonl"))).ToList();
-            var present = files.Count(File.Exists);
+            EvaluationShards.Write(Path.Combine(settings.Shards, shardFile), rows);
+            var present = shard.FilesPresent(settings.Shards, "eval", ".jsonl");
             if (present < shard.WorldSize)
             {
                 AnsiConsole.MarkupLine($"{present} of {shard.WorldSize} shards present in {Markup.Escape(settings.Shards)}: the last shard to finish prints and writes the table.");
                 return 0;
             }
+            var files = Enumerable.Range(0, shard.WorldSize).Select(r => Path.Combine(settings.Shards, new Shard(r, shard.WorldSize).FileName("eval", ".jsonl")));
             sets = EvaluationShards.Merge(EvaluationShards.Read(files), names, prompts, metrics);
         }
         var frame = SampleEvaluation.ToFrame(sets);
@@ -160,7 +162,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         var run = System.Text.Json.JsonSerializer.Serialize(new
         {
-            Models = settings.Models.Select(m => Directory.Exists(Path.Combine(m, "unet")) ? string.Join("; ", Directory.GetFiles(Path.Combine(m, "unet")).Order(StringComparer.Ordinal).Select(RunClaim.Stamp)) : RunClaim.Stamp(m)), PromptFile = RunClaim.Stamp(settings.PromptFile!), settings.Column, Prompts = prompts,
+            Models = settings.Models.Select(m => RunClaim.Stamp(Path.Combine(m, "unet"))), PromptFile = RunClaim.Stamp(settings.PromptFile!), settings.Column, Prompts = prompts,
             settings.Judges, settings.Steps, settings.Guidance, settings.Size, shard.WorldSize,
         });
         RunClaim.Check(Path.Combine(settings.Shards!, "run.json"), run, "evaluation shards");

@@ -10,13 +10,16 @@ namespace SemiDpo.IO;
 public static class RunClaim
 {
     /// <summary>
-    /// An input file as a description names it: full path, length and last write time (UTC), so that a checkpoint
-    /// retrained in place is not taken for the one the shards scored.
+    /// An input as a description names it: full path, length and last write time (UTC) — for a folder, of each file in
+    /// it — so that a checkpoint retrained in place is not taken for the one the shards scored.
     /// </summary>
     public static string Stamp(string path)
     {
+        static string Described(FileInfo file) => $"{file.FullName} {file.Length} {file.LastWriteTimeUtc:O}";
+        if (Directory.Exists(path))
+            return string.Join("; ", new DirectoryInfo(path).GetFiles().OrderBy(f => f.Name, StringComparer.Ordinal).Select(Described));
         var file = new FileInfo(path);
-        return file.Exists ? $"{file.FullName} {file.Length} {file.LastWriteTimeUtc:O}" : file.FullName;
+        return file.Exists ? Described(file) : file.FullName;
     }
 
     /// <summary>Writes <paramref name="description"/> to <paramref name="path"/>, or throws when the file there describes another run.</summary>

@@ -23,6 +23,18 @@ public sealed record Shard(int Rank, int WorldSize)
 
     public bool Owns(long item) => item % WorldSize == Rank;
 
+    /// <summary>
+    /// The batches of <paramref name="batchSize"/> consecutive items of <paramref name="count"/> that this shard owns
+    /// (batch b when b mod world size = rank), as item ranges: a shard computes each item in the batch it has in one
+    /// process, and a batch's composition changes the float rounding of its forwards.
+    /// </summary>
+    public IEnumerable<Range> OwnedBatches(int count, int batchSize) =>
+        Enumerable.Range(0, (count + batchSize - 1) / batchSize).Where(b => Owns(b)).Select(b => new Range(b * batchSize, Math.Min(count, (b + 1) * batchSize)));
+
+    /// <summary>How many shards of this world size have their file (<see cref="FileName"/>) in <paramref name="folder"/>.</summary>
+    public int FilesPresent(string folder, string stem, string extension) =>
+        Enumerable.Range(0, WorldSize).Count(r => File.Exists(Path.Combine(folder, new Shard(r, WorldSize).FileName(stem, extension))));
+
     /// <summary>The official pipeline's per-rank file name, e.g. scores_rank003.jsonl.</summary>
     public string FileName(string stem, string extension) => $"{stem}_rank{Rank:000}{extension}";
 }

@@ -182,7 +182,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                     var after = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence, margins)
                         .Score(policy, Base(policy), data.CleanTest, Report(progress, $"{name} clean-test accuracy"), cancellation);
                     lastTest = (after, trainConfig.Beta);
-                    accuracy = Enumerable.Range(0, TimestepIntervals.Count).Average(j => ThresholdSchedule.Accuracy(after.Interval(j)));
+                    accuracy = ThresholdSchedule.MeanAccuracy(after);
                 }
                 reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, anchors.Length, accuracy, confidence));
                 afterIteration?.Invoke(reports[^1], policy);

@@ -109,6 +109,9 @@ public static class ThresholdSchedule
     /// <summary>Implicit accuracy: z &gt; 0 right, z = 0 half.</summary>
     public static double Accuracy(IReadOnlyList<float> z) => z.Count == 0 ? double.NaN : z.Average(v => v > 0 ? 1.0 : v == 0 ? 0.5 : 0.0);
 
+    /// <summary>Implicit accuracy of a table, averaged over the timestep intervals (the clean-test accuracy reported after training).</summary>
+    public static double MeanAccuracy(ConfidenceTable z) => Enumerable.Range(0, TimestepIntervals.Count).Average(j => Accuracy(z.Interval(j)));
+
     static (double Accuracy, int Count) AccuracyAbove(float[] z, double tau)
     {
         var above = z.Where(v => Math.Abs(v) > tau).ToArray();

@@ -63,7 +63,7 @@ public static class BaselineSweep
             using (model)
             {
                 var z = new ConfidenceScorer(new DiffusionDpoLoss(budget.Beta), confidence).Score(model, study.BaseModel, study.Data.CleanTest, null, cancellation);
-                var accuracy = Enumerable.Range(0, TimestepIntervals.Count).Average(j => ThresholdSchedule.Accuracy(z.Interval(j)));
+                var accuracy = ThresholdSchedule.MeanAccuracy(z);
                 runs.Add((value, accuracy, study.Evaluate(model, baseline.Name, progress, cancellation)));
             }
         }

@@ -11,14 +11,15 @@ namespace SemiDpo.Alignment;
 /// Non-tie preference pairs held as tensors for training: images as bytes (N, 3, H, W) — or, read from a latent cache,
 /// their VAE latent distributions already in the model's training space — oriented so that index 0 is the HUMAN
 /// winner; caption tokens; and, in the miniature world, whether the human winner is the true winner. Ties are dropped
-/// (as the paper does). Kept on the CPU; batches move to the model's device.
+/// (as the paper does). Kept on the CPU — a latent cache stays mapped from its files, read a batch at a time — and
+/// batches move to the model's device.
 /// </summary>
 public sealed class PairSet : IDisposable
 {
-    readonly (Tensor Winners, Tensor Losers)? latentStd;
+    readonly (PairRows Winners, PairRows Losers)? latentStd;
 
-    PairSet(Tensor winners, Tensor losers, Tensor tokens, bool[]? humanIsTrue, string[] captions, long[] rows, double[][]? truthGaps = null,
-        bool latent = false, (Tensor Winners, Tensor Losers)? latentStd = null)
+    PairSet(PairRows winners, PairRows losers, Tensor tokens, bool[]? humanIsTrue, string[] captions, long[] rows, double[][]? truthGaps = null,
+        bool latent = false, (PairRows Winners, PairRows Losers)? latentStd = null)
     {
         Rows = rows;
         IsLatent = latent;
@@ -32,9 +33,9 @@ public sealed class PairSet : IDisposable
     }
 
     /// <summary>Human winners, uint8 (N, 3, H, W); latent sets: the latents' means in the training space (N, C, h, w).</summary>
-    public Tensor Winners { get; }
+    public PairRows Winners { get; }
     /// <summary>Human losers, as <see cref="Winners"/>.</summary>
-    public Tensor Losers { get; }
+    public PairRows Losers { get; }
     /// <summary>True when the set holds cached latents (training space) rather than pixels.</summary>
     public bool IsLatent { get; }
     /// <summary>Caption token ids (N, L).</summary>
@@ -79,7 +80,7 @@ public sealed class PairSet : IDisposable
             Planar(Fit(lose).Pixels, losers.AsSpan(i * size, size));
         });
         var (tokens, truth, gaps) = Labels(kept.Select(p => (p.Caption, p.HumanPreference, p.Truth)).ToList(), tokenizer);
-        return new PairSet(tensor(winners, [kept.Count, 3, h, w]), tensor(losers, [kept.Count, 3, h, w]), tokens, truth, kept.Select(p => p.Caption).ToArray(),
+        return new PairSet(new PairRows(tensor(winners, [kept.Count, 3, h, w])), new PairRows(tensor(losers, [kept.Count, 3, h, w])), tokens, truth, kept.Select(p => p.Caption).ToArray(),
             kept.Select(p => p.Row).ToArray(), gaps);
     }
 
@@ -109,13 +110,14 @@ public sealed class PairSet : IDisposable
     /// <summary>
     /// Latent pairs from a cache (see <c>LatentCache</c>): the non-tie <paramref name="pairs"/> (read without their
     /// images) with their human winners' and losers' latent means in the training space, and the standard deviations
-    /// when each batch should draw a fresh sample as the uncached path does.
+    /// when each batch should draw a fresh sample as the uncached path does. The set owns the rows (mapped chunks or
+    /// tensors) and disposes them.
     /// </summary>
-    public static PairSet FromLatents(IReadOnlyList<EncodedPair> pairs, IPromptTokenizer tokenizer, Tensor winnerMean, Tensor loserMean, (Tensor Winners, Tensor Losers)? std)
+    public static PairSet FromLatents(IReadOnlyList<EncodedPair> pairs, IPromptTokenizer tokenizer, PairRows winnerMean, PairRows loserMean, (PairRows Winners, PairRows Losers)? std)
     {
         if (pairs.Any(p => p.IsTie)) throw new ArgumentException("Latent pair sets hold non-tie pairs only.", nameof(pairs));
-        if (winnerMean.shape[0] != pairs.Count || loserMean.shape[0] != pairs.Count)
-            throw new ArgumentException($"{pairs.Count} pairs but {winnerMean.shape[0]} / {loserMean.shape[0]} cached latents.");
+        if (new[] { winnerMean, loserMean, std?.Winners, std?.Losers }.Any(r => r is not null && r.Count != pairs.Count))
+            throw new ArgumentException($"{pairs.Count} pairs but {winnerMean.Count} / {loserMean.Count} cached latents.");
         var (tokens, truth, gaps) = Labels(pairs.Select(p => (p.Caption, Math.Sign(p.Label0 - p.Label1), p.Truth)).ToList(), tokenizer);
         return new PairSet(winnerMean, loserMean, tokens, truth, pairs.Select(p => p.Caption).ToArray(), pairs.Select(p => p.Row).ToArray(), gaps, latent: true, std);
     }
@@ -144,11 +146,11 @@ public sealed class PairSet : IDisposable
     public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(Tensor indices, Device device, Generator? generator = null)
     {
         var tokens = Tokens.index_select(0, indices).to(device);
-        if (!IsLatent) return (ToFloat(Winners.index_select(0, indices), device), ToFloat(Losers.index_select(0, indices), device), tokens);
-        Tensor Draw(Tensor mean, Tensor? std)
+        if (!IsLatent) return (ToFloat(Winners.Select(indices), device), ToFloat(Losers.Select(indices), device), tokens);
+        Tensor Draw(PairRows mean, PairRows? std)
         {
-            var m = mean.index_select(0, indices).to(device).to_type(ScalarType.Float32);
-            return std is null ? m : m + std.index_select(0, indices).to(device).to_type(ScalarType.Float32) * Noise.Like(m, generator);
+            var m = mean.Select(indices).to(device).to_type(ScalarType.Float32);
+            return std is null ? m : m + std.Select(indices).to(device).to_type(ScalarType.Float32) * Noise.Like(m, generator);
         }
         return (Draw(Winners, latentStd?.Winners), Draw(Losers, latentStd?.Losers), tokens);
     }
@@ -159,21 +161,26 @@ public sealed class PairSet : IDisposable
         if (IsLatent) throw new InvalidOperationException("This pair set holds cached latents, not images.");
         using var scope = NewDisposeScope();
         var index = tensor(indices.Select(i => (long)i).ToArray());
-        return ImageTensors.ToImages(ToFloat((winners ? Winners : Losers).index_select(0, index), CPU));
+        return ImageTensors.ToImages(ToFloat((winners ? Winners : Losers).Select(index), CPU));
     }
 
-    /// <summary>A fixed random subset of <paramref name="count"/> pairs (the same for the same seed).</summary>
+    /// <summary>
+    /// A fixed random subset of <paramref name="count"/> pairs (the same for the same seed); its images or latents are
+    /// this set's, listed rather than copied.
+    /// </summary>
     public PairSet Subset(int count, int seed)
     {
         var chosen = Enumerable.Range(0, Count).ToArray();
         new Random(seed).Shuffle(chosen);
         chosen = chosen[..Math.Min(count, Count)];
         Array.Sort(chosen);
-        var index = tensor(chosen.Select(i => (long)i).ToArray());
-        return new PairSet(Winners.index_select(0, index), Losers.index_select(0, index), Tokens.index_select(0, index),
+        var rows = chosen.Select(i => (long)i).ToArray();
+        using var index = tensor(rows);
+        PairRows Pick(PairRows side) => side.Pick(rows);
+        return new PairSet(Pick(Winners), Pick(Losers), Tokens.index_select(0, index),
             HumanIsTrue is null ? null : chosen.Select(i => HumanIsTrue[i]).ToArray(), chosen.Select(i => Captions[i]).ToArray(), chosen.Select(i => Rows[i]).ToArray(),
             TruthGaps is null ? null : chosen.Select(i => TruthGaps[i]).ToArray(), IsLatent,
-            latentStd is { } std ? (std.Winners.index_select(0, index), std.Losers.index_select(0, index)) : null);
+            latentStd is { } std ? (Pick(std.Winners), Pick(std.Losers)) : null);
     }
 
     static Tensor ToFloat(Tensor bytes, Device device) => bytes.to(device).to_type(ScalarType.Float32) / 127.5f - 1f;

@@ -22,6 +22,8 @@ public sealed record LatentCacheIndex(string Vae, int Resolution, int ChunkPairs
 /// world-size, so processes split the work; a chunk on disk
 /// is complete (atomic write) and skipped on a rerun; <see cref="CompleteAsync"/> checks every chunk and writes index.json.
 /// Training draws a fresh latent sample per batch from the cached distribution, as the uncached path draws one per encode.
+/// The loaded sets stay mapped from the chunk files (read a batch at a time), so a cache of any size trains in bounded
+/// memory: the OS keeps what fits in its file cache.
 /// </summary>
 public static class LatentCache
 {
@@ -107,11 +109,16 @@ public static class LatentCache
             var source = await PickapicShards.OpenAsync(path(files), cancellation: cancellation);
             var pairs = await source.ReadEncodedAsync(withImages: false, cancellation).Where(p => !p.IsTie).ToListAsync(cancellation);
             if (pairs.Count != index.Pairs[set]) throw new InvalidDataException($"{indexPath}: {index.Pairs[set]} {set} pairs cached, the data has {pairs.Count}.");
-            var chunks = Enumerable.Range(0, Chunks(pairs.Count, index.ChunkPairs)).Select(c => SafeTensors.Read(ChunkPath(files, set, c))).ToList();
-            Tensor Cat(string name) => cat(chunks.Select(c => c[name]).ToList(), 0);
-            sets.Add(PairSet.FromLatents(pairs, model.Tokenizer, Cat("winner_mean"), Cat("loser_mean"),
-                sample ? (Cat("winner_std"), Cat("loser_std")) : null));
-            foreach (var tensor in chunks.SelectMany(c => c.Values)) tensor.Dispose();
+            var chunks = Enumerable.Range(0, Chunks(pairs.Count, index.ChunkPairs)).Select(c => SafeTensors.Map(ChunkPath(files, set, c))).ToList();
+            PairRows Rows(string name) => new(chunks.Select(c => c[name]).ToList());
+            sets.Add(PairSet.FromLatents(pairs, model.Tokenizer, Rows("winner_mean"), Rows("loser_mean"),
+                sample ? (Rows("winner_std"), Rows("loser_std")) : null));
+            if (!sample)
+                foreach (var c in chunks)
+                {
+                    c["winner_std"].Dispose();
+                    c["loser_std"].Dispose();
+                }
         }
         return new StageTwoData(sets[0], sets[1], sets[2]);
     }

@@ -45,6 +45,49 @@ public static class SafeTensors
         return tensors;
     }
 
+    /// <summary>
+    /// Every tensor of the file, on the CPU, in its stored dtype, mapped from the file rather than read: pages come from
+    /// the OS's file cache when a row is first used and can be evicted again, so a set of many GB (a latent cache)
+    /// costs no resident memory until it is read (a copy-on-write mapping: writing to the tensors never changes the
+    /// file). A tensor whose offset is not a multiple of its element size cannot be mapped and is read instead.
+    /// </summary>
+    public static Dictionary<string, Tensor> Map(string path)
+    {
+        var entries = ReadHeader(path);
+        var fileLength = new FileInfo(path).Length;
+        var tensors = new Dictionary<string, Tensor>();
+        Stream? stream = null;
+        try
+        {
+            foreach (var group in entries.GroupBy(e => e.DType))
+            {
+                var size = ElementSize(group.Key);
+                using var whole = from_file(path, shared: false, size: fileLength / size, dtype: group.Key);
+                foreach (var entry in group)
+                {
+                    if (entry.Offset % size != 0 || entry.Length == 0)
+                    {
+                        stream ??= File.OpenRead(path);
+                        tensors[entry.Name] = ReadTensor(stream, entry);
+                        continue;
+                    }
+                    using var flat = whole.narrow(0, entry.Offset / size, entry.Length / size);
+                    tensors[entry.Name] = flat.view(entry.Shape);
+                }
+            }
+            return tensors;
+        }
+        catch
+        {
+            foreach (var tensor in tensors.Values) tensor.Dispose();
+            throw;
+        }
+        finally
+        {
+            stream?.Dispose();
+        }
+    }
+
     /// <summary>One tensor of an open file (CPU, stored dtype), read straight into the tensor's memory.</summary>
     public static Tensor ReadTensor(Stream stream, SafeTensorEntry entry)
     {

@@ -38,7 +38,7 @@ public class PilResizeTests
         Assert.Contains("give a resolution", e.Message);
 
         using var set = PairSet.From(pairs, tokenizer, resolution: 16);
-        Assert.Equal([(long)pairs.Count, 3, 16, 16], set.Winners.shape);
+        Assert.Equal([(long)pairs.Count, 3, 16, 16], set.Winners.Shape);
         var second = set.Images([1], winners: pairs[1].HumanPreference < 0)[0];   // the pair's 48×40 red image, fitted
         Assert.Equal((16, 16), (second.Width, second.Height));
         Assert.Equal([200, 10, 10], second.Pixels[..3].Select(b => (int)b));

@@ -113,6 +113,35 @@ public class DiffusersLoadingTests
     }
 
     [Fact]
+    public void SafeTensorsMap_GivesWhatReadGives_AndReadsTheFileWhenARowIsUsed()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var path = Path.Combine(temp.Path, "x.safetensors");
+        // Sorted by name: "a" (3 float16 = 6 bytes) puts "b" (float32) at an offset that is not a multiple of 4: read, not mapped.
+        var tensors = new Dictionary<string, Tensor>
+        {
+            ["a"] = randn(3).to_type(ScalarType.Float16), ["b"] = randn(2, 3), ["c"] = randn(4, 2, 2).to_type(ScalarType.Float16), ["d"] = zeros(0),
+        };
+        SafeTensors.Write(path, tensors);
+
+        var mapped = SafeTensors.Map(path);
+        Assert.All(tensors, t => Assert.True(t.Value.equal(mapped[t.Key]).all().item<bool>(), t.Key));
+
+        // Change c's last row in the file: the mapped tensor shows the new bytes (it reads the file), the read one does not.
+        var read = SafeTensors.Read(path);
+        var c = SafeTensors.ReadHeader(path).Single(e => e.Name == "c");
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            stream.Position = c.Offset + c.Length - 8;
+            stream.Write(full(4, 7f).to_type(ScalarType.Float16).bytes);
+        }
+        Assert.Equal(7f, mapped["c"][3].to_type(ScalarType.Float32).mean().item<float>());
+        Assert.NotEqual(7f, read["c"][3].to_type(ScalarType.Float32).mean().item<float>());
+        Assert.True(read["c"][..3].equal(mapped["c"][..3]).all().item<bool>());
+        foreach (var t in mapped.Values.Concat(read.Values)) t.Dispose();
+    }
+
+    [Fact]
     public void Fp16Variant_IsFound_WhenItIsTheOnlyWeightFile()
     {
         using var copy = SdFixture.CopyOfTinySd();

@@ -5,6 +5,7 @@ using SemiDpo.Diffusion;
 using SemiDpo.IO;
 using SemiDpo.Official;
 using SemiDpo.Rewards;
+using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
 using SemiDpo.Training;
 using Spectre.Console;
@@ -15,20 +16,29 @@ namespace SemiDpo.Cli.Commands;
 /// <summary>
 /// <c>semidpo confidence</c>: one stage of Stage 2 on its own — z⁽ᵗ⁾ of a trained model against a reference for the
 /// clean test and unlabeled pairs, the per-interval thresholds, and the pseudo-labels they give (counts and precision).
-/// Shardable across processes (<c>--rank/--world-size</c>, or SLURM / torchrun variables): each shard scores its share
-/// of the forward batches into its own official <c>confidence_rank{r:03d}.jsonl</c> files (by source idx; a pair's noise
-/// is seeded by its place in the whole set and its batch is the one-process batch, so shards give the z of one process
-/// bit for bit), and the process that finds every shard present fits the thresholds and writes the merged outputs.
+/// The model is a checkpoint of the world's model or a diffusers Stable Diffusion folder (e.g. <c>train --export</c>'s,
+/// against the base folder; latents from the cache when it is complete). Shardable across processes
+/// (<c>--rank/--world-size</c>, or SLURM / torchrun variables): each shard scores its share of the forward batches into
+/// its own official <c>confidence_rank{r:03d}.jsonl</c> files (by source idx; a pair's noise is seeded by its place in
+/// the whole set and its batch is the one-process batch, so shards give the z of one process bit for bit), and the
+/// process that finds every shard present fits the thresholds and writes the merged outputs. With <c>--from</c> it
+/// scores nothing and fits the thresholds from confidence files already written (ours or the official pipeline's).
 /// </summary>
 public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
 {
     public sealed class Settings : ThresholdSettings
     {
-        [CommandOption("--model <FILE>"), Description("The trained model (e.g. results/train/iter0.ckpt).")]
+        [CommandOption("--model <PATH>"), Description("The trained model: a checkpoint (e.g. results/train/iter0.ckpt) or a diffusers Stable Diffusion folder (train --export).")]
         public string Model { get; init; } = "";
 
-        [CommandOption("--reference <FILE>"), Description("The reference model (default: the base model, as the official code).")]
-        public string Reference { get; init; } = BaseModelFile.DefaultPath;
+        [CommandOption("--reference <PATH>"), Description("The reference model (default: the world's base model, as the official code uses the base); for a Stable Diffusion --model, the base diffusers folder.")]
+        public string? Reference { get; init; }
+
+        [CommandOption("--resolution <N>"), Description("Stable Diffusion: the side images are resized and cropped to (default: the model's sample size × the VAE's scale).")]
+        public int? Resolution { get; init; }
+
+        [CommandOption("--from <DIR>"), Description("Score nothing: fit the thresholds from DIR/test and DIR/unlabeled confidence_rank*.jsonl files (ours or the official compute_confidence.py's, by source idx).")]
+        public string? From { get; init; }
 
         [CommandOption("--filter <DIR>"), Description("Folder written by `semidpo filter`.")]
         public string Filter { get; init; } = Path.Combine("data", "cache", "filter");
@@ -58,23 +68,50 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         public int? WorldSize { get; init; }
 
         public override ValidationResult Validate() =>
-            string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required.")
+            From is not null && (Model != "" || Reference is not null) ? ValidationResult.Error("--from fits the thresholds from files: it takes no --model or --reference.")
+            : From is null && string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required (or --from, to fit the thresholds from confidence files).")
+            : Directory.Exists(Model) && Reference is { } r && !Directory.Exists(r) ? ValidationResult.Error($"--reference: {r} is not a folder; a Stable Diffusion --model needs the base diffusers folder.")
+            : Directory.Exists(Model) && Reference is null ? ValidationResult.Error("--reference is required with a Stable Diffusion --model: the base diffusers folder.")
             : NoiseDraws < 1 ? ValidationResult.Error("--noise-draws must be at least 1.")
+            : Resolution is < 8 ? ValidationResult.Error("--resolution must be at least 8.")
             : ValidationResult.Success();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var shard = Shard.Resolve(settings.Rank, settings.WorldSize);
+        var files = new ConsensusFiles(settings.Filter);
+        if (settings.From is { } from) return await FitFromFilesAsync(settings, files, from, cancellation);
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
         var device = TorchDevice.Default(settings.Device);
-        using var model = DiffusionModel.Load(settings.Model, device);
-        using var reference = BaseModelFile.LoadAny(settings.Reference, device);
         var skipped = new Data.SkippedRows();
-        using var data = await StageTwoData.LoadAsync(new ConsensusFiles(settings.Filter), model.Tokenizer, cancellation, options: new Data.PickapicReadOptions(settings.SkipBadRows), skipped: skipped);
+        var options = new Data.PickapicReadOptions(settings.SkipBadRows);
+        if (Directory.Exists(settings.Model))
+        {
+            using var model = StableDiffusionModel.Load(settings.Model, device);
+            using var reference = StableDiffusionModel.Load(settings.Reference!, device);
+            var resolution = settings.Resolution ?? model.DefaultImageSize;
+            var (loaded, source) = await StableDiffusionInputs.LoadAsync(model, files, resolution, mirrored: false, options, skipped, cancellation);
+            using var data = loaded;
+            AnsiConsole.MarkupLine(Markup.Escape($"{settings.Model} against {settings.Reference}: pairs at {resolution}² {source}"));
+            return Run(settings, model, reference, data, skipped, cancellation);
+        }
+        else
+        {
+            using var model = DiffusionModel.Load(settings.Model, device);
+            using var reference = BaseModelFile.LoadAny(settings.Reference ?? BaseModelFile.DefaultPath, device);
+            using var data = await StageTwoData.LoadAsync(files, model.Tokenizer, cancellation, options: options, skipped: skipped);
+            return Run(settings, model, reference, data, skipped, cancellation);
+        }
+    }
+
+    /// <summary>Scores this shard's pairs (unless an earlier run did) and, when every shard is present, merges them.</summary>
+    static int Run(Settings settings, IDiffusionModel model, IDiffusionModel reference, StageTwoData data, Data.SkippedRows skipped, CancellationToken cancellation)
+    {
+        var shard = Shard.Resolve(settings.Rank, settings.WorldSize);
         if (skipped.Count > 0) AnsiConsole.MarkupLine("[yellow]" + Markup.Escape($"bad rows skipped: {skipped}") + "[/]");
-        var unlabeled = settings.UnlabeledSample > 0 && settings.UnlabeledSample < data.Unlabeled.Count
-            ? data.Unlabeled.Subset(settings.UnlabeledSample, new ConfidenceConfig().Seed) : data.Unlabeled;
+        using var sample = settings.UnlabeledSample > 0 && settings.UnlabeledSample < data.Unlabeled.Count
+            ? data.Unlabeled.Subset(settings.UnlabeledSample, new ConfidenceConfig().Seed) : null;
+        var unlabeled = sample ?? data.Unlabeled;
         var scorer = new ConfidenceScorer(new DiffusionDpoLoss(settings.Beta), new ConfidenceConfig(NoiseDraws: settings.NoiseDraws));
         var shardFile = shard.FileName("confidence", ".jsonl");
         using (OutputLock.AcquireFile(Path.Combine(settings.Out, "unlabeled", shardFile)))
@@ -94,18 +131,54 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         // Every shard is here: the merged tables, in the sets' order.
         var zTest = ConfidenceFiles.Table(ConfidenceFiles.Read(Path.Combine(settings.Out, "test")), data.CleanTest.Rows, settings.Out);
         var zUnlabeled = ConfidenceFiles.Table(ConfidenceFiles.Read(Path.Combine(settings.Out, "unlabeled")), unlabeled.Rows, settings.Out);
-        var thresholds = ThresholdSchedule.Fit(settings.ToThresholdConfig(), zTest, zUnlabeled, unlabeled.HumanIsTrue);
+        Fit(settings, zTest, zUnlabeled, unlabeled.Rows, unlabeled.HumanIsTrue);
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>--from</c>: the clean-test and noisy pairs of the filter folder that the confidence files score (read without
+    /// their images), in the sets' order, and the thresholds and pseudo-labels their z give.
+    /// </summary>
+    static async Task<int> FitFromFilesAsync(Settings settings, ConsensusFiles files, string from, CancellationToken cancellation)
+    {
+        var (zTest, testRows, _) = await Scored(files.CleanTest, Path.Combine(from, "test"), cancellation);
+        var (zUnlabeled, unlabeledRows, humanIsTrue) = await Scored(files.Noisy, Path.Combine(from, "unlabeled"), cancellation);
+        AnsiConsole.MarkupLine(Markup.Escape($"{from}: z of {testRows.Length:N0} clean test and {unlabeledRows.Length:N0} unlabeled pairs of {settings.Filter}"));
+        Fit(settings, zTest, zUnlabeled, unlabeledRows, humanIsTrue);
+        return 0;
+    }
+
+    /// <summary>The z of the non-tie pairs of <paramref name="set"/> that the confidence files of <paramref name="folder"/> list; every listed idx must be one of them.</summary>
+    static async Task<(ConfidenceTable Z, long[] Rows, bool[]? HumanIsTrue)> Scored(string set, string folder, CancellationToken cancellation)
+    {
+        if (!File.Exists(set)) throw new FileNotFoundException($"{set} is missing: run `semidpo filter` first.", set);
+        var z = ConfidenceFiles.Read(folder);
+        var source = await Data.PickapicShards.OpenAsync(set, cancellation: cancellation);
+        var pairs = await source.ReadEncodedAsync(withImages: false, cancellation).Where(p => !p.IsTie && z.ContainsKey(p.Row)).ToListAsync(cancellation);
+        if (pairs.Count < z.Count)
+        {
+            var known = pairs.Select(p => p.Row).ToHashSet();
+            throw new ScoreFileException(folder, 0, $"pair idx {z.Keys.First(i => !known.Contains(i))} is not a non-tie pair of {set}: confidence files of another filter run?");
+        }
+        var rows = pairs.Select(p => p.Row).ToArray();
+        var truth = pairs.All(p => p.Truth is not null) ? pairs.Select(p => PairSet.LabelIsTrue(p.Label0, p.Label1, p.Truth!)).ToArray() : null;
+        return (ConfidenceFiles.Table(z, rows, folder), rows, truth);
+    }
+
+    /// <summary>Fits the thresholds and writes the merged outputs: z CSVs, the official summary and pseudo-labels, thresholds.csv.</summary>
+    static void Fit(Settings settings, ConfidenceTable zTest, ConfidenceTable zUnlabeled, long[] unlabeledRows, bool[]? humanIsTrue)
+    {
+        var thresholds = ThresholdSchedule.Fit(settings.ToThresholdConfig(), zTest, zUnlabeled, humanIsTrue);
         var labels = PseudoLabeler.Label(zUnlabeled, thresholds);
         Directory.CreateDirectory(settings.Out);
         WriteZ(Path.Combine(settings.Out, "z-test.csv"), zTest);
         WriteZ(Path.Combine(settings.Out, "z-unlabeled.csv"), zUnlabeled);
         ConfidenceSummary.Write(settings.Out, ConfidenceSummary.Summarize(zTest));
-        PseudoLabelFile.Write(Path.Combine(settings.Out, "pseudo_labels.json"), unlabeled.Rows, labels);
+        PseudoLabelFile.Write(Path.Combine(settings.Out, "pseudo_labels.json"), unlabeledRows, labels);
         var frame = ThresholdTable.ToFrame(thresholds);
         SemiDpo.Analysis.TableFiles.SaveCsv(frame, Path.Combine(settings.Out, "thresholds.csv"));
         Tables.Print(frame, "thresholds per timestep interval (Table 7 analogue)", true, "percentile", "tau");
-        AnsiConsole.MarkupLine($"pseudo-labelled: {labels.PairsAccepted:N0} of {unlabeled.Count:N0} unlabeled pairs ({labels.SlotsAccepted:N0} pair-intervals); wrote {Markup.Escape(settings.Out)}");
-        return 0;
+        AnsiConsole.MarkupLine($"pseudo-labelled: {labels.PairsAccepted:N0} of {zUnlabeled.Pairs:N0} unlabeled pairs ({labels.SlotsAccepted:N0} pair-intervals); wrote {Markup.Escape(settings.Out)}");
     }
 
     /// <summary>z of the pairs this shard owns, into its test/ and unlabeled/ confidence files.</summary>
@@ -150,7 +223,7 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         var files = new ConsensusFiles(settings.Filter);
         var run = System.Text.Json.JsonSerializer.Serialize(new
         {
-            Model = RunClaim.Stamp(settings.Model), Reference = RunClaim.Stamp(settings.Reference), Filter = new[] { files.CleanTest, files.Noisy }.Select(RunClaim.Stamp),
+            Model = RunClaim.Stamp(settings.Model), Reference = RunClaim.Stamp(settings.Reference ?? BaseModelFile.DefaultPath), settings.Resolution, Filter = new[] { files.CleanTest, files.Noisy }.Select(RunClaim.Stamp),
             settings.Beta, settings.NoiseDraws, settings.UnlabeledSample, shard.WorldSize, TestPairs = testPairs, UnlabeledPairs = unlabeledPairs,
         });
         RunClaim.Check(Path.Combine(settings.Out, "run.json"), run, "confidence shards");

@@ -205,12 +205,11 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device), new StableDiffusionOptions(FrozenDType: settings.FrozenType!.Value));
             if (settings.Lora > 0) model.EnableLora(new LoraConfig(settings.Lora, settings.Lora));
             var resolution = settings.Resolution ?? model.DefaultImageSize;
-            var flips = config.Iter0.HorizontalFlip || config.Later.HorizontalFlip;   // the latents of mirrored images are not cached
-            var cached = flips ? null : await LatentCache.TryLoadAsync(model, files, resolution, model.SamplesLatents, cancellation);
-            using var data = cached ?? await StageTwoData.LoadAsync(files, model.Tokenizer, cancellation, resolution, new PickapicReadOptions(settings.SkipBadRows), skipped);
+            var (loaded, source) = await StableDiffusionInputs.LoadAsync(model, files, resolution, config.Iter0.HorizontalFlip || config.Later.HorizontalFlip,
+                new PickapicReadOptions(settings.SkipBadRows), skipped, cancellation);
+            using var data = loaded;
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
-                $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² " +
-                (cached is not null ? "(cached latents)" : flips ? "(images, mirrored at random and encoded every step)" : "(images, encoded every step: run `semidpo latents` to cache them)")));
+                $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² {source}"));
             var (reports, final, scored) = Train(model, model.Lora is null ? null : m => m.AdaptersOff(), data, settings, config, board, cancellation);
             using (final)
             {

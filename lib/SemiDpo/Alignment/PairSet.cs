@@ -89,7 +89,7 @@ public sealed class PairSet : IDisposable
     {
         var tokens = tensor(pairs.SelectMany(p => tokenizer.Encode(p.Caption)).ToArray(), [pairs.Count, tokenizer.MaxLength]);
         if (pairs.Any(p => p.Truth is null)) return (tokens, null, null);
-        var truth = pairs.Select(p => Math.Sign(p.Truth!.Utility0 - p.Truth.Utility1) == p.HumanPreference).ToArray();
+        var truth = pairs.Select(p => LabelIsTrue(p.HumanPreference, p.Truth!)).ToArray();
         var gaps = pairs.Select(p =>
         {
             var (a, b) = (p.Truth!.Image0, p.Truth.Image1);
@@ -98,6 +98,12 @@ public sealed class PairSet : IDisposable
         }).ToArray();
         return (tokens, truth, gaps);
     }
+
+    /// <summary>Does the human label (+1: image 0 won, −1: image 1) agree with the world's true preference?</summary>
+    public static bool LabelIsTrue(int humanPreference, GroundTruth truth) => Math.Sign(truth.Utility0 - truth.Utility1) == humanPreference;
+
+    /// <summary>As <see cref="LabelIsTrue(int, GroundTruth)"/> for a row's two label columns.</summary>
+    public static bool LabelIsTrue(double label0, double label1, GroundTruth truth) => LabelIsTrue(Math.Sign(label0 - label1), truth);
 
     static void Planar(byte[] interleaved, Span<byte> planar)
     {

@@ -30,6 +30,8 @@ public class ExitCodeTests
     [InlineData("sweep --method ipo", "unknown 'ipo'")]
     [InlineData("train --baseline realalign", "realalign needs the world's renderer")]
     [InlineData("train --baseline cdpo --smoothing 0.5", "Label smoothing must be in [0, 0.5)")]
+    [InlineData("confidence --from x --model y", "it takes no --model")]
+    [InlineData("confidence --model lib", "--reference is required with a Stable Diffusion --model")]
     public void UsageErrors_ExitTwo(string args, string mention) =>
         AssertOneLineError(CliProcess.Run(TestPaths.RepoRoot, args.Split(' ')), 2, mention);
 
@@ -41,6 +43,7 @@ public class ExitCodeTests
     [InlineData("score --judges clip=/no/such/clip --in /no/such/pairs.parquet", "/no/such")]
     [InlineData("train --filter /no/such/filter", "/no/such/filter")]
     [InlineData("confidence --model /no/such/iter0.ckpt", "/no/such/iter0.ckpt")]
+    [InlineData("confidence --from /no/such/confidence --filter /no/such/filter", "/no/such/filter")]
     [InlineData("analyze variance --model /no/such/iter0.ckpt", "/no/such/iter0.ckpt")]
     [InlineData("sample --model /no/such/sd --prompt x", "/no/such/sd")]
     public void MissingInputs_ExitOne_NamingThePath(string args, string mention) =>

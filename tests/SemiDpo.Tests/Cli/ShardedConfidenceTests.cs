@@ -1,3 +1,6 @@
+using SemiDpo.Official;
+using SemiDpo.Tests.StableDiffusion;
+
 namespace SemiDpo.Tests.Cli;
 
 /// <summary>
@@ -42,5 +45,36 @@ public class ShardedConfidenceTests
         var retrained = CliProcess.Run(TestPaths.RepoRoot, Confidence(In("three"), "--rank", "0", "--world-size", "3"));
         Assert.Equal(1, retrained.ExitCode);                                                    // its complete shard is not reused
         Assert.Contains("holds confidence shards of another run", retrained.Error);
+    }
+
+    [Fact]
+    public void OnAStableDiffusionFolder_ConfidenceScoresTheExportAgainstTheBase_AndFromItsFilesGivesTheSameThresholds()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        string In(string name) => Path.Combine(temp.Path, name);
+        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 10);
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--model", SdFixture.TinySd, "--iterations", "1", "--steps0", "3", "--batch", "4",
+            "--micro-batch", "4", "--lr0", "1e-2", "--resolution", "32", "--out", In("train"), "--export", In("export")]));
+        string[] Fit = ["--filter", filter, "--threshold", "fixed", "--percentile", "60"];
+
+        var scored = CliProcess.Run(TestPaths.RepoRoot, ["confidence", "--model", In("export"), "--reference", SdFixture.TinySd, "--resolution", "32",
+            "--unlabeled-sample", "30", "--out", In("scored"), .. Fit]);
+        var refit = CliProcess.Run(TestPaths.RepoRoot, ["confidence", "--from", In("scored"), "--out", In("refit"), .. Fit]);
+
+        Ok(scored);
+        Ok(refit);
+        var z = ConfidenceFiles.Read(In("scored/unlabeled"));
+        Assert.Equal(30, z.Count);
+        Assert.Contains(z.Values, v => v.Any(x => x != 0));                          // the export is not the base
+        Assert.Contains("z of", refit.Output);
+        foreach (var file in new[] { "z-test.csv", "z-unlabeled.csv", "thresholds.csv", "summary.csv", "summary.json", "pseudo_labels.json" })
+            Assert.True(File.ReadAllBytes(In($"scored/{file}")).SequenceEqual(File.ReadAllBytes(In($"refit/{file}"))), $"{file} differs");
+
+        File.AppendAllText(In("scored/unlabeled/confidence_rank000.jsonl"), "{\"idx\": 99999999" +
+            string.Concat(Enumerable.Range(0, 10).Select(j => $", \"timestep_{50 + 100 * j}\": 1.0")) + "}\n");
+        var foreign = CliProcess.Run(TestPaths.RepoRoot, ["confidence", "--from", In("scored"), "--out", In("refit2"), .. Fit]);
+        Assert.Equal(1, foreign.ExitCode);
+        Assert.Contains("pair idx 99999999 is not a non-tie pair", foreign.Error);
+        Assert.Single(foreign.Error.Trim().Split('\n'));
     }
 }

@@ -42,4 +42,26 @@ public class GivenPseudoLabelsTests
         Assert.Contains("Iter1: 1 of", hand.Output);
         Assert.NotEqual(File.ReadAllBytes(In("computed/iter1.ckpt")), File.ReadAllBytes(In("hand-run/iter1.ckpt")));
     }
+
+    [Fact]
+    public void ConfidenceShardedBetweenTrainRuns_TrainsIter1ToTheModelOneTrainRunGives()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        string In(string name) => Path.Combine(temp.Path, name);
+        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 9);
+        Ok(CliProcess.Run(TestPaths.RepoRoot, Train(filter, In("whole"))));
+
+        // Iter0 alone, Iter1's scoring in two shards (as two array tasks would), then Iter1 on their pseudo-labels.
+        var iter0 = Train(filter, In("staged"));
+        iter0[Array.IndexOf(iter0, "--iterations") + 1] = "1";
+        Ok(CliProcess.Run(TestPaths.RepoRoot, iter0));
+        foreach (var rank in new[] { "1", "0" })
+            Ok(CliProcess.Run(TestPaths.RepoRoot, ["confidence", "--model", In("staged/iter0.ckpt"), "--filter", filter, "--unlabeled-sample", "40",
+                "--out", In("scored/iter1"), "--rank", rank, "--world-size", "2"]));
+        var iter1 = CliProcess.Run(TestPaths.RepoRoot, Train(filter, In("staged"), "--pseudo-labels", In("scored")));
+
+        Ok(iter1);
+        Assert.Contains("labelled by", iter1.Output);
+        Assert.Equal(File.ReadAllBytes(In("whole/iter1.ckpt")), File.ReadAllBytes(In("staged/iter1.ckpt")));
+    }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs `semidpo` as this platform's tool package, installs it from that local pack into a temporary tool folder and
 # uses it from an empty folder: the committed judges and base model must come with the tool (hash-checked), nothing
-# may be read from the checkout. CI runs it; `semidpo reproduce --quick` works the same way (about 3 minutes).
+# may be read from the checkout. CI runs it; `semidpo reproduce --quick` works the same way (about 2 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)

@@ -7,8 +7,8 @@ namespace SemiDpo.Reproduction;
 
 /// <summary>
 /// What <c>semidpo reproduce</c> runs: the study (world, judges, Stage 1, evaluation), Semi-DPO's Stage 2, the
-/// baselines with the same budget, and the seeds. <see cref="Default"/> fits in about 10 minutes on a 2-core CPU,
-/// <see cref="Quick"/> in about 3 (a smoke run of every stage and baseline: too short for conclusions).
+/// baselines with the same budget, and the seeds. <see cref="Default"/> takes 10–15 minutes on a 2-core CPU,
+/// <see cref="Quick"/> about 2 (a smoke run of every stage: too short for conclusions).
 /// </summary>
 /// <param name="Seeds">Training seeds (batch order, timesteps, noise, the unlabeled sample); world, judges, base model and evaluation prompts stay fixed.</param>
 /// <param name="Smoothing">Label smoothing ε of the conservative-DPO baseline.</param>
@@ -20,8 +20,8 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
     /// <summary>
     /// The baselines trained from the base model with Semi-DPO's budget, by key (<see cref="Alignment.Baselines.AllKeys"/>).
     /// The default leaves the related methods (Poly-DPO, Adaptive-DPO) out: the default run is already at its 10-minute
-    /// budget (RealAlign alone takes about 4 minutes: its DRO stage samples a trajectory of the policy per item);
-    /// <see cref="Quick"/> keeps them so that every method runs in CI.
+    /// budget (RealAlign alone takes about 4 minutes: its DRO stage samples a trajectory of the policy per item), and
+    /// so does <see cref="Quick"/>; CI adds them (<c>--baselines all</c>) so that every method runs there.
     /// </summary>
     public IReadOnlyList<string> Baselines { get; init; } = Alignment.Baselines.StandardKeys;
 
@@ -45,10 +45,14 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
     /// </summary>
     public static ReproduceConfig Default { get; } = new(new StudyConfig(), Stage2(iter0Steps: 64, laterSteps: 32, unlabeled: 1500), [1], JudgeCountAblation: false);
 
-    /// <summary>A smoke run of every stage: 4,000 pairs, a few steps, 32 prompts at 10 sampling steps.</summary>
+    /// <summary>
+    /// A smoke run of every stage of the default, with its methods: 4,000 pairs, a few steps, 32 prompts at 10 sampling
+    /// steps. <c>--baselines all --judge-count</c> adds the related methods (at quick-sized RealAlign candidates) and
+    /// Table 5's runs, as CI does, so that every method runs there.
+    /// </summary>
     public static ReproduceConfig Quick { get; } = new(
         new StudyConfig() with { World = new WorldConfig(Pairs: 4_000), EvalPrompts = 32, Sampler = new SamplerConfig(Steps: 10) },
-        Stage2(iter0Steps: 8, laterSteps: 4, unlabeled: 300), [1]) { Baselines = Alignment.Baselines.AllKeys, RealAlign = new(Candidates: 800, Keep: 200) };
+        Stage2(iter0Steps: 8, laterSteps: 4, unlabeled: 150), [1], JudgeCountAblation: false) { RealAlign = new(Candidates: 800, Keep: 200) };
 
     static SemiDpoConfig Stage2(int iter0Steps, int laterSteps, int unlabeled)
     {

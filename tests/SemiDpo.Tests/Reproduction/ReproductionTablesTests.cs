@@ -22,7 +22,7 @@ public class ReproductionTablesTests
             [Set(MethodNames.Base, 0.1, 0.1, 0.1, 0.1), Set(MethodNames.Iteration(0, 3), 0.2, 0.2, 0.2, 0.2), Set(MethodNames.Iteration(1, 3), 0.3, 0.3, 0.3, 0.3),
              Set(MethodNames.SemiDpo(3), semi), Set(MethodNames.DiffusionDpoAll, dpo)], [], []);
         var split = new ConsensusSplit(["A", "B"], [0, 1], [2], [3, 4, 5], 0, new Dictionary<string, double>());
-        return new ReproductionResult(ReproduceConfig.Quick with { JudgeCountAblation = false }, split, 0.9,
+        return new ReproductionResult(ReproduceConfig.Quick, split, 0.9,
             [Seed(1, [0.5, 0.5, 0.5, 0.1], [0.4, 0.4, 0.4, 0.4]), Seed(2, [0.5, 0.1, 0.1, 0.4], [0.4, 0.4, 0.4, 0.4])], [], TimeSpan.Zero);
     }
 

@@ -4,8 +4,9 @@ shows neither the notebooks' Plotly charts nor anything we do not commit).
 
 Reads the executed notebooks the tests write (artifacts/notebooks/*.ipynb) and writes docs/notebooks/<name>.md, with
 tables as HTML, image grids as PNG files and Plotly charts as PNG screenshots taken by Debian's headless Chromium
-(apt-get install chromium-headless-shell). Progress lines are left out. Run after `dotnet test` (or give the folder of
-executed notebooks):  python3 environment/render_notebooks.py [artifacts/notebooks]
+(apt-get install chromium-headless-shell). Progress lines are left out. Only the notebooks in that folder are rendered:
+their old pages and images are replaced, the other notebooks' pages stay. Run after `dotnet test` (or give the folder
+of executed notebooks):  python3 environment/render_notebooks.py [artifacts/notebooks]
 """
 import base64
 import html
@@ -126,8 +127,13 @@ def main():
     notebooks = sorted(f for f in os.listdir(executed) if f.endswith(".ipynb"))
     if not notebooks:
         sys.exit(f"render_notebooks: no executed notebooks in {executed}; run the tests first (dotnet test Notebooks.sln).")
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(IMAGES)
+    # Replace only the pages and images of the notebooks given: rendering one notebook keeps the others' pages.
+    os.makedirs(IMAGES, exist_ok=True)
+    for name in notebooks:
+        stem = name[: -len(".ipynb")]
+        for old in [os.path.join(OUT, stem + ".md")] + [os.path.join(IMAGES, f) for f in os.listdir(IMAGES) if f.startswith(stem + "-")]:
+            if os.path.exists(old):
+                os.remove(old)
     with tempfile.TemporaryDirectory() as temp:
         plotly_file = os.path.join(temp, "plotly.min.js")
         script = next((found.group(1) for output in outputs(executed, notebooks)

@@ -45,14 +45,17 @@ public sealed class PairRows : IDisposable
     public Tensor Select(Tensor indices)
     {
         if (chunks.Length == 1 && picked is null) return chunks[0].index_select(0, indices);
-        var wanted = indices.data<long>().ToArray();
+        var wanted = indices.data<long>().Select(SourceRow).ToArray();
+        if (chunks.Length == 1)
+        {
+            using var mapped = tensor(wanted);
+            return chunks[0].index_select(0, mapped);
+        }
         var rows = new List<Tensor>(wanted.Length);
         try
         {
-            foreach (var i in wanted)
+            foreach (var row in wanted)
             {
-                if (i < 0 || i >= Count) throw new ArgumentOutOfRangeException(nameof(indices), i, $"Row {i} of {Count}.");
-                var row = picked?[i] ?? i;
                 var c = Array.BinarySearch(starts, row);
                 c = c >= 0 ? c : ~c - 1;
                 rows.Add(chunks[c].narrow(0, row - starts[c], 1));
@@ -66,12 +69,12 @@ public sealed class PairRows : IDisposable
     }
 
     /// <summary>The listed rows (indices into these rows) as rows of their own that share the chunks: nothing is copied.</summary>
-    public PairRows Pick(IReadOnlyList<long> rows)
-    {
-        foreach (var i in rows)
-            if (i < 0 || i >= Count) throw new ArgumentOutOfRangeException(nameof(rows), i, $"Row {i} of {Count}.");
-        return new PairRows(chunks.Select(c => c.alias()).ToList(), rows.Select(i => picked?[i] ?? i).ToArray());
-    }
+    public PairRows Pick(IReadOnlyList<long> rows) =>
+        new(chunks.Select(c => c.alias()).ToList(), rows.Select(SourceRow).ToArray());
+
+    /// <summary>Row <paramref name="i"/> of these rows as a row of the chunks (checked).</summary>
+    long SourceRow(long i) =>
+        i >= 0 && i < Count ? picked?[i] ?? i : throw new ArgumentOutOfRangeException(nameof(i), i, $"Row {i} of {Count}.");
 
     public void Dispose()
     {

@@ -43,7 +43,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         [CommandOption("--no-controls"), Description("Skip the two controls trained through Semi-DPO's pipeline (clean only, same budget; Diffusion-DPO on all pairs, same schedule).")]
         public bool NoControls { get; init; }
 
-        [CommandOption("--baselines <KEYS>"), Description("Comma-separated baselines trained with Semi-DPO's budget: sft, dpo, kto, cdpo, poly (Poly-DPO), adaptive (Adaptive-DPO), realalign (RealAlign: DRO then DPO on real-vs-degraded pairs; about 4 minutes), or 'all'. Default: sft,dpo,kto,cdpo (the related methods are opt-in: they add minutes).")]
+        [CommandOption("--baselines <KEYS>"), Description("Comma-separated baselines trained with Semi-DPO's budget: sft, dpo, kto (Diffusion-KTO's official single-image data), kto-pairs (Diffusion-KTO on the pairs), cdpo, poly (Poly-DPO), adaptive (Adaptive-DPO), realalign (RealAlign: DRO then DPO on real-vs-degraded pairs; about 4 minutes), or 'all' (every one but kto-pairs). Default: sft,dpo,kto,cdpo (the related methods are opt-in: they add minutes).")]
         public string? Baselines { get; init; }
 
         [CommandOption("--poly-alpha <A>"), Description("α of Poly-DPO (default 8, the authors' best on Pick-a-Pic v2; 0 = Diffusion-DPO).")]

@@ -122,7 +122,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N.")]
         public string? Device { get; init; }
 
-        [CommandOption("--baseline <KEY>"), Description("Train a compared method instead of Semi-DPO, from the base model with Semi-DPO's total budget (--steps0 + (--iterations − 1) × --steps steps at --lr0): sft | dpo | kto | cdpo | poly | adaptive (Diffusion-DPO, Diffusion-KTO, cDPO, Poly-DPO, Adaptive-DPO on every non-tie pair with its human label; SFT on the winners). Writes <KEY>.ckpt; Semi-DPO's pseudo-label options do not apply.")]
+        [CommandOption("--baseline <KEY>"), Description("Train a compared method instead of Semi-DPO, from the base model with Semi-DPO's total budget (--steps0 + (--iterations − 1) × --steps steps at --lr0): sft | dpo | kto | kto-pairs | cdpo | poly | adaptive (Diffusion-DPO, cDPO, Poly-DPO, Adaptive-DPO, Diffusion-KTO (pairs) on every non-tie pair with its human label; Diffusion-KTO on every image, desirable when it ever won, 80 % desirable draws; SFT on the winners). Writes <KEY>.ckpt; Semi-DPO's pseudo-label options do not apply.")]
         public string? Baseline { get; init; }
 
         [CommandOption("--poly-alpha <A>"), Description("α of --baseline poly (0 = Diffusion-DPO).")]

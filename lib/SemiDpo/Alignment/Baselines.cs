@@ -10,6 +10,11 @@ public enum BaselineData
     AllNonTie,
     /// <summary>The clean training pairs only (Diffusion-DPO on the clean subset = Semi-DPO's Iter0).</summary>
     CleanOnly,
+    /// <summary>
+    /// Every distinct image of the non-tie pairs, unpaired, desirable when it ever won, drawn with 80 % desirable ones:
+    /// Diffusion-KTO's official data (<see cref="DiffusionKtoTrainer"/>; the clean test split stays out).
+    /// </summary>
+    SingleImages,
 }
 
 /// <summary>A method Semi-DPO is compared with: a loss and the pairs it sees; <paramref name="Key"/> names it on the command line.</summary>
@@ -30,18 +35,24 @@ public static class Baselines
     /// <summary>The keys of the related noise-robust methods: Poly-DPO, Adaptive-DPO and RealAlign.</summary>
     public static IReadOnlyList<string> RelatedKeys { get; } = ["poly", "adaptive", RealAlignKey];
 
-    /// <summary>The keys <see cref="Of"/> builds a loss for: every baseline but <see cref="RealAlignKey"/>.</summary>
-    public static IReadOnlyList<string> LossKeys { get; } = [.. StandardKeys, "poly", "adaptive"];
+    /// <summary>Diffusion-KTO on the preference pairs (winner desirable, loser undesirable, shared t and ε): the variant to compare the official data path ("kto") with.</summary>
+    public const string PairedKtoKey = "kto-pairs";
 
-    /// <summary>Every baseline key: the losses <see cref="Of"/> builds and <see cref="RealAlignKey"/>.</summary>
+    /// <summary>The keys <see cref="Of"/> builds a loss for: every baseline but <see cref="RealAlignKey"/>, and <see cref="PairedKtoKey"/>.</summary>
+    public static IReadOnlyList<string> LossKeys { get; } = [.. StandardKeys, "poly", "adaptive", PairedKtoKey];
+
+    /// <summary>Every compared method's key (what <c>--baselines all</c> trains): the standard and the related ones.</summary>
     public static IReadOnlyList<string> AllKeys { get; } = [.. StandardKeys, .. RelatedKeys];
+
+    /// <summary>Every key <c>reproduce</c> accepts: <see cref="AllKeys"/> and the variant <see cref="PairedKtoKey"/>.</summary>
+    public static IReadOnlyList<string> KnownKeys { get; } = [.. AllKeys, PairedKtoKey];
 
     /// <summary>SFT on winners, Diffusion-DPO on all non-tie pairs (the main comparison), Diffusion-KTO, conservative DPO.</summary>
     public static IReadOnlyList<Baseline> Standard(double beta = DiffusionDpoLoss.OfficialBeta, double smoothing = 0.1) => Of(StandardKeys, beta, smoothing);
 
     /// <summary>
     /// The loss baselines named by <paramref name="keys"/> (<see cref="LossKeys"/>), in that order, each with β =
-    /// <paramref name="beta"/>: sft, dpo, kto, cdpo (label smoothing <paramref name="smoothing"/>), poly (Poly-DPO,
+    /// <paramref name="beta"/>: sft, dpo, kto (official single-image data), kto-pairs, cdpo (label smoothing <paramref name="smoothing"/>), poly (Poly-DPO,
     /// α = <paramref name="polyAlpha"/>), adaptive (Adaptive-DPO with the authors' settings).
     /// </summary>
     public static IReadOnlyList<Baseline> Of(IEnumerable<string> keys, double beta = DiffusionDpoLoss.OfficialBeta, double smoothing = 0.1,
@@ -49,11 +60,12 @@ public static class Baselines
     {
         "sft" => new Baseline(key, "SFT (winners)", new SupervisedFineTuningLoss(), BaselineData.AllNonTie),
         "dpo" => new Baseline(key, "Diffusion-DPO (all)", new DiffusionDpoLoss(beta), BaselineData.AllNonTie),
-        "kto" => new Baseline(key, "Diffusion-KTO", new DiffusionKtoLoss(beta), BaselineData.AllNonTie),
+        "kto" => new Baseline(key, "Diffusion-KTO", new DiffusionKtoLoss(beta), BaselineData.SingleImages),
+        PairedKtoKey => new Baseline(key, "Diffusion-KTO (pairs)", new DiffusionKtoLoss(beta), BaselineData.AllNonTie),
         "cdpo" => new Baseline(key, $"cDPO (ε={smoothing:G2})", new ConservativeDpoLoss(beta, smoothing), BaselineData.AllNonTie),
         "poly" => new Baseline(key, $"Poly-DPO (α={polyAlpha:G3})", new PolyDpoLoss(beta, polyAlpha), BaselineData.AllNonTie),
         "adaptive" => new Baseline(key, "Adaptive-DPO", new AdaptiveDpoLoss(new AdaptiveDpoConfig(Beta: beta)), BaselineData.AllNonTie),
-        _ => throw new ArgumentException($"Unknown baseline '{key}'; known: {string.Join(", ", AllKeys)}.", nameof(keys)),
+        _ => throw new ArgumentException($"Unknown baseline '{key}'; known: {string.Join(", ", KnownKeys)}.", nameof(keys)),
     }).ToList();
 
     /// <summary>
@@ -76,6 +88,11 @@ public static class Baselines
         try
         {
             var reference = baseView?.Invoke(policy) ?? baseModel;
+            if (baseline.Data == BaselineData.SingleImages)
+            {
+                var kto = baseline.Loss as DiffusionKtoLoss ?? throw new ArgumentException($"{baseline.Name}: single images train Diffusion-KTO only.", nameof(baseline));
+                return (policy, new DiffusionKtoTrainer(budget, kto).Train(baseline.Name, policy, reference, [data.CleanTrain, data.Unlabeled], checkpoint, progress, cancellation));
+            }
             var log = new DpoTrainer(budget, baseline.Loss).Train(baseline.Name, policy, reference, data.CleanTrain, data.Unlabeled, examples, checkpoint, progress, cancellation);
             return (policy, log);
         }

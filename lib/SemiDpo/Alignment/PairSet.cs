@@ -18,10 +18,11 @@ public sealed class PairSet : IDisposable
 {
     readonly (PairRows Winners, PairRows Losers)? latentStd;
 
-    PairSet(PairRows winners, PairRows losers, Tensor tokens, bool[]? humanIsTrue, string[] captions, long[] rows, double[][]? truthGaps = null,
-        bool latent = false, (PairRows Winners, PairRows Losers)? latentStd = null)
+    PairSet(PairRows winners, PairRows losers, Tensor tokens, bool[]? humanIsTrue, string[] captions, long[] rows, (string Winner, string Loser)[] imageUids,
+        double[][]? truthGaps = null, bool latent = false, (PairRows Winners, PairRows Losers)? latentStd = null)
     {
         Rows = rows;
+        ImageUids = imageUids;
         IsLatent = latent;
         this.latentStd = latentStd;
         TruthGaps = truthGaps;
@@ -45,6 +46,9 @@ public sealed class PairSet : IDisposable
     public string[] Captions { get; }
     /// <summary>Each pair's row in its source (the official pipeline's idx; −1 for pairs not read from a file).</summary>
     public long[] Rows { get; }
+
+    /// <summary>Each pair's image uids, human winner first (Pick-a-Pic's image_0_uid/image_1_uid; "" when unknown): the same image in several pairs shares one.</summary>
+    public (string Winner, string Loser)[] ImageUids { get; }
 
     /// <summary>
     /// Per pair (world only): oracle gaps winner − loser of the human orientation, as [alignment, aesthetics, detail,
@@ -81,8 +85,11 @@ public sealed class PairSet : IDisposable
         });
         var (tokens, truth, gaps) = Labels(kept.Select(p => (p.Caption, p.HumanPreference, p.Truth)).ToList(), tokenizer);
         return new PairSet(new PairRows(tensor(winners, [kept.Count, 3, h, w])), new PairRows(tensor(losers, [kept.Count, 3, h, w])), tokens, truth, kept.Select(p => p.Caption).ToArray(),
-            kept.Select(p => p.Row).ToArray(), gaps);
+            kept.Select(p => p.Row).ToArray(), kept.Select(p => OrientedUids(p.HumanPreference, p.Metadata)).ToArray(), gaps);
     }
+
+    static (string Winner, string Loser) OrientedUids(int humanPreference, PairMetadata metadata) =>
+        humanPreference > 0 ? (metadata.Image0Uid, metadata.Image1Uid) : (metadata.Image1Uid, metadata.Image0Uid);
 
     /// <summary>Token ids, and (world) whether the human winner is the true one and the oriented oracle gaps, of non-tie pairs.</summary>
     static (Tensor Tokens, bool[]? HumanIsTrue, double[][]? Gaps) Labels(IReadOnlyList<(string Caption, int HumanPreference, GroundTruth? Truth)> pairs, IPromptTokenizer tokenizer)
@@ -125,7 +132,8 @@ public sealed class PairSet : IDisposable
         if (new[] { winnerMean, loserMean, std?.Winners, std?.Losers }.Any(r => r is not null && r.Count != pairs.Count))
             throw new ArgumentException($"{pairs.Count} pairs but {winnerMean.Count} / {loserMean.Count} cached latents.");
         var (tokens, truth, gaps) = Labels(pairs.Select(p => (p.Caption, Math.Sign(p.Label0 - p.Label1), p.Truth)).ToList(), tokenizer);
-        return new PairSet(winnerMean, loserMean, tokens, truth, pairs.Select(p => p.Caption).ToArray(), pairs.Select(p => p.Row).ToArray(), gaps, latent: true, std);
+        return new PairSet(winnerMean, loserMean, tokens, truth, pairs.Select(p => p.Caption).ToArray(), pairs.Select(p => p.Row).ToArray(),
+            pairs.Select(p => OrientedUids(Math.Sign(p.Label0 - p.Label1), p.Metadata)).ToArray(), gaps, latent: true, std);
     }
 
     /// <summary>
@@ -185,7 +193,7 @@ public sealed class PairSet : IDisposable
         PairRows Pick(PairRows side) => side.Pick(rows);
         return new PairSet(Pick(Winners), Pick(Losers), Tokens.index_select(0, index),
             HumanIsTrue is null ? null : chosen.Select(i => HumanIsTrue[i]).ToArray(), chosen.Select(i => Captions[i]).ToArray(), chosen.Select(i => Rows[i]).ToArray(),
-            TruthGaps is null ? null : chosen.Select(i => TruthGaps[i]).ToArray(), IsLatent,
+            chosen.Select(i => ImageUids[i]).ToArray(), TruthGaps is null ? null : chosen.Select(i => TruthGaps[i]).ToArray(), IsLatent,
             latentStd is { } std ? (Pick(std.Winners), Pick(std.Losers)) : null);
     }
 

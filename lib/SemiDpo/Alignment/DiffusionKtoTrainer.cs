@@ -14,7 +14,7 @@ namespace SemiDpo.Alignment;
 /// its own ε, and <see cref="DiffusionKtoLoss.ImageLoss"/> over each forward's images. A step sees 2 × the config's
 /// batch images (micro-batches of 2 × its micro-batch), the forwards of a Diffusion-DPO step of that many pairs, so
 /// the budget compared is the same. Same optimizer step, warm-up, clipping, flips, own generator and resumable
-/// checkpoints as <see cref="DpoTrainer"/>; the accuracy logged is the share of images on their label's side.
+/// checkpoints as <see cref="DpoTrainer"/>; the accuracy logged is the share of images on their label's side (ties ½).
 /// </summary>
 public sealed class DiffusionKtoTrainer(DpoTrainConfig config, DiffusionKtoLoss loss, double positiveRatio = DiffusionKtoTrainer.OfficialPositiveRatio)
 {
@@ -61,7 +61,7 @@ public sealed class DiffusionKtoTrainer(DpoTrainConfig config, DiffusionKtoLoss 
                 var share = (double)members.Length / batch;
                 (value * share).backward();
                 stepLoss += lossValue * share;
-                stepAccuracy += (signed.detach() > 0).to_type(ScalarType.Float64).sum().item<double>() / batch;
+                stepAccuracy += new LossOutput(signed, value).Accuracy() * members.Length / batch;   // ties (at the start, g = 0) count ½, as for pairs
                 modelLoss += policyError.detach().to_type(ScalarType.Float64).mean().item<double>() * share;
                 referenceLoss += referenceError.to_type(ScalarType.Float64).mean().item<double>() * share;
             }

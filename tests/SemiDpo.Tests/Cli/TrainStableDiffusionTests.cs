@@ -71,4 +71,24 @@ public class TrainStableDiffusionTests
         Assert.Equal(File.ReadAllBytes(Path.Combine(SdFixture.TinySd, "vae", "diffusion_pytorch_model.safetensors")),   // frozen parts leave as they came, not in bfloat16
             File.ReadAllBytes(In("export/vae/diffusion_pytorch_model.safetensors")));
     }
+
+    [Fact]
+    public void KtoBaseline_OnATinySdFolder_TrainsSingleImagesThroughLoraAdapters()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        string In(string name) => Path.Combine(temp.Path, name);
+        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 200, seed: 9);
+
+        var run = CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--model", SdFixture.TinySd, "--lora", "2", "--baseline", "kto",
+            "--iterations", "1", "--steps0", "3", "--batch", "2", "--micro-batch", "1", "--lr0", "1e-2", "--resolution", "32", "--out", In("train")]);
+
+        Ok(run);
+        Assert.Contains("LoRA rank 2", run.Output);
+        var log = File.ReadAllLines(In("train/train-log.csv"));
+        Assert.Equal(1 + 3, log.Length);
+        // LoRA starts at B = 0 and the reference is the adapters-off model: at step 1 every g is 0 and the loss σ-half.
+        Assert.Equal(0.5, double.Parse(log[1].Split(',')[2], System.Globalization.CultureInfo.InvariantCulture), 6);
+        Assert.NotEqual(0.5, double.Parse(log[3].Split(',')[2], System.Globalization.CultureInfo.InvariantCulture), 6);
+        Assert.True(File.Exists(In("train/kto.ckpt")));
+    }
 }

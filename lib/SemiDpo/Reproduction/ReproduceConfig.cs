@@ -19,8 +19,8 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
 {
     /// <summary>
     /// The baselines trained from the base model with Semi-DPO's budget, by key (<see cref="Alignment.Baselines.KnownKeys"/>).
-    /// The default leaves the related methods (Poly-DPO, Adaptive-DPO) out: the default run is already at its 10-minute
-    /// budget (RealAlign alone takes about 4 minutes: its DRO stage samples a trajectory of the policy per item), and
+    /// The default leaves the related methods (Poly-DPO, Adaptive-DPO) out: the default run is already over its 10-minute
+    /// aim on 2 CPU cores (RealAlign alone takes about 4 minutes: its DRO stage samples a trajectory of the policy per item), and
     /// so does <see cref="Quick"/>; CI adds them (<c>--baselines all</c>) so that every method runs there.
     /// </summary>
     public IReadOnlyList<string> Baselines { get; init; } = Alignment.Baselines.StandardKeys;

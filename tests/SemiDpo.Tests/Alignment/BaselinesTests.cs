@@ -62,5 +62,9 @@ public class BaselinesTests
 
         var e = Assert.Throws<CheckpointException>(() => Baselines.Train(standard[3], baseModel, data, budget, checkpoint));   // cDPO
         Assert.Contains("cDPO", e.Message);
+
+        var kto = Path.Combine(temp.Path, "kto.ckpt");
+        Baselines.Train(Baselines.Of([Baselines.PairedKtoKey])[0], baseModel, data, budget, kto).Model.Dispose();
+        Assert.Throws<CheckpointException>(() => Baselines.Train(Baselines.Of(["kto"])[0], baseModel, data, budget, kto));   // same loss, other data path
     }
 }

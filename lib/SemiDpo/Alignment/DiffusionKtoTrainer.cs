@@ -28,6 +28,7 @@ public sealed class DiffusionKtoTrainer(DpoTrainConfig config, DiffusionKtoLoss 
         if (positiveRatio is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(positiveRatio), positiveRatio, "The positive ratio must be in [0, 1].");
         var images = KtoImages.From(sets);
         if (images.Images.Count == 0) throw new TrainingException($"{stage}: no images to train on.");
+        if (sets.Select(s => s.IsLatent).Distinct().Count() > 1) throw new ArgumentException("The sets must all hold images or all cached latents.", nameof(sets));
         if (config.HorizontalFlip && sets.Any(s => s.IsLatent))
             throw new TrainingException($"{stage}: horizontal flips mirror images, and these pairs are cached latents of unmirrored images: train from the images or without flips.");
         var runJson = JsonSerializer.Serialize(new

@@ -1,10 +1,12 @@
 #:project ../lib/SemiDpo/SemiDpo.csproj
 #:property PublishAot=false
-// Usage (from the repository root): dotnet run -c Release bench/base-model-gap.cs -- gap | continue STEPS
+// Usage (from the repository root): dotnet run -c Release bench/base-model-gap.cs -- gap | continue STEPS | scratch STEPS CHANNELS TEXT_WIDTH
 // How far the committed base model is from the world's generators, on the reproduction's evaluation (128 held-out
 // prompts, oracle means). gap: the six generators, their mean and noise, and the base model under several sampler
 // settings (steps, guidance). continue: pretrains the committed weights STEPS more (fresh AdamW with its warm-up, a new
 // image stream: seed 8) and evaluates them every 500 steps with the reproduction's sampler (20 DDIM steps, guidance 3).
+// scratch: pretrains a new model of that size as the committed one was (seed 7), evaluated every 500 steps (the committed
+// size is 32 channels, text width 64).
 using SemiDpo.Analysis;
 using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
@@ -42,8 +44,22 @@ switch (args)
             }));
         }
         break;
+    case ["scratch", var steps, var channels, var textWidth]:
+        using (var study = Study(new StudyConfig().Sampler))
+        {
+            using var model = new DiffusionModel(new UNetConfig(Channels: int.Parse(channels), TextWidth: int.Parse(textWidth)), study.BaseModel.Device);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            new Pretrainer(model, new PretrainConfig(Steps: int.Parse(steps), CheckpointEvery: 0)).Run(null, new InlineProgress<TrainingProgress>(p =>
+            {
+                if (p.Step % 500 != 0) return;
+                var minutes = clock.Elapsed.TotalMinutes;
+                Row($"{channels} channels / text {textWidth}, {p.Step} steps ({minutes:F1} min)", study.Evaluate(model, "scratch"));
+                model.UNet.train();
+            }));
+        }
+        break;
     default:
-        Console.Error.WriteLine("usage: dotnet run -c Release bench/base-model-gap.cs -- gap | continue STEPS");
+        Console.Error.WriteLine("usage: dotnet run -c Release bench/base-model-gap.cs -- gap | continue STEPS | scratch STEPS CHANNELS TEXT_WIDTH");
         return 2;
 }
 return 0;

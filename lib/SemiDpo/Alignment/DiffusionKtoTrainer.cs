@@ -29,8 +29,7 @@ public sealed class DiffusionKtoTrainer(DpoTrainConfig config, DiffusionKtoLoss 
         var images = KtoImages.From(sets);
         if (images.Images.Count == 0) throw new TrainingException($"{stage}: no images to train on.");
         if (sets.Select(s => s.IsLatent).Distinct().Count() > 1) throw new ArgumentException("The sets must all hold images or all cached latents.", nameof(sets));
-        if (config.HorizontalFlip && sets.Any(s => s.IsLatent))
-            throw new TrainingException($"{stage}: horizontal flips mirror images, and these pairs are cached latents of unmirrored images: train from the images or without flips.");
+        config.CheckFlips(stage, sets.Any(s => s.IsLatent));
         var runJson = JsonSerializer.Serialize(new
         {
             Stage = stage, Loss = loss.Name, Data = "single images (desirable: ever won)", PositiveRatio = positiveRatio, Config = config,
@@ -44,7 +43,8 @@ public sealed class DiffusionKtoTrainer(DpoTrainConfig config, DiffusionKtoLoss 
         {
             var rng = new Random(StableHash.Mix(config.Seed ^ 0x47A0, run.Step));
             var drawn = images.Draw(batch, positiveRatio, rng);
-            double stepLoss = 0, stepAccuracy = 0, modelLoss = 0, referenceLoss = 0;
+            double stepLoss = 0, stepAccuracy = 0;
+            var denoising = new DpoTrainer.DenoisingMeans();
             for (var start = 0; start < batch; start += micro)
             {
                 using var scope = NewDisposeScope();
@@ -62,11 +62,11 @@ public sealed class DiffusionKtoTrainer(DpoTrainConfig config, DiffusionKtoLoss 
                 var share = (double)members.Length / batch;
                 (value * share).backward();
                 stepLoss += lossValue * share;
-                stepAccuracy += new LossOutput(signed, value).Accuracy() * members.Length / batch;   // ties (at the start, g = 0) count ½, as for pairs
-                modelLoss += policyError.detach().to_type(ScalarType.Float64).mean().item<double>() * share;
-                referenceLoss += referenceError.to_type(ScalarType.Float64).mean().item<double>() * share;
+                var output = new LossOutput(signed, value) { PolicyErrors = policyError, ReferenceErrors = referenceError };
+                stepAccuracy += output.Accuracy() * share;   // ties (at the start, g = 0) count ½, as for pairs
+                denoising.Add(output, share);
             }
-            run.EndStep(stepLoss, stepAccuracy, progress, modelLoss, referenceLoss);
+            run.EndStep(stepLoss, stepAccuracy, progress, denoising.Model, denoising.Reference);
         }
         return run.Log;
     }

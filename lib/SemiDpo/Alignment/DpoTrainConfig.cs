@@ -1,3 +1,5 @@
+using SemiDpo.Training;
+
 namespace SemiDpo.Alignment;
 
 /// <summary>How the pairs of the clean set and of the unlabeled set share a step's loss.</summary>
@@ -50,6 +52,13 @@ public sealed record DpoTrainConfig(
     double UnlabeledWeight = 1,
     bool HorizontalFlip = false)
 {
+    /// <summary>Refuses flips on cached latents: those are the latents of unmirrored images.</summary>
+    public void CheckFlips(string stage, bool latent)
+    {
+        if (HorizontalFlip && latent)
+            throw new TrainingException($"{stage}: horizontal flips mirror images, and these pairs are cached latents of unmirrored images: train from the images or without flips.");
+    }
+
     /// <summary>The rate AdamW reaches after warm-up.</summary>
     public double PeakLearningRate => ScaleLearningRate ? LearningRate * BatchSize : LearningRate;
 

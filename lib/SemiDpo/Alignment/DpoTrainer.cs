@@ -28,8 +28,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         if (examples.Count == 0) throw new TrainingException($"{stage}: no training pairs (empty clean set, and no pseudo-label accepted).");
         if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
         if (unlabeled is not null && unlabeled.IsLatent != labeled.IsLatent) throw new ArgumentException("The labeled and unlabeled sets must both hold images or both cached latents.", nameof(unlabeled));
-        if (config.HorizontalFlip && labeled.IsLatent)
-            throw new TrainingException($"{stage}: horizontal flips mirror images, and these pairs are cached latents of unmirrored images: train from the images or without flips.");
+        config.CheckFlips(stage, labeled.IsLatent);
         var loss = objective ?? new DiffusionDpoLoss(config.Beta);
         using var run = new TrainingStage(stage, config, policy, RunConfigJson(stage, loss, examples), checkpoint, loss as IStatefulPreferenceLoss);
 
@@ -121,7 +120,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
     }
 
     /// <summary>The policy's and reference's denoising losses over a step's micro-batches, each weighted by its share of the batch.</summary>
-    sealed class DenoisingMeans
+    internal sealed class DenoisingMeans
     {
         public double? Model { get; private set; }
         public double? Reference { get; private set; }

@@ -112,13 +112,8 @@ public class DiffusionKtoTrainerTests
         using var clean = WithUids(policy, ("a", "b"), ("c", "d"), ("e", "b"));
         using var noisy = WithUids(policy, ("f", "g"), ("g", "h"));
         var config = new DpoTrainConfig(Steps: 4, BatchSize: 4, MicroBatch: 2, LearningRate: 1e-3, WarmupSteps: 1, CheckpointEvery: 2, HorizontalFlip: true);
-        using var cancel = new CancellationTokenSource();
-        var progress = new InlineProgress<TrainingProgress>(p => { if (p.Step == killAfter) cancel.Cancel(); });
-        TrainingLog? result = null;
-        var train = () => result = new DiffusionKtoTrainer(config, new DiffusionKtoLoss(50)).Train("kto", policy, reference, [clean, noisy], checkpoint, progress, cancel.Token);
-        if (killAfter is null) train();
-        else Assert.ThrowsAny<OperationCanceledException>(() => train());
-        log = result ?? new TrainingLog("killed", [], []);
+        log = KilledRun.Train(killAfter, (progress, cancel) =>
+            new DiffusionKtoTrainer(config, new DiffusionKtoLoss(50)).Train("kto", policy, reference, [clean, noisy], checkpoint, progress, cancel));
         return policy.UNet.parameters().SelectMany(q => q.detach().data<float>().ToArray()).ToArray();
     }
 }

@@ -102,13 +102,8 @@ public class RealAlignTests
         var pairs = Enumerable.Range(0, 6).Select(i => RealAlign.Candidate(new WorldConfig(), 1, i)).ToList();
         using var set = PairSet.From(pairs, policy.Tokenizer);
         var config = new DpoTrainConfig(Steps: 4, BatchSize: 4, MicroBatch: 2, LearningRate: 1e-3, WarmupSteps: 1, CheckpointEvery: 2);
-        using var cancel = new CancellationTokenSource();
-        var progress = new InlineProgress<TrainingProgress>(p => { if (p.Step == killAfter) cancel.Cancel(); });
-        TrainingLog? result = null;
-        var train = () => result = new DiffusionDroTrainer(config, new DiffusionDroConfig(SamplingSteps: 5)).Train("dro", policy, reference, set, checkpoint, progress, cancel.Token);
-        if (killAfter is null) train();
-        else Assert.ThrowsAny<OperationCanceledException>(() => train());
-        log = result ?? new TrainingLog("killed", [], []);
+        log = KilledRun.Train(killAfter, (progress, cancel) =>
+            new DiffusionDroTrainer(config, new DiffusionDroConfig(SamplingSteps: 5)).Train("dro", policy, reference, set, checkpoint, progress, cancel));
         return policy.UNet.parameters().SelectMany(q => q.detach().data<float>().ToArray()).ToArray();
     }
 }

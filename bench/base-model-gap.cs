@@ -8,10 +8,11 @@
 // scratch: pretrains a new model of that size as the committed one was (seed 7), evaluated every 500 steps (the committed
 // size is 32 channels, text width 64).
 using SemiDpo.Analysis;
-using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Reproduction;
 using SemiDpo.Training;
+using SemiDpo.World;
+using SemiDpo.World.Model;
 
 MiniatureStudy Study(SamplerConfig sampler) => MiniatureStudy.Prepare(new StudyConfig() with { World = new WorldConfig(Pairs: 200), Sampler = sampler });
 void Row(string name, ImageSetScores s) => Console.WriteLine($"{name},{s.Utility:F4},{s.Alignment:F4},{s.Aesthetics:F4},{s.Detail:F4}");

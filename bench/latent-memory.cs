@@ -3,7 +3,7 @@
 // Usage (from bench/): dotnet run -c Release latent-memory.cs -- map|read|write PAIRS   (e.g. write 16000, map 16000, read 16000)
 // Peak memory of a Stage-2 latent set at SD1.5's 512² (4×64×64 float16 mean and std per image): mapped chunk files
 // (PairRows over SafeTensors.Map, what LatentCache.TryLoadAsync does now) against reading and concatenating them (before).
-using SemiDpo.Alignment;
+using SemiDpo.Preferences;
 using SemiDpo.Torch;
 using static TorchSharp.torch;
 TorchRuntime.Init();

@@ -1,7 +1,7 @@
 using Microsoft.Data.Analysis;
 using Plotly.NET;
 using Plotly.NET.CSharp;
-using SemiDpo.Rewards;
+using SemiDpo.World.Judges;
 using Chart = Plotly.NET.CSharp.Chart;
 
 namespace SemiDpo.Charts;

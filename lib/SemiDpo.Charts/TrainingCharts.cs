@@ -1,6 +1,6 @@
 using Plotly.NET;
 using Plotly.NET.CSharp;
-using SemiDpo.Alignment;
+using SemiDpo.Method;
 using Chart = Plotly.NET.CSharp.Chart;
 
 namespace SemiDpo.Charts;

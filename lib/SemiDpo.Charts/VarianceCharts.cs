@@ -1,7 +1,6 @@
 using Plotly.NET;
 using Plotly.NET.CSharp;
 using SemiDpo.Analysis;
-using SemiDpo.Data;
 using Chart = Plotly.NET.CSharp.Chart;
 
 namespace SemiDpo.Charts;

@@ -1,4 +1,6 @@
+using SemiDpo.Cli.Bench;
 using SemiDpo.Cli.Commands;
+using SemiDpo.Cli.Common;
 using Spectre.Console.Cli;
 
 namespace SemiDpo.Cli;

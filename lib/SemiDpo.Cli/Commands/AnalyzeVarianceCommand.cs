@@ -1,13 +1,15 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using SemiDpo.Alignment;
 using SemiDpo.Analysis;
-using SemiDpo.Data;
-using SemiDpo.Diffusion;
+using SemiDpo.Losses;
+using SemiDpo.Method;
+using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
 using SemiDpo.Training;
+using SemiDpo.World.Judges;
+using SemiDpo.World.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,13 +1,17 @@
 using System.ComponentModel;
-using System.Globalization;
-using SemiDpo.Alignment;
+using SemiDpo.Analysis;
+using SemiDpo.Cli.Common;
 using SemiDpo.Diffusion;
 using SemiDpo.IO;
+using SemiDpo.Losses;
+using SemiDpo.Method;
 using SemiDpo.Official;
+using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
 using SemiDpo.Training;
+using SemiDpo.World.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

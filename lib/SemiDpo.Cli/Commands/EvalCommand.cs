@@ -1,14 +1,16 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using SemiDpo.Analysis;
+using SemiDpo.Cli.Common;
 using SemiDpo.Data;
-using SemiDpo.Pretrained;
-using SemiDpo.StableDiffusion;
-using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.IO;
 using SemiDpo.Rewards;
+using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
+using SemiDpo.World;
+using SemiDpo.World.Judges;
+using SemiDpo.World.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,7 +1,9 @@
 using System.ComponentModel;
+using SemiDpo.Cli.Common;
 using SemiDpo.Data;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
+using SemiDpo.World.Judges;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

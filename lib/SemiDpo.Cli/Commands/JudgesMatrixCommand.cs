@@ -1,4 +1,5 @@
-using SemiDpo.Rewards;
+using SemiDpo.Cli.Common;
+using SemiDpo.World.Judges;
 using Spectre.Console.Cli;
 
 namespace SemiDpo.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using SemiDpo.Rewards;
 using SemiDpo.Torch;
+using SemiDpo.World.Judges;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

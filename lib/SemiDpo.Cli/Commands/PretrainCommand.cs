@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using SemiDpo.Diffusion;
 using SemiDpo.Torch;
 using SemiDpo.Training;
+using SemiDpo.World.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

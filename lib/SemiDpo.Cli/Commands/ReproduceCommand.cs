@@ -1,8 +1,10 @@
 using System.ComponentModel;
+using SemiDpo.Baselines;
 using SemiDpo.Charts;
-using SemiDpo.Diffusion;
+using SemiDpo.Cli.Common;
 using SemiDpo.Health;
 using SemiDpo.IO;
+using SemiDpo.Method;
 using SemiDpo.Reproduction;
 using SemiDpo.Torch;
 using SemiDpo.Training;
@@ -71,7 +73,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
             config = config with { Study = config.Study with { ImagesPerPrompt = ImagesPerPrompt } };
             if (NoControls) config = config with { Controls = false };
             if (Baselines is { } keys)
-                config = config with { Baselines = keys.Trim() == "all" ? Alignment.Baselines.AllKeys : keys.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) };
+                config = config with { Baselines = keys.Trim() == "all" ? BaselineSuite.AllKeys : keys.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) };
             if (PolyAlpha is { } alpha) config = config with { PolyAlpha = alpha };
             if (FlipRate != 0) config = config with { FlipRate = FlipRate };
             return JudgeCount ? config with { JudgeCountAblation = true } : config;

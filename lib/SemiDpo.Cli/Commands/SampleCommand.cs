@@ -1,14 +1,13 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Imaging;
-using SemiDpo.Pretrained;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
+using SemiDpo.World;
+using SemiDpo.World.Model;
 using Spectre.Console.Cli;
 using Spectre.Console;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Cli.Commands;

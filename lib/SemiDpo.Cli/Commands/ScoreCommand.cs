@@ -1,9 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using SemiDpo.Clip;
 using SemiDpo.Data;
 using SemiDpo.IO;
-using SemiDpo.Pretrained;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
 using SemiDpo.Training;

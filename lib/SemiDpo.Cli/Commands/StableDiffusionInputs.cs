@@ -1,5 +1,5 @@
-using SemiDpo.Alignment;
 using SemiDpo.Data;
+using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 using SemiDpo.StableDiffusion;
 

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.Data.Analysis;
+using SemiDpo.Cli.Common;
 using SemiDpo.IO;
 using SemiDpo.Reproduction;
 using SemiDpo.Torch;

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using SemiDpo.Alignment;
+using SemiDpo.Method;
 using Spectre.Console.Cli;
 
 namespace SemiDpo.Cli.Commands;

@@ -1,18 +1,23 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using SemiDpo.Alignment;
+using SemiDpo.Analysis;
+using SemiDpo.Baselines;
+using SemiDpo.Cli.Common;
 using SemiDpo.Data;
 using SemiDpo.Diffusion;
 using SemiDpo.Health;
 using SemiDpo.IO;
+using SemiDpo.Losses;
+using SemiDpo.Method;
 using SemiDpo.Official;
+using SemiDpo.Preferences;
 using SemiDpo.Reproduction;
 using SemiDpo.Rewards;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
 using SemiDpo.Training;
+using SemiDpo.World.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using ScalarType = TorchSharp.torch.ScalarType;
@@ -154,7 +159,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         };
 
         /// <summary>The method <c>--baseline</c> names, with its hyperparameters; null for Semi-DPO.</summary>
-        public Baseline? ToBaseline(double beta) => Baseline is { } key ? Baselines.Of([key], beta, Smoothing, PolyAlpha)[0] : null;
+        public Baseline? ToBaseline(double beta) => Baseline is { } key ? BaselineSuite.Of([key], beta, Smoothing, PolyAlpha)[0] : null;
 
         public SemiDpoConfig ToConfig()
         {
@@ -175,8 +180,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
                 return ValidationResult.Error("--lora, --resolution, --frozen-dtype and --export need --model (a diffusers Stable Diffusion folder).");
             if (Lora < 0) return ValidationResult.Error("--lora is a rank ≥ 1, or 0 for the full UNet.");
             if (FrozenType is null) return ValidationResult.Error($"--frozen-dtype: '{FrozenDType}' is not float32, float16 or bfloat16.");
-            if (Baseline is { } key && !Baselines.LossKeys.Contains(key))
-                return ValidationResult.Error($"--baseline: unknown method '{key}'; known: {string.Join(", ", Baselines.LossKeys)} (realalign needs the world's renderer: `semidpo reproduce --baselines realalign`).");
+            if (Baseline is { } key && !BaselineSuite.LossKeys.Contains(key))
+                return ValidationResult.Error($"--baseline: unknown method '{key}'; known: {string.Join(", ", BaselineSuite.LossKeys)} (realalign needs the world's renderer: `semidpo reproduce --baselines realalign`).");
             try
             {
                 ToConfig().Validate();
@@ -272,7 +277,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
                 return;
             }
             var checkpoint = Path.Combine(settings.Out, $"{baseline.Key}.ckpt");
-            var (model, log) = Baselines.Train(baseline, baseModel, data, config.TotalBudget, checkpoint, progress, cancellation, baseView);
+            var (model, log) = BaselineSuite.Train(baseline, baseModel, data, config.TotalBudget, checkpoint, progress, cancellation, baseView);
             final = model;
             var pairs = data.CleanTrain.Count + (baseline.Data == BaselineData.AllNonTie ? data.Unlabeled.Count : 0);
             reports = [new IterationReport(baseline.Name, checkpoint, log, null, null, pairs, double.NaN)];

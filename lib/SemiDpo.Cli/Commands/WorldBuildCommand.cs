@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using SemiDpo.Data.World;
+using SemiDpo.Cli.Common;
+using SemiDpo.World;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

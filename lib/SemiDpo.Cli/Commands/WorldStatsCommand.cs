@@ -1,7 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using SemiDpo.Cli.Common;
 using SemiDpo.Data;
-using SemiDpo.Data.World;
+using SemiDpo.World;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,5 +1,6 @@
-using SemiDpo.Alignment;
 using SemiDpo.Diffusion;
+using SemiDpo.Losses;
+using SemiDpo.Preferences;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Analysis;

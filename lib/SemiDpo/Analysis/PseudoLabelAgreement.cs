@@ -1,5 +1,5 @@
-using SemiDpo.Alignment;
-using SemiDpo.Data;
+using SemiDpo.Method;
+using SemiDpo.Preferences;
 
 namespace SemiDpo.Analysis;
 

@@ -1,9 +1,9 @@
 using Microsoft.Data.Analysis;
 using SemiDpo.Data;
-using SemiDpo.Data.World;
 using SemiDpo.Imaging;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
+using SemiDpo.World;
 
 namespace SemiDpo.Analysis;
 

@@ -1,7 +1,8 @@
 using Microsoft.Data.Analysis;
-using SemiDpo.Alignment;
-using SemiDpo.Data;
 using SemiDpo.Diffusion;
+using SemiDpo.Losses;
+using SemiDpo.Method;
+using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 
 namespace SemiDpo.Analysis;

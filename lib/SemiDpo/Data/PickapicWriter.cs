@@ -1,5 +1,4 @@
 using Parquet;
-using SemiDpo.Imaging;
 using C = SemiDpo.Data.PickapicColumns;
 
 namespace SemiDpo.Data;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using SemiDpo.IO;
 
 namespace SemiDpo.Data;

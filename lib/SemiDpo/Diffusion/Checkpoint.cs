@@ -24,7 +24,7 @@ public sealed class CheckpointException(string path, string message) : Exception
 public sealed record CheckpointHeader(string ConfigJson, long Step, string RngState, string ModelSha256, string OptimizerSha256,
     double[]? Loss = null, double[]? Accuracy = null, string? LossStateSha256 = null)
 {
-    /// <summary>The state of a stateful loss (<see cref="Alignment.IStatefulPreferenceLoss"/>), when the checkpoint carries one.</summary>
+    /// <summary>The state of a stateful loss (<see cref="Losses.IStatefulPreferenceLoss"/>), when the checkpoint carries one.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public byte[]? LossState { get; init; }
 }

@@ -1,11 +1,10 @@
-using SemiDpo.Alignment;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Diffusion;
 
 /// <summary>
 /// A text-to-image diffusion model as the losses, the confidence scorer, the trainer, the baselines and the sampler
-/// see it: images go into a training space (the pixels themselves for the world's <see cref="DiffusionModel"/>; VAE
+/// see it: images go into a training space (the pixels themselves for the world's <see cref="World.Model.DiffusionModel"/>; VAE
 /// latents × scaling factor for <see cref="StableDiffusion.StableDiffusionModel"/>), captions become token ids, and
 /// <see cref="PredictNoise"/> is ε̂(x_t, t, c) under <see cref="Schedule"/>. Only <see cref="Network"/> is trained.
 /// </summary>
@@ -59,15 +58,4 @@ public static class DiffusionModelExtensions
     public static CheckpointHeader Resume(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper optimizer, string runConfigJson,
         Generator? generator = null) =>
         Checkpoint.Load(path, model.Network, optimizer, model.ConfigJson(runConfigJson), generator);
-
-    /// <summary>The images of pairs <paramref name="indices"/> of a pair set in the model's training space: (winners, losers, tokens).</summary>
-    public static (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(this IDiffusionModel model, PairSet pairs, Tensor indices, Generator? generator = null) =>
-        model.InTrainingSpace(pairs, pairs.Batch(indices, model.Device, generator));
-
-    /// <summary>The same, each latent pair drawn from its own generator seeded by (<paramref name="seed"/>, pair index).</summary>
-    public static (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(this IDiffusionModel model, PairSet pairs, IReadOnlyList<int> indices, int seed) =>
-        model.InTrainingSpace(pairs, pairs.Batch(indices, model.Device, seed));
-
-    static (Tensor Winners, Tensor Losers, Tensor Tokens) InTrainingSpace(this IDiffusionModel model, PairSet pairs, (Tensor W, Tensor L, Tensor Tokens) batch) =>
-        pairs.IsLatent ? batch : (model.ToTrainingSpace(batch.W), model.ToTrainingSpace(batch.L), batch.Tokens);
 }

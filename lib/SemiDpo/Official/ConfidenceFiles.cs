@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using SemiDpo.Alignment;
 using SemiDpo.IO;
+using SemiDpo.Method;
+using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 
 namespace SemiDpo.Official;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using SemiDpo.Alignment;
 using SemiDpo.IO;
+using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 
 namespace SemiDpo.Official;

@@ -1,5 +1,7 @@
-using SemiDpo.Alignment;
 using SemiDpo.Analysis;
+using SemiDpo.Baselines;
+using SemiDpo.Losses;
+using SemiDpo.Method;
 using SemiDpo.Training;
 
 namespace SemiDpo.Reproduction;
@@ -46,8 +48,8 @@ public static class BaselineSweep
     /// <summary>The method at one value (its row name carries the value).</summary>
     public static Baseline At(SweptParameter parameter, double value, double beta) => parameter switch
     {
-        SweptParameter.PolyAlpha => Baselines.Of(["poly"], beta, polyAlpha: value)[0] with { Name = $"Poly-DPO (α={value:G3})" },
-        SweptParameter.CdpoEpsilon => Baselines.Of(["cdpo"], beta, smoothing: value)[0] with { Name = $"cDPO (ε={value:G3})" },
+        SweptParameter.PolyAlpha => BaselineSuite.Of(["poly"], beta, polyAlpha: value)[0] with { Name = $"Poly-DPO (α={value:G3})" },
+        SweptParameter.CdpoEpsilon => BaselineSuite.Of(["cdpo"], beta, smoothing: value)[0] with { Name = $"cDPO (ε={value:G3})" },
         _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, null),
     };
 
@@ -59,7 +61,7 @@ public static class BaselineSweep
         var runs = new List<(double Value, double Accuracy, ImageSetScores Scores)>();
         foreach (var (value, baseline) in baselines)
         {
-            var (model, _) = Baselines.Train(baseline, study.BaseModel, study.Data, budget, null, progress, cancellation);
+            var (model, _) = BaselineSuite.Train(baseline, study.BaseModel, study.Data, budget, null, progress, cancellation);
             using (model)
             {
                 var z = new ConfidenceScorer(new DiffusionDpoLoss(budget.Beta), confidence).Score(model, study.BaseModel, study.Data.CleanTest, null, cancellation);

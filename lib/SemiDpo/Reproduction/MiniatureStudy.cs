@@ -1,11 +1,12 @@
-using SemiDpo.Alignment;
 using SemiDpo.Analysis;
 using SemiDpo.Data;
-using SemiDpo.Data.World;
-using SemiDpo.Diffusion;
+using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
 using SemiDpo.Training;
+using SemiDpo.World;
+using SemiDpo.World.Judges;
+using SemiDpo.World.Model;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Reproduction;

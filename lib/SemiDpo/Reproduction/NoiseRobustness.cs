@@ -1,7 +1,7 @@
 using Microsoft.Data.Analysis;
 using SemiDpo.Analysis;
-using SemiDpo.Rewards;
 using SemiDpo.Training;
+using SemiDpo.World.Judges;
 
 namespace SemiDpo.Reproduction;
 

@@ -1,5 +1,5 @@
 using Microsoft.Data.Analysis;
-using SemiDpo.Alignment;
+using SemiDpo.Method;
 
 namespace SemiDpo.Reproduction;
 

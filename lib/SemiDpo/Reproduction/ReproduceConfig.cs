@@ -1,7 +1,8 @@
-using SemiDpo.Alignment;
-using SemiDpo.Data.World;
+using SemiDpo.Baselines;
 using SemiDpo.Diffusion;
-using SemiDpo.Rewards;
+using SemiDpo.Losses;
+using SemiDpo.Method;
+using SemiDpo.World;
 
 namespace SemiDpo.Reproduction;
 
@@ -18,12 +19,12 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
     bool Controls = true)
 {
     /// <summary>
-    /// The baselines trained from the base model with Semi-DPO's budget, by key (<see cref="Alignment.Baselines.KnownKeys"/>).
+    /// The baselines trained from the base model with Semi-DPO's budget, by key (<see cref="BaselineSuite.KnownKeys"/>).
     /// The default leaves the related methods (Poly-DPO, Adaptive-DPO) out: the default run is already over its 10-minute
     /// aim on 2 CPU cores (RealAlign alone takes about 4 minutes: its DRO stage samples a trajectory of the policy per item), and
     /// so does <see cref="Quick"/>; CI adds them (<c>--baselines all</c>) so that every method runs there.
     /// </summary>
-    public IReadOnlyList<string> Baselines { get; init; } = Alignment.Baselines.StandardKeys;
+    public IReadOnlyList<string> Baselines { get; init; } = BaselineSuite.StandardKeys;
 
     /// <summary>RealAlign's candidates, filters and stage split (baseline key <c>realalign</c>).</summary>
     public RealAlignConfig RealAlign { get; init; } = new(Candidates: 4000, Keep: 1000);
@@ -74,8 +75,8 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
         if (Seeds.Count == 0) throw new ArgumentException("At least one seed.", nameof(Seeds));
         if (Seeds.Distinct().Count() != Seeds.Count) throw new ArgumentException("Seeds must differ.", nameof(Seeds));
         if (Smoothing is < 0 or >= 0.5) throw new ArgumentOutOfRangeException(nameof(Smoothing), Smoothing, "Label smoothing must be in [0, 0.5).");
-        if (Baselines.FirstOrDefault(k => !Alignment.Baselines.KnownKeys.Contains(k)) is { } unknown)
-            throw new ArgumentException($"Unknown baseline '{unknown}'; known: {string.Join(", ", Alignment.Baselines.KnownKeys)}.", nameof(Baselines));
+        if (Baselines.FirstOrDefault(k => !BaselineSuite.KnownKeys.Contains(k)) is { } unknown)
+            throw new ArgumentException($"Unknown baseline '{unknown}'; known: {string.Join(", ", BaselineSuite.KnownKeys)}.", nameof(Baselines));
         if (Baselines.Distinct().Count() != Baselines.Count) throw new ArgumentException("A baseline is named twice.", nameof(Baselines));
         if (!Baselines.Contains("dpo")) throw new ArgumentException("The baselines must include 'dpo' (Diffusion-DPO on all pairs): every table compares with it.", nameof(Baselines));
         if (FlipRate is < 0 or >= 0.5) throw new ArgumentOutOfRangeException(nameof(FlipRate), FlipRate, "The flip rate must be in [0, 0.5).");

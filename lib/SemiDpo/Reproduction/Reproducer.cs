@@ -1,9 +1,12 @@
 using System.Diagnostics;
-using SemiDpo.Alignment;
 using SemiDpo.Analysis;
-using SemiDpo.Diffusion;
-using SemiDpo.Rewards;
+using SemiDpo.Baselines;
+using SemiDpo.Method;
+using SemiDpo.Preferences;
 using SemiDpo.Training;
+using SemiDpo.World;
+using SemiDpo.World.Judges;
+using SemiDpo.World.Model;
 
 namespace SemiDpo.Reproduction;
 
@@ -51,13 +54,13 @@ public static class Reproducer
             methods.Add(RunControl(study, semi with { Term = UnlabeledTerm.None }, MethodNames.CleanOnlySameBudget, folder, Tagged(progress, seed), cancellation));
             methods.Add(RunControl(study, semi with { Term = UnlabeledTerm.HumanLabels }, MethodNames.DiffusionDpoAllSameSchedule, folder, Tagged(progress, seed), cancellation));
         }
-        foreach (var baseline in Baselines.Of(config.Baselines.Where(k => k != Baselines.RealAlignKey), semi.Iter0.Beta, config.Smoothing, config.PolyAlpha))
+        foreach (var baseline in BaselineSuite.Of(config.Baselines.Where(k => k != BaselineSuite.RealAlignKey), semi.Iter0.Beta, config.Smoothing, config.PolyAlpha))
         {
             var checkpoint = folder is null ? null : Path.Combine(folder, Slug(baseline.Name) + ".ckpt");
-            var (model, _) = Baselines.Train(baseline, study.BaseModel, study.Data, semi.TotalBudget, checkpoint, Tagged(progress, seed), cancellation);
+            var (model, _) = BaselineSuite.Train(baseline, study.BaseModel, study.Data, semi.TotalBudget, checkpoint, Tagged(progress, seed), cancellation);
             using (model) methods.Add(study.Evaluate(model, baseline.Name, Tagged(progress, seed), cancellation));
         }
-        if (config.Baselines.Contains(Baselines.RealAlignKey))
+        if (config.Baselines.Contains(BaselineSuite.RealAlignKey))
             methods.AddRange(RunRealAlign(study, config.RealAlign with { Seed = seed }, semi.TotalBudget, folder, Tagged(progress, seed), cancellation));
         return new SeedRun(seed, methods, run.Reports, run.Agreement);
     }
@@ -71,7 +74,7 @@ public static class Reproducer
     {
         var pickScore = study.Committee.Judges.FirstOrDefault(j => j.Name == "MiniPickScore")
             ?? throw new InvalidOperationException("RealAlign filters with the MiniPickScore judge, which this committee lacks.");
-        var (pairs, _) = RealAlign.Build(study.Config.World, pickScore, config);
+        var (pairs, _) = RealAlignPairs.Build(study.Config.World, pickScore, config);
         if (pairs.Count == 0) throw new TrainingException("RealAlign: no candidate pair passed the colourfulness and PickScore filters.");
         using var set = PairSet.From(pairs, study.BaseModel.Tokenizer);
         var (dro, final) = RealAlign.Train(study.BaseModel, set, budget, config, folder, progress, cancellation);

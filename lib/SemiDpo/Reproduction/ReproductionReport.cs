@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Data.Analysis;
 using SemiDpo.Analysis;
+using SemiDpo.Method;
 
 namespace SemiDpo.Reproduction;
 

@@ -1,5 +1,5 @@
-using SemiDpo.Alignment;
 using SemiDpo.Analysis;
+using SemiDpo.Method;
 using SemiDpo.Rewards;
 
 namespace SemiDpo.Reproduction;

@@ -1,6 +1,7 @@
 using Microsoft.Data.Analysis;
 using SemiDpo.Analysis;
-using SemiDpo.Data;
+using SemiDpo.Method;
+using SemiDpo.Preferences;
 
 namespace SemiDpo.Reproduction;
 
@@ -85,8 +86,8 @@ public sealed class ReproductionTables(ReproductionResult result)
     {
         var perSeed = result.Seeds.Where(s => s.Iterations.Count > 1 && s.Iterations[1].Thresholds is not null)
             .Select(s => s.Iterations[1].Thresholds!).ToList();
-        var anchors = Enumerable.Range(0, Alignment.TimestepIntervals.Count).ToList();
-        var frame = new DataFrame(new Int32DataFrameColumn("t", anchors.Select(Alignment.TimestepIntervals.Anchor)));
+        var anchors = Enumerable.Range(0, TimestepIntervals.Count).ToList();
+        var frame = new DataFrame(new Int32DataFrameColumn("t", anchors.Select(TimestepIntervals.Anchor)));
         AddStat(frame, "Iter0 accuracy", anchors.Select(j => perSeed.Select(t => t[j].TestAccuracy).ToList()));
         frame.Columns.Add(new DoubleDataFrameColumn("paper Table 7", PaperNumbers.Table7));
         return frame;
@@ -102,13 +103,13 @@ public sealed class ReproductionTables(ReproductionResult result)
     {
         var rows = (from k in Enumerable.Range(1, Iterations - 1)
                     where result.Seeds.All(s => s.Iterations.Count > k && s.Iterations[k].Thresholds is not null)
-                    from j in Enumerable.Range(0, Alignment.TimestepIntervals.Count)
+                    from j in Enumerable.Range(0, TimestepIntervals.Count)
                     select (k, j)).ToList();
-        IEnumerable<List<double>> Per(Func<Alignment.IterationReport, Alignment.IntervalThreshold, double> value) =>
+        IEnumerable<List<double>> Per(Func<IterationReport, IntervalThreshold, double> value) =>
             rows.Select(r => result.Seeds.Select(s => value(s.Iterations[r.k], s.Iterations[r.k].Thresholds![r.j])).ToList());
         var frame = new DataFrame(
             new StringDataFrameColumn("iteration", rows.Select(r => MethodNames.Iteration(r.k, Iterations))),
-            new Int32DataFrameColumn("t", rows.Select(r => Alignment.TimestepIntervals.Anchor(r.j))));
+            new Int32DataFrameColumn("t", rows.Select(r => TimestepIntervals.Anchor(r.j))));
         AddStat(frame, "previous model's clean-test accuracy", Per((_, t) => t.TestAccuracy));
         AddStat(frame, "percentile", Per((_, t) => t.Percentile));
         AddStat(frame, "accepted pairs", Per((_, t) => t.Accepted));

@@ -1,6 +1,7 @@
-using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Rewards;
+using SemiDpo.World;
+using SemiDpo.World.Model;
 
 namespace SemiDpo.Reproduction;
 

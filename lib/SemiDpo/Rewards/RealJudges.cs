@@ -1,5 +1,4 @@
 using SemiDpo.Clip;
-using SemiDpo.Pretrained;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Rewards;

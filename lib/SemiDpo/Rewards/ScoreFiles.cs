@@ -1,3 +1,4 @@
+using SemiDpo.IO;
 using System.Globalization;
 using System.Text.Json;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using SemiDpo.Alignment;
 using SemiDpo.Data;
 using SemiDpo.IO;
+using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
 using static TorchSharp.torch;

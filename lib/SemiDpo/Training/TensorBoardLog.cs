@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using SemiDpo.Alignment;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,8 +8,7 @@ namespace SemiDpo.Training;
 /// TensorBoard event files of training (through TorchSharp's <see cref="SummaryWriter"/>): one run folder per stage under
 /// the log folder ("seed 1: Iter0" → seed-1/Iter0), so Iter0, Iter1 and the baselines overlay under the same tags. Per
 /// optimizer step: loss, implicit_acc, lr and the policy's and reference's denoising losses under the names diffusers'
-/// DPO example logs (raw_model_loss, ref_loss); per pseudo-labelled iteration, with the interval's anchor timestep as the
-/// step axis: pseudo_labels/accepted, pseudo_labels/tau and pseudo_labels/clean_test_accuracy.
+/// DPO example logs (raw_model_loss, ref_loss); <see cref="Scalar"/> for anything else (Semi-DPO's thresholds per interval).
 /// <c>tensorboard --logdir DIR</c> reads them.
 /// </summary>
 public sealed partial class TensorBoardLog : IProgress<TrainingProgress>
@@ -44,27 +42,10 @@ public sealed partial class TensorBoardLog : IProgress<TrainingProgress>
         }
     }
 
-    /// <summary>Per timestep interval of a pseudo-labelled iteration: pairs accepted, τ and the clean-test accuracy of z's sign (Table 7).</summary>
-    public void Thresholds(string stage, IReadOnlyList<IntervalThreshold> thresholds)
+    /// <summary>One scalar under <paramref name="stage"/>'s run folder, at <paramref name="step"/> (e.g. a timestep interval's anchor).</summary>
+    public void Scalar(string stage, string tag, float value, int step)
     {
-        lock (gate)
-        {
-            var writer = Writer(stage);
-            foreach (var t in thresholds)
-            {
-                writer.add_scalar("pseudo_labels/accepted", t.Accepted, t.Anchor);
-                writer.add_scalar("pseudo_labels/tau", (float)t.Tau, t.Anchor);
-                writer.add_scalar("pseudo_labels/clean_test_accuracy", (float)t.TestAccuracy, t.Anchor);
-            }
-        }
-    }
-
-    /// <summary>The thresholds of every pseudo-labelled iteration in <paramref name="reports"/>, each under its stage (prefixed by <paramref name="prefix"/>, e.g. "seed 1").</summary>
-    public void Thresholds(IEnumerable<IterationReport> reports, string? prefix = null)
-    {
-        foreach (var report in reports)
-            if (report.Thresholds is { } thresholds)
-                Thresholds(prefix is null ? report.Name : $"{prefix}: {report.Name}", thresholds);
+        lock (gate) Writer(stage).add_scalar(tag, value, step);
     }
 
     /// <summary>The run folder of a stage: "seed 1: Iter0" → seed-1/Iter0 (characters other than letters, digits, '.', '_', '-' become '-').</summary>

@@ -1,5 +1,5 @@
 using SemiDpo.Analysis;
-using SemiDpo.Data.World;
+using SemiDpo.World;
 
 namespace SemiDpo.Tests.Analysis;
 

@@ -1,10 +1,9 @@
-using SemiDpo.Alignment;
 using SemiDpo.Analysis;
-using SemiDpo.Data;
-using SemiDpo.Data.World;
-using SemiDpo.Diffusion;
-using SemiDpo.Rewards;
+using SemiDpo.Preferences;
 using SemiDpo.Torch;
+using SemiDpo.World;
+using SemiDpo.World.Judges;
+using SemiDpo.World.Model;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Tests.Analysis;

@@ -31,7 +31,7 @@ public class ChartsProjectTests
     [Fact]
     public void TheCommandLine_UsesTheCharts_WithoutTheNotebookExtension()
     {
-        var references = typeof(SemiDpo.Cli.ExitCodes).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        var references = typeof(SemiDpo.Cli.Common.ExitCodes).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
         Assert.Contains("SemiDpo.Charts", references);
         Assert.DoesNotContain("SemiDpo.Interactive", references);
         Assert.DoesNotContain(typeof(SemiDpo.Charts.ChartFiles).Assembly.GetReferencedAssemblies(), a => a.Name!.StartsWith("Microsoft.DotNet.Interactive", StringComparison.Ordinal));

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using SemiDpo.Data;
-using SemiDpo.Data.World;
 using SemiDpo.Official;
 using SemiDpo.Rewards;
 using SemiDpo.Tests.Data;
+using SemiDpo.World;
 
 namespace SemiDpo.Tests.Cli;
 

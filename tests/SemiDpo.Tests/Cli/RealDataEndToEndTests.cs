@@ -1,7 +1,7 @@
-using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
 using SemiDpo.Official;
 using SemiDpo.Tests.StableDiffusion;
+using SemiDpo.World;
 
 namespace SemiDpo.Tests.Cli;
 

@@ -1,4 +1,5 @@
 using SemiDpo.Health;
+using SemiDpo.Method;
 using SemiDpo.Tests.Training;
 
 namespace SemiDpo.Tests.Cli;
@@ -66,7 +67,7 @@ public class RunConfigAndLoggingTests
     {
         using var temp = TestPaths.NewTempFolder();
         var config = Path.Combine(temp.Path, "config.json");
-        SemiDpo.IO.RunConfigFile.Write(config, new SemiDpo.Alignment.SemiDpoConfig());
+        SemiDpo.IO.RunConfigFile.Write(config, new SemiDpoConfig());
 
         var run = CliProcess.Run(TestPaths.RepoRoot, ["train", "--config", config, "--steps0", "5", "--beta=100", "--out", Path.Combine(temp.Path, "out")]);
 

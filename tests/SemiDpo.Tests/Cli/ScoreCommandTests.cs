@@ -1,5 +1,5 @@
-using SemiDpo.Data.World;
 using SemiDpo.Tests.StableDiffusion;
+using SemiDpo.World;
 
 namespace SemiDpo.Tests.Cli;
 

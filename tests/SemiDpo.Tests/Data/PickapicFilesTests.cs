@@ -1,8 +1,8 @@
 using Parquet;
 using Parquet.Schema;
 using SemiDpo.Data;
-using SemiDpo.Data.World;
 using SemiDpo.Imaging;
+using SemiDpo.World;
 using SkiaSharp;
 using C = SemiDpo.Data.PickapicColumns;
 

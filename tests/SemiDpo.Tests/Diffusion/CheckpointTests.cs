@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SemiDpo.Diffusion;
 using SemiDpo.Torch;
+using SemiDpo.World.Model;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Tests.Diffusion;

@@ -1,10 +1,9 @@
-using SemiDpo.Alignment;
-using SemiDpo.Data;
-using SemiDpo.Data.World;
-using SemiDpo.Diffusion;
 using SemiDpo.Imaging;
+using SemiDpo.Preferences;
 using SemiDpo.Tests.StableDiffusion;
 using SemiDpo.Torch;
+using SemiDpo.World;
+using SemiDpo.World.Model;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Tests.Imaging;

@@ -1,5 +1,6 @@
-using SemiDpo.Alignment;
+using SemiDpo.Method;
 using SemiDpo.Official;
+using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 
 namespace SemiDpo.Tests.Official;

@@ -1,4 +1,3 @@
-using SemiDpo.Alignment;
 using SemiDpo.Analysis;
 using SemiDpo.Reproduction;
 using SemiDpo.Rewards;

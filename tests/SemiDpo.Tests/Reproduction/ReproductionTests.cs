@@ -1,9 +1,12 @@
-using SemiDpo.Alignment;
 using SemiDpo.Analysis;
-using SemiDpo.Data.World;
+using SemiDpo.Baselines;
 using SemiDpo.Diffusion;
+using SemiDpo.Method;
 using SemiDpo.Reproduction;
 using SemiDpo.Torch;
+using SemiDpo.Training;
+using SemiDpo.World;
+using SemiDpo.World.Model;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Tests.Reproduction;

@@ -1,5 +1,5 @@
-using SemiDpo.Alignment;
 using SemiDpo.IO;
+using SemiDpo.Method;
 using SemiDpo.Reproduction;
 
 namespace SemiDpo.Tests.Reproduction;

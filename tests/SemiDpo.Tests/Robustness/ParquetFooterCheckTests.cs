@@ -1,5 +1,5 @@
 using SemiDpo.Data;
-using SemiDpo.Data.World;
+using SemiDpo.World;
 
 namespace SemiDpo.Tests.Robustness;
 

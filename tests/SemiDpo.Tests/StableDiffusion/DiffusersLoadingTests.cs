@@ -1,4 +1,3 @@
-using SemiDpo.Diffusion;
 using SemiDpo.Pretrained;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;

@@ -1,12 +1,11 @@
-using SemiDpo.Alignment;
 using SemiDpo.Data;
-using SemiDpo.Data.World;
-using SemiDpo.Diffusion;
 using SemiDpo.IO;
+using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Tests.Cli;
 using SemiDpo.Torch;
+using SemiDpo.World;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Tests.StableDiffusion;

@@ -1,8 +1,11 @@
-using SemiDpo.Alignment;
-using SemiDpo.Data.World;
+using SemiDpo.Baselines;
 using SemiDpo.Diffusion;
+using SemiDpo.Losses;
+using SemiDpo.Preferences;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
+using SemiDpo.Training;
+using SemiDpo.World;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Tests.StableDiffusion;

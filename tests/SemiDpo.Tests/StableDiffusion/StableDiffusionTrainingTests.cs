@@ -1,9 +1,11 @@
-using SemiDpo.Alignment;
-using SemiDpo.Data.World;
 using SemiDpo.Diffusion;
+using SemiDpo.Losses;
+using SemiDpo.Method;
+using SemiDpo.Preferences;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
-using static TorchSharp.torch;
+using SemiDpo.Training;
+using SemiDpo.World;
 
 namespace SemiDpo.Tests.StableDiffusion;
 

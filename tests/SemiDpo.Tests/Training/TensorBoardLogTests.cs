@@ -1,8 +1,9 @@
-using SemiDpo.Alignment;
-using SemiDpo.Data.World;
-using SemiDpo.Diffusion;
+using SemiDpo.Method;
+using SemiDpo.Preferences;
 using SemiDpo.Torch;
 using SemiDpo.Training;
+using SemiDpo.World;
+using SemiDpo.World.Model;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Tests.Training;

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using SemiDpo.Diffusion;
+using SemiDpo.Losses;
+using SemiDpo.Preferences;
+using SemiDpo.Torch;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Training;
+
+/// <summary>Loss and implicit accuracy of every optimizer step of a stage.</summary>
+public sealed record TrainingLog(string Stage, List<double> Loss, List<double> Accuracy);
+
+/// <summary>
+/// Trains a policy with a preference loss (default <see cref="DiffusionDpoLoss"/> with the config's β; the baselines
+/// pass theirs) against a frozen reference on a list of <see cref="TrainingExample"/>s (one stage: Iter0, Iter1, … or
+/// a baseline). Each example draws one t uniformly from
+/// its allowed intervals and takes that interval's winner/loser; clean and unlabeled examples share a batch by count
+/// or per term (<see cref="TermMixing"/>); AdamW with warmup, gradient clipping and accumulation
+/// to the global batch; resumable checkpoints (with the state of a stateful loss, <see cref="IStatefulPreferenceLoss"/>); a non-finite loss stops the stage naming the step, the batch and the
+/// last good checkpoint, with the weights untouched.
+/// </summary>
+public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective = null)
+{
+    public TrainingLog Train(string stage, IDiffusionModel policy, IDiffusionModel reference, PairSet labeled, PairSet? unlabeled,
+        IReadOnlyList<TrainingExample> examples, string? checkpoint, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        config.Validate();
+        if (examples.Count == 0) throw new TrainingException($"{stage}: no training pairs (empty clean set, and no pseudo-label accepted).");
+        if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
+        if (unlabeled is not null && unlabeled.IsLatent != labeled.IsLatent) throw new ArgumentException("The labeled and unlabeled sets must both hold images or both cached latents.", nameof(unlabeled));
+        config.CheckFlips(stage, labeled.IsLatent);
+        var loss = objective ?? new DiffusionDpoLoss(config.Beta);
+        using var run = new TrainingStage(stage, config, policy, RunConfigJson(stage, loss, examples), checkpoint, loss as IStatefulPreferenceLoss);
+
+        // By count: one shuffled set. Per term: the clean and the unlabeled examples each fill half of every batch.
+        var perTerm = config.Mixing == TermMixing.PerTerm && examples.Any(e => e.FromUnlabeled) && examples.Any(e => !e.FromUnlabeled);
+        var terms = perTerm
+            ? new[] { (Examples: examples.Where(e => !e.FromUnlabeled).ToArray(), Weight: 1.0), (Examples: examples.Where(e => e.FromUnlabeled).ToArray(), Weight: config.UnlabeledWeight) }
+            : [(Examples: examples.ToArray(), Weight: 1.0)];
+        var orders = terms.Select((term, k) => new EpochOrder(term.Examples.Length, config.Seed + k)).ToArray();
+        var termBatch = config.BatchSize / terms.Length;
+        reference.Network.eval();
+        policy.Network.train();
+        while (run.Next(cancellation))
+        {
+            var rng = new Random(StableHash.Mix(config.Seed ^ 0x7D9, run.Step));
+            double stepLoss = 0, stepAccuracy = 0;
+            var denoising = new DenoisingMeans();
+            for (var k = 0; k < terms.Length; k++)
+            {
+                var batch = orders[k].Batch(run.Step, termBatch).Select(i => terms[k].Examples[i]).ToArray();
+                for (var start = 0; start < batch.Length; start += config.MicroBatch)
+                {
+                    using var scope = NewDisposeScope();
+                    var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
+                    var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng, run.Generator, config.HorizontalFlip);
+                    if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w), policy.ToTrainingSpace(l));
+                    var output = loss.Compute(policy, reference, w, l, tokens, t, Noise.Like(w, run.Generator));
+                    var value = output.Loss.item<float>();
+                    if (!float.IsFinite(value))
+                        throw run.NonFinite(value, $" on pairs [{string.Join(", ", micro.Select(e => (e.FromUnlabeled ? "u" : "c") + e.Index))}]");
+                    var share = terms[k].Weight * micro.Length / batch.Length;   // Eq. 8: mean over each term, the unlabeled one × λ
+                    (output.Loss * share).backward();
+                    stepLoss += value * share;
+                    stepAccuracy += output.Accuracy() * micro.Length / config.BatchSize;
+                    denoising.Add(output, micro.Length / (double)config.BatchSize);
+                }
+            }
+            run.EndStep(stepLoss, stepAccuracy, progress, denoising.Model, denoising.Reference);
+        }
+        return run.Log;
+    }
+
+    string RunConfigJson(string stage, IPreferenceLoss loss, IReadOnlyList<TrainingExample> examples) => JsonSerializer.Serialize(new
+    {
+        Stage = stage,
+        Loss = loss.Name,
+        Config = config,
+        Examples = examples.Count,
+        Fingerprint = examples.Aggregate(17L, (h, e) => h * 31 + e.Index * 7 + e.Intervals * 3 + e.Swap + (e.FromUnlabeled ? 1 : 0)),
+    });
+
+    /// <summary>
+    /// Winners, losers (after each example's swap at its drawn interval), tokens and timesteps of a micro-batch; with
+    /// <paramref name="mirror"/>, each pair's two images flipped left–right together with probability ½.
+    /// </summary>
+    internal static (Tensor W, Tensor L, Tensor Tokens, Tensor T) Gather(TrainingExample[] micro, PairSet labeled, PairSet? unlabeled, Device device, Random rng,
+        Generator generator, bool mirror = false)
+    {
+        var timesteps = new long[micro.Length];
+        var swap = new bool[micro.Length];
+        var mirrored = new bool[micro.Length];
+        for (var i = 0; i < micro.Length; i++)
+        {
+            timesteps[i] = TimestepIntervals.Draw(micro[i].Intervals, rng, out var interval);
+            swap[i] = (micro[i].Swap & (1 << interval)) != 0;
+            mirrored[i] = mirror && rng.NextDouble() < 0.5;
+        }
+        var parts = new List<(Tensor W, Tensor L, Tensor Tokens)>();
+        var order = new List<int>();
+        foreach (var (set, fromUnlabeled) in new[] { (labeled, false), (unlabeled, true) })
+        {
+            var members = Enumerable.Range(0, micro.Length).Where(i => micro[i].FromUnlabeled == fromUnlabeled).ToArray();
+            if (members.Length == 0) continue;
+            parts.Add(set!.Batch(tensor(members.Select(i => (long)micro[i].Index).ToArray()), device, generator));
+            order.AddRange(members);
+        }
+        var w = cat(parts.Select(p => p.W).ToList(), 0);
+        var l = cat(parts.Select(p => p.L).ToList(), 0);
+        var tokens = cat(parts.Select(p => p.Tokens).ToList(), 0);
+        var t = tensor(order.Select(i => timesteps[i]).ToArray(), device: device);
+        var swapped = tensor(order.Select(i => swap[i]).ToArray(), device: device).view(-1, 1, 1, 1);
+        (w, l) = (where(swapped, l, w), where(swapped, w, l));
+        if (mirror)
+        {
+            var across = tensor(order.Select(i => mirrored[i]).ToArray(), device: device).view(-1, 1, 1, 1);
+            (w, l) = (where(across, w.flip(-1), w), where(across, l.flip(-1), l));
+        }
+        return (w, l, tokens, t);
+    }
+
+    /// <summary>The policy's and reference's denoising losses over a step's micro-batches, each weighted by its share of the batch.</summary>
+    internal sealed class DenoisingMeans
+    {
+        public double? Model { get; private set; }
+        public double? Reference { get; private set; }
+
+        public void Add(LossOutput output, double share)
+        {
+            var (model, reference) = output.DenoisingLosses();
+            if (model is { } m) Model = (Model ?? 0) + m * share;
+            if (reference is { } r) Reference = (Reference ?? 0) + r * share;
+        }
+    }
+
+    /// <summary>Shuffled passes over the examples; step k's batch depends only on (seed, k), so resuming repeats nothing.</summary>
+    sealed class EpochOrder(int count, int seed)
+    {
+        readonly Dictionary<long, int[]> permutations = [];
+
+        public IEnumerable<int> Batch(long step, int size)
+        {
+            for (var position = (step - 1) * size; position < step * size; position++)
+                yield return Permutation(position / count)[position % count];
+        }
+
+        int[] Permutation(long epoch)
+        {
+            if (permutations.TryGetValue(epoch, out var p)) return p;
+            permutations.Clear();
+            p = Enumerable.Range(0, count).ToArray();
+            new Random(StableHash.Mix(seed, epoch)).Shuffle(p);
+            return permutations[epoch] = p;
+        }
+    }
+}

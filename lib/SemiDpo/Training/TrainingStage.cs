@@ -1,0 +1,79 @@
+using SemiDpo.Diffusion;
+using SemiDpo.Losses;
+using static TorchSharp.torch;
+
+namespace SemiDpo.Training;
+
+/// <summary>
+/// What every stage trainer (<see cref="DpoTrainer"/>, <see cref="Baselines.DiffusionDroTrainer"/>) keeps the same: AdamW over
+/// the trained parameters (LoRA: the adapters only), the stage's own generator, a resume from its checkpoint (weights,
+/// optimizer, step, log, RNG and a stateful loss's state), and at the end of each step the warm-up rate, the guarded
+/// optimizer step, the log, the progress report and the periodic checkpoint.
+/// </summary>
+internal sealed class TrainingStage : IDisposable
+{
+    readonly string name;
+    readonly DpoTrainConfig config;
+    readonly IDiffusionModel policy;
+    readonly string runJson;
+    readonly string? checkpoint;
+    readonly IStatefulPreferenceLoss? stateful;
+    readonly List<TorchSharp.Modules.Parameter> parameters;
+    readonly TorchSharp.Modules.OptimizerHelper optimizer;
+
+    public TrainingStage(string name, DpoTrainConfig config, IDiffusionModel policy, string runJson, string? checkpoint, IStatefulPreferenceLoss? stateful = null)
+    {
+        (this.name, this.config, this.policy, this.runJson, this.checkpoint, this.stateful) = (name, config, policy, runJson, checkpoint, stateful);
+        parameters = policy.Network.parameters().Where(p => p.requires_grad).ToList();
+        optimizer = optim.AdamW(parameters, config.PeakLearningRate, weight_decay: config.WeightDecay);
+        // The stage's own generator draws its noise (and latent samples): a run does not depend on, nor change, torch's global random state.
+        Generator = new Generator((ulong)config.Seed);
+        Log = new TrainingLog(name, [], []);
+        stateful?.Start(policy);
+        if (checkpoint is null || !File.Exists(checkpoint)) return;
+        var header = policy.Resume(checkpoint, optimizer, runJson, Generator);
+        Step = header.Step;
+        Log.Loss.AddRange(header.Loss ?? []);
+        Log.Accuracy.AddRange(header.Accuracy ?? []);
+        if (stateful is not null)
+            stateful.LoadState(header.LossState ?? throw new CheckpointException(checkpoint, $"has no state for {stateful.Name}: written by an older version, or for another loss."));
+    }
+
+    public Generator Generator { get; }
+    public TrainingLog Log { get; }
+
+    /// <summary>Optimizer steps done (the one in progress once <see cref="Next"/> has been called).</summary>
+    public long Step { get; private set; }
+
+    /// <summary>Starts the next step; false when the stage is complete.</summary>
+    public bool Next(CancellationToken cancellation)
+    {
+        if (Step >= config.Steps) return false;
+        cancellation.ThrowIfCancellationRequested();
+        Step++;
+        return true;
+    }
+
+    /// <summary>The error for a non-finite loss: the step, what was in the batch, the weights untouched and the last good checkpoint.</summary>
+    public TrainingException NonFinite(float value, string batch) =>
+        new($"{name} step {Step}: loss is {value}{batch}; weights not updated; last good checkpoint: {(checkpoint is not null && File.Exists(checkpoint) ? checkpoint : "none")}.");
+
+    /// <summary>Applies the accumulated gradients and records the step.</summary>
+    public void EndStep(double loss, double accuracy, IProgress<TrainingProgress>? progress, double? modelLoss = null, double? referenceLoss = null)
+    {
+        var rate = OptimizerStep.WarmupRate(config.PeakLearningRate, Step, config.WarmupSteps);
+        OptimizerStep.Apply(optimizer, parameters, rate, config.GradientClip, $"{name} step {Step}");
+        stateful?.AfterOptimizerStep(policy);
+        Log.Loss.Add(loss);
+        Log.Accuracy.Add(accuracy);
+        progress?.Report(new TrainingProgress(name, Step, config.Steps, loss, accuracy, rate, modelLoss, referenceLoss));
+        if (checkpoint is not null && ((config.CheckpointEvery > 0 && Step % config.CheckpointEvery == 0) || Step == config.Steps))
+            policy.Save(checkpoint, optimizer, Step, runJson, (Log.Loss, Log.Accuracy), Generator, stateful?.SaveState());
+    }
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        Generator.Dispose();
+    }
+}

@@ -82,8 +82,14 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--batch <N>"), Description("Global batch (pairs per step).")]
         public int Batch { get; init; } = new SemiDpoConfig().Iter0.BatchSize;
 
-        [CommandOption("--micro-batch <N>"), Description("Pairs per forward/backward (gradient accumulation up to --batch).")]
-        public int MicroBatch { get; init; } = new SemiDpoConfig().Iter0.MicroBatch;
+        [CommandOption("--micro-batch <N>"), Description("Pairs per forward/backward (gradient accumulation up to --batch); default 32 on the world, 1 with --model (two 512² images per forward).")]
+        public int? MicroBatch { get; init; }
+
+        [CommandOption("--warmup <N>"), Description("Warm-up steps of every iteration (linear from 0 to the learning rate, then constant).")]
+        public int Warmup { get; init; } = new SemiDpoConfig().Iter0.WarmupSteps;
+
+        [CommandOption("--preset <NAME>"), Description("With --model: sd15-official, the paper's SD1.5 run (global batch 512, lr 4e-9 / 4e-10 × batch (scale_lr), warm-up 400, 1,600 + 2 × 4,000 steps, β 2500, checkpoint every 100 steps, VAE and text encoder in bfloat16). The options it sets cannot be given with it; --micro-batch (default 1) and --seed can.")]
+        public string? Preset { get; init; }
 
         [CommandOption("--beta <B>"), Description("DPO β, official Semi-DPO convention (= Diffusion-DPO's β/2).")]
         public double Beta { get; init; } = DiffusionDpoLoss.OfficialBeta;
@@ -149,8 +155,20 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--resolution", "--frozen-dtype", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
             "--baseline", "--poly-alpha", "--smoothing"];
 
+        /// <summary>The options <c>--preset</c> sets (one source of truth: the preset, or these options without it).</summary>
+        public static readonly string[] PresetOptions = ["--iterations", "--steps0", "--steps", "--lr0", "--lr", "--batch", "--warmup", "--beta", "--scale-lr", "--checkpoint-every", "--training-reference"];
+
+        /// <summary>The frozen parts' dtype: --frozen-dtype, or bfloat16 under the official preset (its bf16 mixed precision).</summary>
+        public string FrozenDTypeOrPreset(IReadOnlyList<string> arguments) =>
+            Preset is not null && !arguments.Any(a => a.Split('=', 2)[0] == "--frozen-dtype") ? "bfloat16" : FrozenDType;
+
         /// <summary>The dtype <c>--frozen-dtype</c> names, or null.</summary>
-        public ScalarType? FrozenType => FrozenDType switch
+        public ScalarType? FrozenType => DType(FrozenDType);
+
+        /// <summary>The dtype a --frozen-dtype value names (validated).</summary>
+        public static ScalarType DTypeOf(string name) => DType(name) ?? throw new ArgumentException($"--frozen-dtype: '{name}' is not float32, float16 or bfloat16.");
+
+        static ScalarType? DType(string name) => name switch
         {
             "float32" => ScalarType.Float32,
             "float16" => ScalarType.Float16,
@@ -164,20 +182,24 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         public SemiDpoConfig ToConfig()
         {
             var defaults = new SemiDpoConfig();
-            return new SemiDpoConfig(Iterations, ConfidenceReference, TrainingReference, UnlabeledSample, Anchors, !RelabelPast, Term)
+            var micro = MicroBatch ?? (Model is null ? defaults.Iter0.MicroBatch : 1);
+            var config = new SemiDpoConfig(Iterations, ConfidenceReference, TrainingReference, UnlabeledSample, Anchors, !RelabelPast, Term)
             {
-                Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr,
-                    HorizontalFlip = HorizontalFlip },
-                Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = MicroBatch, Beta = Beta, Seed = Seed, CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr,
-                    Mixing = Mixing, UnlabeledWeight = UnlabeledWeight, HorizontalFlip = HorizontalFlip },
+                Iter0 = defaults.Iter0 with { Steps = Steps0, LearningRate = Lr0, BatchSize = Batch, MicroBatch = micro, WarmupSteps = Warmup, Beta = Beta, Seed = Seed,
+                    CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr, HorizontalFlip = HorizontalFlip },
+                Later = defaults.Later with { Steps = Steps, LearningRate = Lr, BatchSize = Batch, MicroBatch = micro, WarmupSteps = Warmup, Beta = Beta, Seed = Seed,
+                    CheckpointEvery = CheckpointEvery, ScaleLearningRate = ScaleLr, Mixing = Mixing, UnlabeledWeight = UnlabeledWeight, HorizontalFlip = HorizontalFlip },
                 Thresholds = ToThresholdConfig(),
             };
+            return Preset is null ? config : OfficialPreset.Apply(config, micro);
         }
 
         public override ValidationResult Validate()
         {
-            if (Model is null && (Lora != 0 || Resolution is not null || Export is not null || FrozenDType != "float32"))
-                return ValidationResult.Error("--lora, --resolution, --frozen-dtype and --export need --model (a diffusers Stable Diffusion folder).");
+            if (Model is null && (Lora != 0 || Resolution is not null || Export is not null || FrozenDType != "float32" || Preset is not null))
+                return ValidationResult.Error("--lora, --resolution, --frozen-dtype, --preset and --export need --model (a diffusers Stable Diffusion folder).");
+            if (Preset is not null && Preset != OfficialPreset.Sd15) return ValidationResult.Error($"--preset: unknown preset '{Preset}'; known: {OfficialPreset.Sd15}.");
+            if (Warmup < 0) return ValidationResult.Error("--warmup is a number of steps ≥ 0.");
             if (Lora < 0) return ValidationResult.Error("--lora is a rank ≥ 1, or 0 for the full UNet.");
             if (FrozenType is null) return ValidationResult.Error($"--frozen-dtype: '{FrozenDType}' is not float32, float16 or bfloat16.");
             if (Baseline is { } key && !BaselineSuite.LossKeys.Contains(key))
@@ -201,13 +223,16 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
         var config = ConfigOption.Resolve<SemiDpoConfig, Settings>(settings.Config, context.Arguments, settings.ToConfig, Settings.RunOptions);
         config.Validate();
+        if (settings.Preset is { } preset && context.Arguments.Select(a => a.Split('=', 2)[0]).Intersect(Settings.PresetOptions).ToList() is { Count: > 0 } set)
+            throw new ArgumentException($"{string.Join(", ", set)} cannot be combined with --preset {preset}: the preset sets them (drop --preset to choose every value yourself).");
+        var frozenDType = settings.FrozenDTypeOrPreset(context.Arguments);
         var board = settings.LogDir is null ? null : new TensorBoardLog(settings.LogDir);
         var clock = Stopwatch.StartNew();
         var files = new ConsensusFiles(settings.Filter);
         var skipped = new SkippedRows();
         if (settings.Model is { } folder)
         {
-            using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device), new StableDiffusionOptions(FrozenDType: settings.FrozenType!.Value));
+            using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device), new StableDiffusionOptions(FrozenDType: Settings.DTypeOf(frozenDType)));
             if (settings.Lora > 0) model.EnableLora(new LoraConfig(settings.Lora, settings.Lora));
             var resolution = settings.Resolution ?? model.DefaultImageSize;
             var (loaded, source) = await StableDiffusionInputs.LoadAsync(model, files, resolution, config.Iter0.HorizontalFlip || config.Later.HorizontalFlip,
@@ -215,6 +240,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             using var data = loaded;
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
                 $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² {source}"));
+            PrintSchedule(config, $"UNet float32 (trained), VAE and text encoder {frozenDType} (frozen)");
             var (reports, final, scored) = Train(model, model.Lora is null ? null : m => m.AdaptersOff(), data, settings, config, board, cancellation);
             using (final)
             {
@@ -231,6 +257,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         {
             using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
             using var data = await StageTwoData.LoadAsync(files, baseModel.Tokenizer, cancellation, options: new PickapicReadOptions(settings.SkipBadRows), skipped: skipped);
+            PrintSchedule(config, "float32");
             var (reports, final, scored) = Train(baseModel, null, data, settings, config, board, cancellation);
             final?.Dispose();
             Report(reports, settings.Out);
@@ -319,6 +346,18 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             ConfidenceSummary.Write(official, ConfidenceSummary.Summarize(test));
             PseudoLabelFile.Write(Path.Combine(official, "pseudo_labels.json"), idx, labels, data.CleanTrain.Rows);
         }
+    }
+
+    /// <summary>What each iteration will do, printed before it starts: batch, accumulation, learning rates, steps and dtypes.</summary>
+    static void PrintSchedule(SemiDpoConfig config, string dtypes)
+    {
+        static string Line(string name, DpoTrainConfig c) =>
+            $"{name}: {c.Steps:N0} steps of {c.BatchSize} pairs (micro-batch {c.MicroBatch} × accumulation {c.BatchSize / c.MicroBatch}), " +
+            $"learning rate {c.PeakLearningRate:G3}{(c.ScaleLearningRate ? $" ({c.LearningRate:G3} × batch {c.BatchSize}, scale_lr)" : "")} after {c.WarmupSteps} warm-up steps, " +
+            $"β {c.Beta:G4}, a checkpoint every {c.CheckpointEvery} steps";
+        AnsiConsole.MarkupLine(Markup.Escape(Line("Iter0", config.Iter0)));
+        if (config.Iterations > 1) AnsiConsole.MarkupLine(Markup.Escape(Line($"Iter1…Iter{config.Iterations - 1}", config.Later)));
+        AnsiConsole.MarkupLine(Markup.Escape($"dtypes: {dtypes}"));
     }
 
     static void Report(IReadOnlyList<IterationReport> reports, string folder)

@@ -40,6 +40,9 @@ public interface IDiffusionModel : IDisposable
 
     /// <summary>The model's config with the run's (training settings), as checkpoints record and compare it.</summary>
     string ConfigJson(string? runConfigJson = null);
+
+    /// <summary>The state-dict entries of <see cref="Network"/> a checkpoint holds (LoRA: the adapters); null: all of them.</summary>
+    IReadOnlyCollection<string>? CheckpointKeys => null;
 }
 
 /// <summary>What every <see cref="IDiffusionModel"/> can do through the interface alone.</summary>
@@ -52,7 +55,7 @@ public static class DiffusionModelExtensions
     /// <summary>Writes the network's weights (with optimizer state, step and run config when resuming matters); atomic.</summary>
     public static void Save(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper? optimizer = null, long step = 0, string? runConfigJson = null,
         (IReadOnlyList<double> Loss, IReadOnlyList<double> Accuracy)? history = null, Generator? generator = null, byte[]? lossState = null) =>
-        Checkpoint.Save(path, model.Network, optimizer, model.ConfigJson(runConfigJson), step, history, generator, lossState);
+        Checkpoint.Save(path, model.Network, optimizer, model.ConfigJson(runConfigJson), step, history, generator, lossState, model.CheckpointKeys);
 
     /// <summary>Restores weights, optimizer state, step and RNG (the run's <paramref name="generator"/>, or torch's global one) from a checkpoint written for the same model and run config.</summary>
     public static CheckpointHeader Resume(this IDiffusionModel model, string path, TorchSharp.Modules.OptimizerHelper optimizer, string runConfigJson,

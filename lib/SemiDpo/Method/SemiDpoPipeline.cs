@@ -130,6 +130,10 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                     examples.AddRange(TrainingExample.PseudoLabeled(labels));
                     for (var p = 0; p < labels.Accepted.Length; p++) labelledBefore[p] |= labels.Accepted[p] != 0;
                 }
+                // Only the base and the previous model are needed from here on: an older iteration's model goes now, so
+                // at most three models (SD1.5: three UNets) are alive at once, whatever the number of iterations.
+                foreach (var old in models.Skip(1).SkipLast(1)) old.Dispose();
+                models.RemoveRange(1, Math.Max(0, models.Count - 2));
                 var policy = (TModel)previous.Copy();
                 models.Add(policy);
                 var trainingReference = i == 0 || config.TrainingReference == ReferenceChoice.Base ? Base(policy) : previous;

@@ -63,7 +63,11 @@ public sealed class PairSet : IDisposable
     /// bilinear) and centre-cropped to resolution² as the official training transforms do, so images of any sizes
     /// (Pick-a-Pic's) fit; without it all images must share the first one's size.
     /// </summary>
-    public static PairSet From(IReadOnlyList<PreferencePair> pairs, IPromptTokenizer tokenizer, int? resolution = null)
+    public static PairSet From(IReadOnlyList<PreferencePair> pairs, IPromptTokenizer tokenizer, int? resolution = null) =>
+        From(pairs, tokenizer, resolution, ChunkBytes);
+
+    /// <param name="chunkBytes">Bytes of images per chunk (tests use small chunks to cross chunk boundaries).</param>
+    internal static PairSet From(IReadOnlyList<PreferencePair> pairs, IPromptTokenizer tokenizer, int? resolution, int chunkBytes)
     {
         var kept = pairs.Where(p => !p.IsTie).ToList();
         if (kept.Count == 0) throw new ArgumentException("No non-tie pairs.", nameof(pairs));
@@ -72,18 +76,29 @@ public sealed class PairSet : IDisposable
         var odd = resolution is null ? kept.FindIndex(p => p.Image0.Width != w || p.Image0.Height != h || p.Image1.Width != w || p.Image1.Height != h) : -1;
         if (odd >= 0)
             throw new ArgumentException($"Pair {odd} has a {kept[odd].Image0.Width}×{kept[odd].Image0.Height} / {kept[odd].Image1.Width}×{kept[odd].Image1.Height} image, the first is {w}×{h}: give a resolution to resize and crop every image to.", nameof(pairs));
+        // Chunks of at most ChunkBytes, written straight into the tensors' memory: .NET arrays and spans stop at 2 GB
+        // (≈ 2,700 pairs at 512²), a pair set does not.
         var size = 3 * h * w;
-        var winners = new byte[kept.Count * size];
-        var losers = new byte[kept.Count * size];
-        Parallel.For(0, kept.Count, i =>
+        var perChunk = Math.Max(1, chunkBytes / size);
+        var winners = new List<Tensor>();
+        var losers = new List<Tensor>();
+        for (var start = 0; start < kept.Count; start += perChunk)
         {
-            var p = kept[i];
-            var (win, lose) = p.HumanPreference > 0 ? (p.Image0, p.Image1) : (p.Image1, p.Image0);
-            Planar(Fit(win).Pixels, winners.AsSpan(i * size, size));
-            Planar(Fit(lose).Pixels, losers.AsSpan(i * size, size));
-        });
+            var n = Math.Min(perChunk, kept.Count - start);
+            var (win, lose) = (empty([n, 3, h, w], ScalarType.Byte), empty([n, 3, h, w], ScalarType.Byte));
+            winners.Add(win);
+            losers.Add(lose);
+            var first = start;
+            Parallel.For(0, n, i =>
+            {
+                var p = kept[first + i];
+                var (w0, l0) = p.HumanPreference > 0 ? (p.Image0, p.Image1) : (p.Image1, p.Image0);
+                Planar(Fit(w0).Pixels, win.bytes.Slice(i * size, size));
+                Planar(Fit(l0).Pixels, lose.bytes.Slice(i * size, size));
+            });
+        }
         var (tokens, truth, gaps) = Labels(kept.Select(p => (p.Caption, p.HumanPreference, p.Truth)).ToList(), tokenizer);
-        return new PairSet(new PairRows(tensor(winners, [kept.Count, 3, h, w])), new PairRows(tensor(losers, [kept.Count, 3, h, w])), tokens, truth, kept.Select(p => p.Caption).ToArray(),
+        return new PairSet(new PairRows(winners), new PairRows(losers), tokens, truth, kept.Select(p => p.Caption).ToArray(),
             kept.Select(p => p.Row).ToArray(), kept.Select(p => OrientedUids(p.HumanPreference, p.Metadata)).ToArray(), gaps);
     }
 
@@ -110,6 +125,9 @@ public sealed class PairSet : IDisposable
 
     /// <summary>As <see cref="LabelIsTrue(int, GroundTruth)"/> for a row's two label columns.</summary>
     public static bool LabelIsTrue(double label0, double label1, GroundTruth truth) => LabelIsTrue(Math.Sign(label0 - label1), truth);
+
+    /// <summary>Bytes of one chunk of images (1 GiB: 1,365 pairs' images at 512²).</summary>
+    internal const int ChunkBytes = 1 << 30;
 
     static void Planar(byte[] interleaved, Span<byte> planar)
     {

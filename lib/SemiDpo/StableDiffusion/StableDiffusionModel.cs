@@ -41,7 +41,8 @@ public sealed class StableDiffusionModel : IDiffusionModel
     }
 
     /// <summary>The frozen components one model and its copies share.</summary>
-    sealed record FrozenParts(AutoencoderKL Vae, ClipTextModel TextEncoder, ClipTokenizer Tokenizer, string Source);
+    /// <param name="UNetFiles">The folder's UNet weight files: their SHA-256 names the base a LoRA checkpoint was trained on.</param>
+    sealed record FrozenParts(AutoencoderKL Vae, ClipTextModel TextEncoder, ClipTokenizer Tokenizer, string Source, IReadOnlyList<string> UNetFiles);
 
     /// <summary>The diffusers folder the model was loaded from.</summary>
     public string SourceFolder { get; }
@@ -67,7 +68,8 @@ public sealed class StableDiffusionModel : IDiffusionModel
         var scheduler = SchedulerConfig.Read(files.SchedulerConfig);
         var tokenizer = ClipTokenizer.Load(files.Tokenizer);
         var unet = StateDictFile.Place(new UNet2DConditionModel(UNet2DConditionConfig.Read(files.Config("unet"))), device, options.TrainedDType, frozen: false);
-        ModuleWeights.Load(unet, files.Weights("unet", "diffusion_pytorch_model"));
+        var unetFiles = files.Weights("unet", "diffusion_pytorch_model");
+        ModuleWeights.Load(unet, unetFiles);
         var vae = StateDictFile.Place(new AutoencoderKL(AutoencoderKLConfig.Read(files.Config("vae"))), device, options.FrozenDType, frozen: true);
         ModuleWeights.Load(vae, files.Weights("vae", "diffusion_pytorch_model"), rename: DeprecatedAttentionNames);
         var text = StateDictFile.Place(new ClipTextModel(ClipTextConfig.Read(files.Config("text_encoder"))), device, options.FrozenDType, frozen: true);
@@ -76,7 +78,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
             throw new ModelFormatException($"{files.Tokenizer}: {tokenizer.VocabularySize} tokens, but the text encoder embeds only {text.Config.VocabSize}.");
         if (unet.Config.CrossAttentionDim != text.Config.HiddenSize)
             throw new ModelFormatException($"{files.Root}: the UNet attends to {unet.Config.CrossAttentionDim}-wide context, the text encoder gives {text.Config.HiddenSize}.");
-        return new StableDiffusionModel(unet, new FrozenParts(vae, text, tokenizer, files.Root), scheduler, options, device, ownsFrozen: true);
+        return new StableDiffusionModel(unet, new FrozenParts(vae, text, tokenizer, files.Root, unetFiles), scheduler, options, device, ownsFrozen: true);
     }
 
     /// <summary>diffusers' older VAE attention names (query/key/value/proj_attn) → today's (to_q/to_k/to_v/to_out.0).</summary>
@@ -148,7 +150,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
         var unet = StateDictFile.Place(new UNet2DConditionModel(UNet.Config), Device, options.TrainedDType, frozen: false);
         if (Lora is { } lora) unet.AddLora(lora);
         unet.load_state_dict(UNet.state_dict());
-        return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false) { Lora = Lora };
+        return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false) { Lora = Lora, baseSha256 = baseSha256 };
     }
 
     /// <summary>
@@ -160,7 +162,18 @@ public sealed class StableDiffusionModel : IDiffusionModel
         if (Lora is not null) throw new InvalidOperationException("LoRA is already on.");
         UNet.AddLora(config);
         Lora = config;
+        baseSha256 = WeightFiles.Sha256(frozen.UNetFiles);
     }
+
+    /// <summary>SHA-256 of the folder's UNet weight files once LoRA is on (a LoRA checkpoint holds the adapters only).</summary>
+    string? baseSha256;
+
+    /// <summary>
+    /// What a checkpoint of this model holds: with LoRA the adapters alone (the base weights are the folder's, named by
+    /// their SHA-256 in <see cref="ConfigJson"/>), so a checkpoint is megabytes, not the 3.4 GB UNet; otherwise everything.
+    /// </summary>
+    public IReadOnlyCollection<string>? CheckpointKeys => Lora is null ? null
+        : UNet.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name).ToList();
 
     /// <summary>
     /// The base model inside this LoRA model — the same UNet with every adapter off — as the Diffusion-DPO reference
@@ -178,7 +191,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
     }
 
     public string ConfigJson(string? runConfigJson = null) => Lora is { } lora
-        ? $"{{\"Model\":{UNet.Config.Json},\"Lora\":{{\"Rank\":{lora.Rank},\"Alpha\":{lora.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}}},\"Run\":{runConfigJson ?? "null"}}}"
+        ? $"{{\"Model\":{UNet.Config.Json},\"Lora\":{{\"Rank\":{lora.Rank},\"Alpha\":{lora.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"BaseUNetSha256\":\"{baseSha256}\"}},\"Run\":{runConfigJson ?? "null"}}}"
         : BaseConfigJson(runConfigJson);
 
     /// <summary>The config of the model without its adapters (what <see cref="AdaptersOff"/> reports).</summary>
@@ -200,20 +213,21 @@ public sealed class StableDiffusionModel : IDiffusionModel
     }
 
     /// <summary>
-    /// Writes a complete diffusers folder: every component of <see cref="SourceFolder"/> but the UNet copied as is,
-    /// and this model's UNet (LoRA merged) — what StableDiffusionPipeline.from_pretrained and <c>semidpo sample</c> load.
+    /// Writes a complete diffusers folder — what StableDiffusionPipeline.from_pretrained and <c>semidpo sample</c> load —
+    /// from <see cref="SourceFolder"/>'s model_index.json: that file, each component it names but the UNet (configs,
+    /// tokenizer files and the weight files of the variant this model read; not the folder's other variants, pickles,
+    /// root checkpoints or .git), and this model's UNet (LoRA merged).
     /// </summary>
     public void Export(string folder, ScalarType? dtype = null)
     {
         var source = Path.GetFullPath(SourceFolder);
         if (Path.GetFullPath(folder).TrimEnd('/') == source.TrimEnd('/')) throw new ArgumentException($"--export {folder} is the folder the model came from; choose another.");
-        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        var files = new DiffusersFolder(source, options.Variant);
+        foreach (var file in files.ExportFiles().Where(f => !f.StartsWith("unet" + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
         {
-            var relative = Path.GetRelativePath(source, file);
-            if (relative.StartsWith("unet" + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
-            var target = Path.Combine(folder, relative);
+            var target = Path.Combine(folder, file);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target, overwrite: true);
+            File.Copy(Path.Combine(source, file), target, overwrite: true);
         }
         var unet = Path.Combine(folder, "unet");
         if (Directory.Exists(unet)) Directory.Delete(unet, recursive: true);

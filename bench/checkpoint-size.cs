@@ -12,7 +12,7 @@ using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
 using static TorchSharp.torch;
 TorchRuntime.Init();
-static long Mb(string key) => long.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith(key)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+static long Mb(string key) => long.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith(key)).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
 var (mode, kind) = (args[0], args[1]);
 var folder = args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "semidpo-checkpoint-size");
 Directory.CreateDirectory(folder);

@@ -24,6 +24,13 @@ public static class SemiDpoCommandApp
                 .WithExample("sweep", "--method", "poly", "--values", "-1,0,1,2,4,8").WithExample("sweep", "--method", "cdpo");
             config.AddCommand<DoctorCommand>("doctor")
                 .WithDescription("Check the environment: TorchSharp and libtorch, the Debian 12 compat patch, device, threads, notebook tool.");
+            config.AddBranch("selfcheck", selfcheck =>
+            {
+                selfcheck.SetDescription("Run a path of the toolkit end to end on generated inputs and report time and memory.");
+                selfcheck.AddCommand<SelfcheckCommand>("sd15")
+                    .WithDescription("The real path at Stable Diffusion 1.5's size on random weights (CPU): folder → sample → filter → latents → train LoRA and full with kill -9 and resume → export → sample; time and peak memory per step.")
+                    .WithExample("selfcheck", "sd15", "--out", "/tmp/selfcheck").WithExample("selfcheck", "sd15", "--size", "tiny");
+            });
             config.AddBranch("world", world =>
             {
                 world.SetDescription("The miniature world: procedural prompts, images, pixel oracle and simulated annotators.");

@@ -2,20 +2,56 @@ using System.Diagnostics;
 
 namespace SemiDpo.Cli.Common;
 
-/// <summary>Runs <c>semidpo</c> itself as a child process (benches that need one variant's own peak memory).</summary>
+/// <summary>Runs <c>semidpo</c> itself as a child process (benches and self-checks that need one step's own time and peak memory).</summary>
 internal static class SelfProcess
 {
     /// <summary>Runs <c>semidpo &lt;args&gt;</c> to the end; its standard output, or an error with its standard error when it fails.</summary>
-    public static async Task<string> RunAsync(IReadOnlyList<string> args, CancellationToken cancellation = default)
+    public static async Task<string> RunAsync(IReadOnlyList<string> args, CancellationToken cancellation = default) =>
+        (await RunMeasuredAsync(args, cancellation: cancellation)).Output;
+
+    /// <summary>
+    /// Runs <c>semidpo &lt;args&gt;</c> to the end, or until <paramref name="killWhen"/> holds (then SIGKILL: no chance to
+    /// clean up, as a node failure); its output, wall time and peak resident memory (the child's VmHWM, read every
+    /// 50 ms). A run that fails, or ends before <paramref name="killWhen"/> held, is an error naming its standard error.
+    /// </summary>
+    public static async Task<(string Output, double Seconds, long PeakMb)> RunMeasuredAsync(IReadOnlyList<string> args, Func<bool>? killWhen = null,
+        CancellationToken cancellation = default)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(SelfProcess).Assembly.Location);
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        var clock = Stopwatch.StartNew();
         using var child = Process.Start(start)!;
         var output = child.StandardOutput.ReadToEndAsync(cancellation);
         var error = child.StandardError.ReadToEndAsync(cancellation);
+        var (peak, killed) = (0L, false);
+        while (!child.HasExited)
+        {
+            peak = Math.Max(peak, PeakMb(child.Id));
+            if (killWhen?.Invoke() == true)
+            {
+                child.Kill();
+                killed = true;
+                break;
+            }
+            await Task.Delay(50, cancellation);
+        }
         await child.WaitForExitAsync(cancellation);
-        if (child.ExitCode != 0) throw new InvalidDataException($"semidpo {string.Join(" ", args)} failed: {await error}");
-        return await output;
+        if (killWhen is not null && !killed) throw new InvalidDataException($"semidpo {string.Join(" ", args)} ended before it was to be killed: {await error}");
+        if (!killed && child.ExitCode != 0) throw new InvalidDataException($"semidpo {string.Join(" ", args)} failed: {await error}");
+        return (await output, clock.Elapsed.TotalSeconds, peak);
+    }
+
+    static long PeakMb(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        }
+        catch (IOException)
+        {
+            return 0;   // the child just ended (or this is not Linux)
+        }
     }
 }

@@ -109,6 +109,7 @@ public static class LatentCache
             var source = await PickapicShards.OpenAsync(path(files), cancellation: cancellation);
             var pairs = await source.ReadEncodedAsync(withImages: false, cancellation).Where(p => !p.IsTie).ToListAsync(cancellation);
             if (pairs.Count != index.Pairs[set]) throw new InvalidDataException($"{indexPath}: {index.Pairs[set]} {set} pairs cached, the data has {pairs.Count}.");
+            if (pairs.Count == 0) throw new PreferenceDataException(path(files), "no non-tie pairs.");   // as StageTwoData.LoadAsync says it
             var chunks = Enumerable.Range(0, Chunks(pairs.Count, index.ChunkPairs)).Select(c => SafeTensors.Map(ChunkPath(files, set, c))).ToList();
             PairRows Rows(string name) => new(chunks.Select(c => c[name]).ToList());
             sets.Add(PairSet.FromLatents(pairs, model.Tokenizer, Rows("winner_mean"), Rows("loser_mean"),

@@ -1,0 +1,96 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using SemiDpo.Cli.Common;
+using SemiDpo.Diffusion;
+using SemiDpo.StableDiffusion;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SemiDpo.Cli.Commands;
+
+/// <summary>
+/// <c>semidpo selfcheck sd15</c>: the whole real path on a Stable Diffusion 1.5-sized folder with random weights, each
+/// step a <c>semidpo</c> process as a user runs it — write the folder, sample from it, a world's pairs through the
+/// consensus filter, latents, then train (LoRA, and the full UNet) Iter0 → confidence and pseudo-labels → Iter1 with a
+/// checkpoint every step, once uninterrupted and once killed with SIGKILL mid-Iter0 and resumed (the files must be
+/// byte-identical), export, and sample from the export — printing each step's wall time and peak memory.
+/// </summary>
+public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--out <DIR>"), Description("Working folder (the SD1.5-sized folder is 4.3 GB; a full fine-tuning checkpoint 10.3 GB).")]
+        public string Out { get; init; } = Path.Combine("data", "cache", "selfcheck-sd15");
+
+        [CommandOption("--size <SIZE>"), Description("sd15 (the real architectures: 860M-parameter UNet) | tiny (the same steps in seconds).")]
+        public string Size { get; init; } = "sd15";
+
+        [CommandOption("--resolution <PX>"), Description("Image side (64 = 8×8 latents).")]
+        public int Resolution { get; init; } = 64;
+
+        [CommandOption("--pairs <N>"), Description("Pairs in the world that is filtered.")]
+        public int Pairs { get; init; } = 200;
+
+        [CommandOption("--lora-only"), Description("Skip full fine-tuning (it needs ≈ 20 GB of memory at SD1.5's size).")]
+        public bool LoraOnly { get; init; }
+
+        public RandomFolderSize? FolderSize => Size switch { "sd15" => RandomFolderSize.Sd15, "tiny" => RandomFolderSize.Tiny, _ => null };
+
+        public override ValidationResult Validate() =>
+            FolderSize is null ? ValidationResult.Error($"--size: '{Size}' is not sd15 or tiny.")
+            : Resolution < 16 || Resolution % 8 != 0 ? ValidationResult.Error("--resolution is a multiple of 8, at least 16.")
+            : Pairs < 100 ? ValidationResult.Error("--pairs: at least 100, so that the filter leaves clean training and test pairs.")
+            : ValidationResult.Success();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var folder = Path.GetFullPath(settings.Out);
+        string In(string name) => Path.Combine(folder, name);
+        var sd = In("stable-diffusion");
+        var table = new Table().AddColumns("step", "wall time", "peak memory");
+        void Row(string step, double seconds, long peakMb) =>
+            table.AddRow(Markup.Escape(step), $"{seconds:F1} s", peakMb > 0 ? $"{peakMb:N0} MB" : "–");
+        async Task Step(string step, string[] args, Func<bool>? killWhen = null)
+        {
+            AnsiConsole.MarkupLine(Markup.Escape($"{step}: semidpo {string.Join(" ", args)}"));
+            var (_, seconds, peak) = await SelfProcess.RunMeasuredAsync(args, killWhen, cancellation);
+            Row(step, seconds, peak);
+        }
+
+        var clock = Stopwatch.StartNew();
+        RandomDiffusersFolder.Write(sd, settings.FolderSize!.Value);
+        Row($"write a random {settings.Size} diffusers folder ({DirectoryBytes(sd) / 1e9:F2} GB)", clock.Elapsed.TotalSeconds, 0);
+        var size = settings.Resolution.ToString(CultureInfo.InvariantCulture);
+        var prompt = "two red circles on a blue background";
+        await Step("load the folder and sample", ["sample", "--model", sd, "--prompt", prompt, "--size", size, "--steps", "2", "-n", "1", "--out", In("base.png")]);
+        await Step("world pairs", ["world", "build", "--out", In("world"), "--pairs", settings.Pairs.ToString(CultureInfo.InvariantCulture), "--seed", "3"]);
+        await Step("consensus filter", ["filter", "--in", In("world"), "--test-fraction", "0.3", "--out", In("filter")]);
+        await Step("latents", ["latents", "--filter", In("filter"), "--model", sd, "--resolution", size, "--chunk", "16"]);
+
+        string[] files = ["iter0.ckpt", "iter1.ckpt", "train-log.csv", "official/iter1/pseudo_labels.json", "final/unet/diffusion_pytorch_model.safetensors"];
+        foreach (var (name, lora) in settings.LoraOnly ? [("LoRA", "4")] : new[] { ("LoRA", "4"), ("full UNet", "0") })
+        {
+            var key = lora == "0" ? "full" : "lora";
+            string[] Train(string output) => ["train", "--filter", In("filter"), "--model", sd, "--lora", lora, "--resolution", size,
+                "--iterations", "2", "--steps0", "2", "--steps", "1", "--batch", "2", "--micro-batch", "1", "--lr0", "1e-6", "--lr", "1e-7",
+                "--checkpoint-every", "1", "--unlabeled-sample", "8", "--threshold", "fixed", "--percentile", "50", "--out", output, "--export", Path.Combine(output, "final")];
+            await Step($"train {name}: Iter0 → pseudo-labels → Iter1, export", Train(In($"{key}-whole")));
+            var checkpoint = In($"{key}-killed/iter0.ckpt");
+            await Step($"train {name}, killed after Iter0's first checkpoint", Train(In($"{key}-killed")),
+                () => File.Exists(checkpoint) && Checkpoint.ReadHeader(checkpoint).Step >= 1);
+            await Step($"train {name}, resumed", Train(In($"{key}-killed")));
+            var differ = files.Where(f => !File.ReadAllBytes(In($"{key}-whole/{f}")).AsSpan().SequenceEqual(File.ReadAllBytes(In($"{key}-killed/{f}")))).ToList();
+            if (differ.Count > 0) throw new InvalidDataException($"{name}: after kill -9 and resume, {string.Join(", ", differ)} differ from the uninterrupted run's.");
+            table.AddRow(Markup.Escape($"{name}: killed and resumed = uninterrupted"), "[green]byte-identical[/]", Markup.Escape(string.Join(", ", files)));
+            await Step($"reload the {name} export and sample", ["sample", "--model", In($"{key}-whole/final"), "--prompt", prompt, "--size", size, "--steps", "2", "-n", "1",
+                "--out", In($"{key}-export.png")]);
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(Markup.Escape($"the real path ran on the {settings.Size} architectures at {size}² in {clock.Elapsed.TotalMinutes:F1} min; files in {folder}"));
+        return 0;
+    }
+
+    static long DirectoryBytes(string folder) => Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+}

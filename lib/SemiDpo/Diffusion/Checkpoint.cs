@@ -74,7 +74,8 @@ public static class Checkpoint
             var modelBytes = Section(writer, hashed, () =>
             {
                 var state = model.state_dict();
-                nn.Module.save_state_dict(writer, keys is null ? state : state.Where(e => keys.Contains(e.Key)).ToDictionary());
+                var wanted = keys?.ToHashSet();
+                nn.Module.save_state_dict(writer, wanted is null ? state : state.Where(e => wanted.Contains(e.Key)).ToDictionary());
             });
             var optimizerBytes = optimizer is null ? 0 : Section(writer, hashed, () => optimizer.save_state_dict(writer));
             var lossStateBytes = Section(writer, hashed, () => writer.Write(lossState ?? []));
@@ -120,14 +121,22 @@ public static class Checkpoint
             using var reader = new BinaryReader(hashed, Encoding.UTF8, leaveOpen: true);
             reader.ReadBytes(Magic.Length + sizeof(int));
             if (version <= 3) reader.ReadString();
+            // A section that cannot be read (torch's own checks on names, dtypes, shapes) may just be corrupt: the read goes
+            // on to the hashes, which name corruption as such; only a file that matches them gets the section's own error.
+            Exception? unreadable = null;
+            Action<BinaryReader, long> Guarded(Action<BinaryReader, long> read) => (section, bytes) =>
+            {
+                try { read(section, bytes); }
+                catch (Exception e) when (e is not CheckpointException) { unreadable ??= e; }
+            };
             ReadSection(reader, hashed, file.Length, path, "model", version >= 4 ? header.ModelBytes : null, header.ModelSha256,
-                (section, _) => LoadModel(model, section, header.Keys, path));
+                Guarded((section, _) => LoadModel(model, section, header.Keys, path)));
             var optimizerBytes = ReadSection(reader, hashed, file.Length, path, "optimizer", version >= 4 ? header.OptimizerBytes : null, header.OptimizerSha256,
-                (section, _) => { if (optimizer is not null) optimizer.load_state_dict(section); });
+                Guarded((section, _) => { if (optimizer is not null) optimizer.load_state_dict(section); }));
             byte[] lossState = [];
             if (version >= 3)
                 ReadSection(reader, hashed, file.Length, path, "loss state", version >= 4 ? header.LossStateBytes : null, header.LossStateSha256,
-                    (section, bytes) => lossState = section.ReadBytes(checked((int)bytes)));
+                    Guarded((section, bytes) => lossState = section.ReadBytes(checked((int)bytes))));
             if (version >= 2)
             {
                 if (file.Length - TrailerBytes < hashed.Count) throw new CheckpointException(path, "truncated.");
@@ -137,6 +146,7 @@ public static class Checkpoint
                 if (!hashed.Digest().AsSpan().SequenceEqual(trailer))
                     throw new CheckpointException(path, "corrupt or truncated: the file does not match its SHA-256 trailer.");
             }
+            if (unreadable is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unreadable);
             if (optimizer is not null)
             {
                 if (optimizerBytes == 0) throw new CheckpointException(path, "has no optimizer state to resume from.");

@@ -162,13 +162,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         public string FrozenDTypeOrPreset(IReadOnlyList<string> arguments) =>
             Preset is not null && !arguments.Any(a => a.Split('=', 2)[0] == "--frozen-dtype") ? "bfloat16" : FrozenDType;
 
-        /// <summary>The dtype <c>--frozen-dtype</c> names, or null.</summary>
-        public ScalarType? FrozenType => DType(FrozenDType);
-
-        /// <summary>The dtype a --frozen-dtype value names (validated).</summary>
-        public static ScalarType DTypeOf(string name) => DType(name) ?? throw new ArgumentException($"--frozen-dtype: '{name}' is not float32, float16 or bfloat16.");
-
-        static ScalarType? DType(string name) => name switch
+        /// <summary>The dtype a <c>--frozen-dtype</c> value names, or null.</summary>
+        public static ScalarType? DType(string name) => name switch
         {
             "float32" => ScalarType.Float32,
             "float16" => ScalarType.Float16,
@@ -201,7 +196,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             if (Preset is not null && Preset != OfficialPreset.Sd15) return ValidationResult.Error($"--preset: unknown preset '{Preset}'; known: {OfficialPreset.Sd15}.");
             if (Warmup < 0) return ValidationResult.Error("--warmup is a number of steps ≥ 0.");
             if (Lora < 0) return ValidationResult.Error("--lora is a rank ≥ 1, or 0 for the full UNet.");
-            if (FrozenType is null) return ValidationResult.Error($"--frozen-dtype: '{FrozenDType}' is not float32, float16 or bfloat16.");
+            if (DType(FrozenDType) is null) return ValidationResult.Error($"--frozen-dtype: '{FrozenDType}' is not float32, float16 or bfloat16.");
             if (Baseline is { } key && !BaselineSuite.LossKeys.Contains(key))
                 return ValidationResult.Error($"--baseline: unknown method '{key}'; known: {string.Join(", ", BaselineSuite.LossKeys)} (realalign needs the world's renderer: `semidpo reproduce --baselines realalign`).");
             try
@@ -232,7 +227,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         var skipped = new SkippedRows();
         if (settings.Model is { } folder)
         {
-            using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device), new StableDiffusionOptions(FrozenDType: Settings.DTypeOf(frozenDType)));
+            using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device), new StableDiffusionOptions(FrozenDType: Settings.DType(frozenDType)!.Value));
             if (settings.Lora > 0) model.EnableLora(new LoraConfig(settings.Lora, settings.Lora));
             var resolution = settings.Resolution ?? model.DefaultImageSize;
             var (loaded, source) = await StableDiffusionInputs.LoadAsync(model, files, resolution, config.Iter0.HorizontalFlip || config.Later.HorizontalFlip,

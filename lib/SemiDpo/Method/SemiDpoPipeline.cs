@@ -2,7 +2,6 @@ using SemiDpo.Diffusion;
 using SemiDpo.Losses;
 using SemiDpo.Preferences;
 using SemiDpo.Training;
-using SemiDpo.World.Model;
 
 namespace SemiDpo.Method;
 
@@ -52,7 +51,7 @@ public sealed class SemiDpoResult<TModel>(IReadOnlyList<IterationReport> reports
 /// <see cref="SemiDpoConfig.Term"/> set to a control, the same iterations, steps, schedules and reference resets run
 /// without pseudo-labels (clean anchors only, or all pairs with their human labels). Each iteration writes <c>iter{i}.ckpt</c> in the output folder and is skipped
 /// (resumed) when that checkpoint is complete. Any <see cref="IDiffusionModel"/> trains: the world's model
-/// (<see cref="SemiDpoPipeline"/>) or Stable Diffusion, in full or through LoRA.
+/// (<see cref="World.Model.SemiDpoPipeline"/>) or Stable Diffusion, in full or through LoRA.
 /// </summary>
 public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class, IDiffusionModel
 {

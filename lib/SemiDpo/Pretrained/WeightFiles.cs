@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SemiDpo.IO;
 
 namespace SemiDpo.Pretrained;
 
@@ -27,15 +28,13 @@ public static class WeightFiles
     /// <summary>SHA-256 over the files' bytes in order, streamed (a 3.4 GB UNet is never held): what names a set of weights.</summary>
     public static string Sha256(IReadOnlyList<string> files)
     {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 20];
+        using var hashed = new HashingStream(Stream.Null);
         foreach (var file in files)
         {
             using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            int read;
-            while ((read = stream.Read(buffer)) > 0) hash.AppendData(buffer.AsSpan(0, read));
+            stream.CopyTo(hashed, 1 << 20);
         }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return Convert.ToHexStringLower(hashed.Digest());
     }
 
     static IReadOnlyList<string> Shards(string index)

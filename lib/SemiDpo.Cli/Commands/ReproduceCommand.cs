@@ -21,7 +21,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--quick"), Description("Smoke run of every stage with the default's methods (4,000 pairs, a few steps, 32 prompts): about 2 minutes, too short for conclusions.")]
+        [CommandOption("--quick"), Description("Smoke run of every stage with the default's arms (a 600-pair world, a few steps, 32 prompts): under 2 minutes, too short for conclusions.")]
         public bool Quick { get; init; }
 
         [CommandOption("--seeds <N>"), Description("Run N training seeds (1…N) and report mean ± sd and how many seeds Semi-DPO wins.")]
@@ -45,7 +45,16 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         [CommandOption("--no-controls"), Description("Skip the two controls trained through Semi-DPO's pipeline (clean only, same budget; Diffusion-DPO on all pairs, same schedule).")]
         public bool NoControls { get; init; }
 
-        [CommandOption("--baselines <KEYS>"), Description("Comma-separated baselines trained with Semi-DPO's budget: sft, dpo, kto (Diffusion-KTO's official single-image data), kto-pairs (Diffusion-KTO on the pairs), cdpo, poly (Poly-DPO), adaptive (Adaptive-DPO), realalign (RealAlign: DRO then DPO on real-vs-degraded pairs; about 4 minutes), or 'all' (every one but kto-pairs). Default: sft,dpo,kto,cdpo (the related methods are opt-in: they add minutes).")]
+        [CommandOption("--no-ceilings"), Description("Skip the two ceiling arms (Iter1/2 on the slots Semi-DPO accepted, with the true labels and with the human labels).")]
+        public bool NoCeilings { get; init; }
+
+        [CommandOption("--clean-keep <SHARE>"), Description("Keep this share of the clean training pairs (seeded, nested: a smaller share keeps a subset of a larger one); the rest leave the data and the unlabeled pool stays as it is: the dose-response over clean share. Default 1.")]
+        public double CleanKeep { get; init; } = 1;
+
+        [CommandOption("--biased-slice"), Description("Bias the clean subset against one prompt slice, as Pick-a-Pic's: the consensus fails on 75 % of the clean training pairs whose prompt asks for 3 or 4 objects (they become noisy); the evaluation draws half its prompts from that slice and half from the rest, and slices.md compares the arms on each side.")]
+        public bool BiasedSlice { get; init; }
+
+        [CommandOption("--baselines <KEYS>"), Description("Comma-separated baselines trained from the base model with Semi-DPO's total step budget at Iter0's learning rate: sft, dpo, kto (Diffusion-KTO's official single-image data), kto-pairs (Diffusion-KTO on the pairs), cdpo, poly (Poly-DPO), adaptive (Adaptive-DPO), realalign (RealAlign: DRO then DPO on real-vs-degraded pairs), 'all' (every one but kto-pairs) or 'none'. Default: none (the default runs the arms that bear on the claim: Semi-DPO, the controls and the ceilings).")]
         public string? Baselines { get; init; }
 
         [CommandOption("--poly-alpha <A>"), Description("α of Poly-DPO (default 8, the authors' best on Pick-a-Pic v2; 0 = Diffusion-DPO).")]
@@ -72,8 +81,19 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
             if (Prompts is { } prompts) config = config with { Study = config.Study with { EvalPrompts = prompts } };
             config = config with { Study = config.Study with { ImagesPerPrompt = ImagesPerPrompt } };
             if (NoControls) config = config with { Controls = false };
+            if (NoCeilings) config = config with { Ceilings = false };
+            if (CleanKeep != 1) config = config with { Study = config.Study with { CleanKeep = CleanKeep } };
+            if (BiasedSlice) config = config with { Study = config.Study with { Bias = new SliceBias() } };
             if (Baselines is { } keys)
-                config = config with { Baselines = keys.Trim() == "all" ? BaselineSuite.AllKeys : keys.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) };
+                config = config with
+                {
+                    Baselines = keys.Trim() switch
+                    {
+                        "all" => BaselineSuite.AllKeys,
+                        "none" => [],
+                        _ => keys.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                    },
+                };
             if (PolyAlpha is { } alpha) config = config with { PolyAlpha = alpha };
             if (FlipRate != 0) config = config with { FlipRate = FlipRate };
             return JudgeCount ? config with { JudgeCountAblation = true } : config;

@@ -28,6 +28,17 @@ public sealed record ImageSetScores(string Name, IReadOnlyList<string> Prompts, 
 
     /// <summary>The judges' names (the metrics after the oracle's).</summary>
     public IEnumerable<string> Judges => Metrics.Skip(OracleMetrics.Count);
+
+    /// <summary>The same scores on the items whose prompt satisfies <paramref name="prompt"/> (a slice of the evaluation).</summary>
+    public ImageSetScores Where(Func<string, bool> prompt)
+    {
+        var kept = Enumerable.Range(0, Prompts.Count).Where(i => prompt(Prompts[i])).ToArray();
+        return this with
+        {
+            Prompts = kept.Select(i => Prompts[i]).ToList(),
+            PerPrompt = PerPrompt.ToDictionary(m => m.Key, m => kept.Select(i => m.Value[i]).ToArray()),
+        };
+    }
 }
 
 /// <summary>

@@ -69,6 +69,13 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
     /// </summary>
     public Func<int, PairSet, PseudoLabels?>? GivenLabels { get; init; }
 
+    /// <summary>
+    /// Whether each pseudo-labelling iteration's model is scored on the clean test split after training (its accuracy is
+    /// reported and sets the next iteration's thresholds). A run whose every label is given (<see cref="GivenLabels"/>)
+    /// may skip it.
+    /// </summary>
+    public bool MeasureCleanTest { get; init; } = true;
+
     /// <param name="afterIteration">Called with each iteration's report and model (owned by the pipeline: copy it to keep it).</param>
     /// <returns>The reports, the final model and the unlabeled pairs scored; the caller disposes it.</returns>
     public SemiDpoResult<TModel> Run(TModel baseModel, StageTwoData data, string? outputFolder,
@@ -118,7 +125,11 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                     var candidates = Enumerable.Range(0, unlabeled.Count).Where(p => !(config.PastLabelsLast && labelledBefore[p])).ToArray();
                     var zUnlabeled = scorer.Score(previous, confidenceReference, unlabeled, Report(progress, $"{name} confidence"), cancellation,
                         candidates.Length == unlabeled.Count ? null : candidates);
-                    thresholds = ThresholdSchedule.Fit(config.Thresholds, zTest, zUnlabeled, unlabeled.HumanIsTrue);
+                    // The official population counts the clean training pairs too (never labelled: they train as anchors).
+                    var zClean = config.Thresholds.Population == ThresholdPopulation.AllScored
+                        ? scorer.Score(previous, confidenceReference, data.CleanTrain, Report(progress, $"{name} confidence (clean)"), cancellation)
+                        : null;
+                    thresholds = ThresholdSchedule.Fit(config.Thresholds, zTest, zUnlabeled, unlabeled.HumanIsTrue, zClean, labelledBefore);
                     labels = PseudoLabeler.Label(zUnlabeled, thresholds);
                     confidence = (zTest, zUnlabeled);
                     if (labels.PairsAccepted == 0)
@@ -140,7 +151,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                 var log = new DpoTrainer(trainConfig with { Seed = trainConfig.Seed + i }).Train(name, policy, trainingReference,
                     data.CleanTrain, unlabeled, examples, checkpoint, progress, cancellation);
                 var accuracy = double.NaN;
-                if (pseudo)   // the next iteration's thresholds need it; the controls skip it
+                if (pseudo && MeasureCleanTest)   // the next iteration's thresholds need it; the controls skip it
                 {
                     var after = new ConfidenceScorer(new DiffusionDpoLoss(trainConfig.Beta), config.Confidence, margins)
                         .Score(policy, Base(policy), data.CleanTest, Report(progress, $"{name} clean-test accuracy"), cancellation);

@@ -22,6 +22,19 @@ public enum ThresholdMode
     HandSet,
 }
 
+/// <summary>Which |z| values an interval's percentile is taken over.</summary>
+public enum ThresholdPopulation
+{
+    /// <summary>
+    /// The official selection (<c>select_pseudo_labels</c> over the whole scored training set): the clean training pairs
+    /// and the unlabeled pairs, a pair labelled in an earlier iteration counting as |z| = 0. In Iter2 the 80th percentile
+    /// is then a lower bar for the pairs still unlabelled than their own 80th percentile.
+    /// </summary>
+    AllScored,
+    /// <summary>The unlabeled pairs still unlabelled only: each iteration accepts the top share of the pairs it can label.</summary>
+    StillUnlabelled,
+}
+
 /// <summary>Threshold settings (paper §3.4; defaults: 80th percentile, 90th where the interval is below 70 % accurate).</summary>
 /// <param name="Mode">The paper's interval rule (default), fixed, accepted-accuracy or the official hand-set percentiles.</param>
 /// <param name="Percentile">Percentile of the unlabeled |z| per interval (the starting one for the rules that raise it).</param>
@@ -29,13 +42,15 @@ public enum ThresholdMode
 /// <param name="PercentileStep">Accepted-accuracy rule: how much the percentile rises per step.</param>
 /// <param name="MaxPercentile">Accepted-accuracy rule stops raising here.</param>
 /// <param name="RaisedPercentile">Interval rule: the percentile of an interval below the target accuracy.</param>
+/// <param name="Population">The |z| values the percentile is taken over (official: every scored pair, clean included).</param>
 public sealed record ThresholdConfig(
     ThresholdMode Mode = ThresholdMode.Interval,
     double Percentile = 80,
     double TargetAccuracy = 0.70,
     double PercentileStep = 5,
     double MaxPercentile = 95,
-    double RaisedPercentile = 90)
+    double RaisedPercentile = 90,
+    ThresholdPopulation Population = ThresholdPopulation.AllScored)
 {
     public static IReadOnlyList<double> OfficialHandSet { get; } = [80, 80, 80, 80, 80, 80, 90, 90, 90, 90];
 }
@@ -59,28 +74,33 @@ public sealed record IntervalThreshold(
     int Accepted, int Swapped, double? PseudoLabelPrecision, double? HumanPrecision);
 
 /// <summary>
-/// Per-interval thresholds τ_j on |z| (paper §3.4): τ_j is a percentile of the unlabeled pairs' |z^(t_j)|, chosen
-/// per <see cref="ThresholdMode"/> from the previous model's accuracy on the clean test split. Test pairs only measure;
-/// they are never labelled or trained on.
+/// Per-interval thresholds τ_j on |z| (paper §3.4): τ_j is a percentile of the scored pairs' |z^(t_j)|
+/// (<see cref="ThresholdPopulation"/>), chosen per <see cref="ThresholdMode"/> from the previous model's accuracy on the
+/// clean test split. Test pairs only measure; they are never labelled or trained on.
 /// </summary>
 public static class ThresholdSchedule
 {
-    /// <param name="config">Mode and percentiles.</param>
+    /// <param name="config">Mode, percentiles and population.</param>
     /// <param name="test">z of the clean TEST pairs (human winner first).</param>
-    /// <param name="unlabeled">z of the unlabeled (noisy) pairs.</param>
+    /// <param name="unlabeled">z of the unlabeled (noisy) pairs; a pair labelled in an earlier iteration has z = 0.</param>
     /// <param name="humanIsTrue">Per unlabeled pair, whether its human label is the true preference (world only).</param>
-    public static IReadOnlyList<IntervalThreshold> Fit(ThresholdConfig config, ConfidenceTable test, ConfidenceTable unlabeled, bool[]? humanIsTrue = null)
+    /// <param name="cleanTrain">z of the clean TRAINING pairs: part of the official population (never labelled here).</param>
+    /// <param name="unlabelledBefore">Per unlabeled pair, whether an earlier iteration labelled it (left out of <see cref="ThresholdPopulation.StillUnlabelled"/>).</param>
+    public static IReadOnlyList<IntervalThreshold> Fit(ThresholdConfig config, ConfidenceTable test, ConfidenceTable unlabeled, bool[]? humanIsTrue = null,
+        ConfidenceTable? cleanTrain = null, bool[]? unlabelledBefore = null)
     {
         if (test.Pairs == 0) throw new ArgumentException("The clean test split is empty: thresholds need it to measure accuracy.", nameof(test));
         if (unlabeled.Pairs == 0) throw new ArgumentException("There are no unlabeled pairs to threshold.", nameof(unlabeled));
         if (humanIsTrue is not null && humanIsTrue.Length != unlabeled.Pairs)
             throw new ArgumentException($"{humanIsTrue.Length} truth flags for {unlabeled.Pairs} unlabeled pairs.", nameof(humanIsTrue));
+        if (unlabelledBefore is not null && unlabelledBefore.Length != unlabeled.Pairs)
+            throw new ArgumentException($"{unlabelledBefore.Length} earlier-label flags for {unlabeled.Pairs} unlabeled pairs.", nameof(unlabelledBefore));
         var rows = new List<IntervalThreshold>();
         for (var j = 0; j < TimestepIntervals.Count; j++)
         {
             var zTest = test.Interval(j);
             var zUnlabeled = unlabeled.Interval(j);
-            var magnitudes = zUnlabeled.Select(Math.Abs).Order().ToArray();
+            var magnitudes = Population(config.Population, zUnlabeled, cleanTrain?.Interval(j), unlabelledBefore);
             var percentile = config.Mode switch
             {
                 ThresholdMode.HandSet => ThresholdConfig.OfficialHandSet[j],
@@ -106,6 +126,20 @@ public static class ThresholdSchedule
                 accepted.Length, accepted.Count(i => zUnlabeled[i] < 0), pseudo, human));
         }
         return rows;
+    }
+
+    /// <summary>The ascending |z| values the percentile of one interval is taken over.</summary>
+    static float[] Population(ThresholdPopulation population, float[] unlabeled, float[]? cleanTrain, bool[]? unlabelledBefore)
+    {
+        IEnumerable<float> values = population switch
+        {
+            ThresholdPopulation.AllScored => unlabeled.Concat(cleanTrain ?? []),
+            ThresholdPopulation.StillUnlabelled => unlabeled.Where((_, i) => unlabelledBefore is null || !unlabelledBefore[i]),
+            _ => throw new ArgumentOutOfRangeException(nameof(population), population, null),
+        };
+        var magnitudes = values.Select(Math.Abs).Order().ToArray();
+        if (magnitudes.Length == 0) throw new ArgumentException("Every unlabeled pair was labelled in an earlier iteration: none is left to threshold.");
+        return magnitudes;
     }
 
     /// <summary>Implicit accuracy: z &gt; 0 right, z = 0 half.</summary>

@@ -31,7 +31,7 @@ public sealed class MiniatureStudy : IDisposable
         Split = split;
         Data = data;
         BaseModel = baseModel;
-        var prompts = SampleEvaluation.HeldOutPrompts(config.EvalPrompts);
+        var prompts = config.Bias is { } bias ? Balanced(bias, config.EvalPrompts) : SampleEvaluation.HeldOutPrompts(config.EvalPrompts);
         Prompts = Enumerable.Range(0, config.ImagesPerPrompt).SelectMany(_ => prompts).ToList();
     }
 
@@ -53,20 +53,21 @@ public sealed class MiniatureStudy : IDisposable
         Torch.TorchRuntime.Init();
         device ??= Torch.TorchDevice.Default();
         var builder = new WorldBuilder(config.World);
-        var pairs = new List<PreferencePair>(config.World.Pairs);
+        var total = config.World.Pairs + config.CleanTestPairs;
+        var pairs = new List<PreferencePair>(total);
         const int chunk = 1000;
-        for (var start = 0; start < config.World.Pairs; start += chunk)
+        for (var start = 0; start < total; start += chunk)
         {
             cancellation.ThrowIfCancellationRequested();
-            pairs.AddRange(builder.Pairs(start, Math.Min(chunk, config.World.Pairs - start)));
-            progress?.Report(new TrainingProgress("world", pairs.Count, config.World.Pairs, double.NaN, null, 0));
+            pairs.AddRange(builder.Pairs(start, Math.Min(chunk, total - start)));
+            progress?.Report(new TrainingProgress("world", pairs.Count, total, double.NaN, null, 0));
         }
         var committee = JudgePanel.Load(config.JudgesFolder, device);
         var judged = 0;
         var scores = committee.Score(pairs, progress is null ? null : new InlineProgress<string>(_ =>
             progress.Report(new TrainingProgress("judges", ++judged, committee.Judges.Count, double.NaN, null, 0))));
         progress?.Report(new TrainingProgress("judges", committee.Judges.Count, committee.Judges.Count, double.NaN, null, 0));
-        var split = Filter(pairs, scores, config.Consensus);
+        var split = Filter(pairs, scores, config);
         var baseModel = BaseModelFile.Load(config.BaseModel, device);
         try
         {
@@ -81,23 +82,25 @@ public sealed class MiniatureStudy : IDisposable
     }
 
     /// <summary>The consensus split with a subset of the judges (Table 5); the clean test split is drawn the same way.</summary>
-    public ConsensusSplit SplitWith(IReadOnlyList<string> judges) => Filter(Pairs, Scores.Select(judges), Config.Consensus);
+    public ConsensusSplit SplitWith(IReadOnlyList<string> judges) => Filter(Pairs, Scores.Select(judges), Config);
 
     /// <summary>Stage 2 data of another split (the caller disposes it).</summary>
     public StageTwoData DataOf(ConsensusSplit split) => StageTwoData.FromSplit(Pairs, split, BaseModel.Tokenizer);
 
     /// <summary>
     /// The clean-subset size ablation: keeps a seeded <paramref name="share"/> of the clean training pairs; the others
-    /// join the unlabeled pairs (they are still data, only no longer known to be clean). The test split is unchanged.
+    /// join the unlabeled pairs (they are still data, only no longer known to be clean), or with
+    /// <paramref name="dropRest"/> leave the data altogether (the dose-response over clean share: less labelled data,
+    /// the same unlabeled pool). The test split is unchanged.
     /// </summary>
-    public ConsensusSplit WithCleanShare(double share, int seed = 0)
+    public ConsensusSplit WithCleanShare(double share, int seed = 0, bool dropRest = false)
     {
         if (share is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(share), share, "The kept share must be in (0, 1].");
         var shuffled = Split.CleanTrain.ToArray();
         new Random(seed).Shuffle(shuffled);
         var keep = Math.Max(1, (int)Math.Round(share * shuffled.Length));
         var kept = shuffled[..keep].Order().ToArray();
-        var noisy = Split.Noisy.Concat(shuffled[keep..]).Order().ToArray();
+        var noisy = dropRest ? Split.Noisy : Split.Noisy.Concat(shuffled[keep..]).Order().ToArray();
         return Split with { CleanTrain = kept, Noisy = noisy };
     }
 
@@ -112,7 +115,7 @@ public sealed class MiniatureStudy : IDisposable
         var pairs = Pairs.Select((p, i) => !p.IsTie && new Random(StableHash.Mix(seed ^ 0x5F11, i)).NextDouble() < rate
             ? p with { Label0 = p.Label1, Label1 = p.Label0 }
             : p).ToList();
-        var split = Filter(pairs, Scores, Config.Consensus);
+        var split = Filter(pairs, Scores, Config);
         return new MiniatureStudy(Config, pairs, Committee, Scores, split, StageTwoData.FromSplit(pairs, split, BaseModel.Tokenizer), BaseModel, ownsBaseModel: false);
     }
 
@@ -131,8 +134,43 @@ public sealed class MiniatureStudy : IDisposable
         return SampleEvaluation.Score(name, Prompts, images, Committee.Judges, Config.World.Weights);
     }
 
-    static ConsensusSplit Filter(IReadOnlyList<PreferencePair> pairs, ScoreTable scores, ConsensusConfig consensus) =>
-        ConsensusFilter.Split(pairs.Select(p => p.Label0).ToArray(), pairs.Select(p => p.Label1).ToArray(), scores, consensus);
+    /// <summary>
+    /// Stage 1 over every pair; with <see cref="StudyConfig.CleanTestPairs"/> the clean pairs of the extra rows become the
+    /// test split and the training world keeps all of its own clean pairs; then the slice bias
+    /// (<see cref="StudyConfig.Bias"/>) and the kept share of the clean training pairs (<see cref="StudyConfig.CleanKeep"/>).
+    /// </summary>
+    static ConsensusSplit Filter(IReadOnlyList<PreferencePair> pairs, ScoreTable scores, StudyConfig config)
+    {
+        var split = ConsensusFilter.Split(pairs.Select(p => p.Label0).ToArray(), pairs.Select(p => p.Label1).ToArray(), scores, config.Consensus);
+        if (config.CleanTestPairs > 0)
+        {
+            var world = config.World.Pairs;
+            var clean = split.Clean.Order().ToArray();
+            var cleanTrain = clean.Where(r => r < world).ToArray();
+            var noisy = split.Noisy.Where(r => r < world).ToArray();
+            split = split with { CleanTrain = cleanTrain, CleanTest = clean.Where(r => r >= world).ToArray(), Noisy = noisy, Ties = world - cleanTrain.Length - noisy.Length };
+        }
+        if (config.Bias is { } bias)
+        {
+            var failed = split.CleanTrain.Where(r => bias.InSlice(pairs[r].Caption) && new Random(StableHash.Mix(bias.Seed, r)).NextDouble() < bias.ConsensusFailure).ToHashSet();
+            split = split with { CleanTrain = split.CleanTrain.Where(r => !failed.Contains(r)).ToArray(), Noisy = split.Noisy.Concat(failed).Order().ToArray() };
+        }
+        if (config.CleanKeep < 1)
+        {
+            var shuffled = split.CleanTrain.ToArray();
+            new Random(0xD05E).Shuffle(shuffled);   // one order for every share: a smaller share keeps a subset of a larger one
+            split = split with { CleanTrain = shuffled[..Math.Max(1, (int)Math.Round(config.CleanKeep * shuffled.Length))].Order().ToArray() };
+        }
+        return split;
+    }
+
+    /// <summary>Half the held-out prompts from the slice, half from the rest (the first of each in the seeded order).</summary>
+    static IReadOnlyList<string> Balanced(SliceBias bias, int count)
+    {
+        var all = SampleEvaluation.HeldOutPrompts(int.MaxValue);
+        var slice = all.Where(bias.InSlice).Take(count / 2);
+        return [.. slice, .. all.Where(p => !bias.InSlice(p)).Take(count - count / 2)];
+    }
 
     public void Dispose()
     {

@@ -38,7 +38,10 @@ public static class Reproducer
         var baseScores = study.Evaluate(study.BaseModel, MethodNames.Base, progress, cancellation);
         var seeds = config.Seeds.Select(seed => RunSeed(study, config, seed, baseScores, Folder(outputFolder, $"seed-{seed}"), progress, cancellation)).ToList();
         var judgeCounts = config.JudgeCountAblation ? RunJudgeCounts(study, config, Folder(outputFolder, "judge-count"), progress, cancellation) : [];
-        return new ReproductionResult(config, study.Split, ConsensusAblation.LabelAccuracy(study.Pairs, study.Split.Clean), seeds, judgeCounts, clock.Elapsed);
+        return new ReproductionResult(config, study.Split, ConsensusAblation.LabelAccuracy(study.Pairs, study.Split.Clean), seeds, judgeCounts, clock.Elapsed)
+        {
+            CleanCaptions = study.Split.CleanTrain.Select(r => study.Pairs[r].Caption).ToList(),
+        };
     }
 
     /// <summary>Semi-DPO and every baseline with one seed.</summary>
@@ -51,8 +54,21 @@ public static class Reproducer
         methods.AddRange(run.Scores);
         if (config.Controls)
         {
-            methods.Add(RunControl(study, semi with { Term = UnlabeledTerm.None }, MethodNames.CleanOnlySameBudget, folder, Tagged(progress, seed), cancellation));
-            methods.Add(RunControl(study, semi with { Term = UnlabeledTerm.HumanLabels }, MethodNames.DiffusionDpoAllSameSchedule, folder, Tagged(progress, seed), cancellation));
+            methods.Add(RunArm(study, new SemiDpoPipeline(semi with { Term = UnlabeledTerm.None }), MethodNames.CleanOnlySameBudget, folder, Tagged(progress, seed), cancellation));
+            methods.Add(RunArm(study, new SemiDpoPipeline(semi with { Term = UnlabeledTerm.HumanLabels }), MethodNames.DiffusionDpoAllSameSchedule, folder, Tagged(progress, seed), cancellation, sharesIter0: false));
+        }
+        if (config.Controls && config.Ceilings && semi.Iterations > 1)
+        {
+            PseudoLabels Accepted(int i) => run.Reports[i].Labels ?? throw new InvalidOperationException($"Semi-DPO's Iter{i} has no pseudo-labels.");
+            // The scored pairs are the same sample as Semi-DPO's (same seed), so its labels index them.
+            methods.Add(RunArm(study, new SemiDpoPipeline(semi)
+                {
+                    GivenLabels = (i, scored) => Accepted(i).WithTrueLabels(scored.HumanIsTrue ?? throw new InvalidOperationException("The world's pairs carry their truth; these do not.")),
+                    MeasureCleanTest = false,
+                },
+                MethodNames.CeilingTrueLabels, folder, Tagged(progress, seed), cancellation));
+            methods.Add(RunArm(study, new SemiDpoPipeline(semi) { GivenLabels = (i, _) => Accepted(i).WithHumanLabels(), MeasureCleanTest = false },
+                MethodNames.CeilingHumanLabels, folder, Tagged(progress, seed), cancellation));
         }
         foreach (var baseline in BaselineSuite.Of(config.Baselines.Where(k => k != BaselineSuite.RealAlignKey), semi.Iter0.Beta, config.Smoothing, config.PolyAlpha))
         {
@@ -104,18 +120,18 @@ public static class Reproducer
     }
 
     /// <summary>
-    /// A control through the Semi-DPO pipeline (<see cref="SemiDpoConfig.Term"/> not pseudo-labels), its final model
-    /// evaluated under <paramref name="name"/>. Checkpoints go to a subfolder of <paramref name="seedFolder"/>; the
-    /// clean-only control starts from Semi-DPO's Iter0 checkpoint, which is the same training.
+    /// An arm through the Semi-DPO pipeline (a control, or a ceiling with given labels), its final model evaluated under
+    /// <paramref name="name"/>. Checkpoints go to a subfolder of <paramref name="seedFolder"/>; an arm whose Iter0 is
+    /// Semi-DPO's (<paramref name="sharesIter0"/>: the same clean pairs, seed and steps) starts from Semi-DPO's Iter0
+    /// checkpoint, which is the same training.
     /// </summary>
-    static ImageSetScores RunControl(MiniatureStudy study, SemiDpoConfig control, string name, string? seedFolder,
-        IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    static ImageSetScores RunArm(MiniatureStudy study, SemiDpoPipeline pipeline, string name, string? seedFolder,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellation, bool sharesIter0 = true)
     {
         var folder = Folder(seedFolder, Slug(name));
         var iter0 = seedFolder is null ? null : Path.Combine(seedFolder, "iter0.ckpt");
-        if (control.Term == UnlabeledTerm.None && folder is not null && File.Exists(iter0) && !File.Exists(Path.Combine(folder, "iter0.ckpt")))
+        if (sharesIter0 && folder is not null && File.Exists(iter0) && !File.Exists(Path.Combine(folder, "iter0.ckpt")))
             File.Copy(iter0, Path.Combine(folder, "iter0.ckpt"));
-        var pipeline = new SemiDpoPipeline(control);
         using var result = pipeline.Run(study.BaseModel, study.Data, folder, Renamed(progress, name), cancellation);
         return study.Evaluate(result.Final, name, progress, cancellation);
     }

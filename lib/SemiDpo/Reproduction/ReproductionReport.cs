@@ -19,16 +19,24 @@ public static class ReproductionReport
     {
         var tables = new ReproductionTables(result);
         var seeds = result.Seeds.Count == 1 ? "1 seed" : $"mean over {result.Seeds.Count} seeds (sd columns: sample sd)";
-        var list = new List<ReportTable>
+        var list = new List<ReportTable>();
+        if (tables.Comparisons.Count > 0)
         {
-            new("table1-means", $"Table 1 analogue: mean scores per method ({result.Config.Study.EvalPrompts} held-out prompts, {Images(result.Config.Study.ImagesPerPrompt)}; {seeds})",
-                tables.Table1(), PaperNumbers.Table1(), null),
-            new("table2-win-rates", $"Table 2 analogue: Semi-DPO's win rate (share of prompts strictly better) against each method ({seeds})",
-                tables.Table2(), PaperNumbers.Table2(), null),
-            new("vs-diffusion-dpo", $"Beyond the paper: every method against {MethodNames.DiffusionDpoAll} on the true preference ({seeds})",
-                tables.VersusDiffusionDpo(), null, null),
-            new("table4-iterations", $"Table 4 analogue: the iterations ({seeds})", tables.Table4(), null, PaperNumbers.Table4),
-        };
+            list.Add(new("claim", $"The claim: paired differences in true utility, 95 % bootstrap intervals over {(result.Seeds.Count > 1 ? "seeds and " : "")}prompts ({result.Seeds.Count} seed(s))",
+                tables.Claim(), null, null));
+            list.Add(new("claim-per-seed", "The same comparisons per seed (95 % paired bootstrap over prompts)", tables.ClaimPerSeed(), null, null));
+        }
+        if (result.Config.Study.Bias is { } bias)
+            list.Add(new("slices", $"The biased clean subset: the consensus failed on {bias.ConsensusFailure:P0} of the clean training pairs of prompts with {bias.SliceName}; the comparisons per side of the slice",
+                tables.Slices(), null, null));
+        list.Add(new("table1-means", $"Table 1 analogue: mean scores per method ({result.Config.Study.EvalPrompts} held-out prompts, {Images(result.Config.Study.ImagesPerPrompt)}; {seeds})",
+            tables.Table1(), PaperNumbers.Table1(), null));
+        list.Add(new("table2-win-rates", $"Table 2 analogue: Semi-DPO's win rate (share of prompts strictly better) against each method ({seeds})",
+            tables.Table2(), PaperNumbers.Table2(), null));
+        if (result.MethodNames.Contains(MethodNames.DiffusionDpoAll))
+            list.Add(new("vs-diffusion-dpo", $"Beyond the paper: every method against {MethodNames.DiffusionDpoAll} on the true preference ({seeds})",
+                tables.VersusDiffusionDpo(), null, null));
+        list.Add(new("table4-iterations", $"Table 4 analogue: the iterations ({seeds})", tables.Table4(), null, PaperNumbers.Table4));
         if (result.Config.JudgeCountAblation)
             list.Add(new("table5-judge-count", "Table 5 analogue: consensus with K judges (paper order), Iter0 trained on each clean subset (first seed)",
                 tables.Table5(), null, PaperNumbers.Table5));
@@ -51,12 +59,21 @@ public static class ReproductionReport
         Directory.CreateDirectory(folder);
         var summary = new StringBuilder();
         summary.AppendLine("# Semi-DPO miniature reproduction").AppendLine();
-        summary.AppendLine(new ReproductionTables(result).Headline()).AppendLine();
+        var tables = new ReproductionTables(result);
+        summary.AppendLine(tables.Headline()).AppendLine();
+        if (tables.Reading() is { Length: > 0 } reading) summary.AppendLine(reading).AppendLine();
+        var study = result.Config.Study;
+        var cleanTrain = result.Split.CleanTrain.Length;
         summary.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"World: {result.Config.Study.World.Pairs:N0} pairs; clean {result.Split.CleanTrain.Length:N0} train / {result.Split.CleanTest.Length:N0} test " +
-            $"({result.Split.CleanFraction:P1} of non-tie pairs, human label right on {result.CleanLabelAccuracy:P1}); noisy {result.Split.Noisy.Length:N0}. " +
+            $"World: {study.World.Pairs:N0} pairs; clean {cleanTrain:N0} train ({(double)cleanTrain / (cleanTrain + result.Split.Noisy.Length):P1} of its non-tie pairs" +
+            $"{(study.CleanKeep < 1 ? $", {study.CleanKeep:P0} of its clean pairs kept" : "")}) / {result.Split.CleanTest.Length:N0} test" +
+            $"{(study.CleanTestPairs > 0 ? $" (the clean pairs of {study.CleanTestPairs:N0} extra world pairs)" : "")}; " +
+            $"human label right on {result.CleanLabelAccuracy:P1} of the clean pairs; noisy {result.Split.Noisy.Length:N0}. " +
             $"{(result.Config.FlipRate > 0 ? $"{result.Config.FlipRate:P0} of the human labels flipped before Stage 1. " : "")}" +
             $"Seeds {string.Join(", ", result.Seeds.Select(s => s.Seed))}; wall time {result.Elapsed.TotalMinutes:F1} min.")).AppendLine();
+        summary.AppendLine("The data regime (the paper's ratios at the miniature's size):").AppendLine();
+        foreach (var line in tables.Regime()) summary.AppendLine(string.Create(CultureInfo.InvariantCulture, $"- {line}"));
+        summary.AppendLine();
         summary.AppendLine("How to read the win rates: the five judges (MiniClip … MiniPickScore) are the consensus filter's committee, " +
                            "the same models that chose the clean pairs, so their columns are not independent of the method. The world's " +
                            "oracle (alignment, aesthetics, detail and their mean, true utility) is the independent measure.").AppendLine();

@@ -23,6 +23,9 @@ public sealed record JudgeCountRun(string Judges, int K, int CleanPairs, double 
 public sealed record ReproductionResult(ReproduceConfig Config, ConsensusSplit Split, double CleanLabelAccuracy,
     IReadOnlyList<SeedRun> Seeds, IReadOnlyList<JudgeCountRun> JudgeCounts, TimeSpan Elapsed)
 {
+    /// <summary>The captions of the clean training pairs (how many of each prompt slice the clean subset holds).</summary>
+    public IReadOnlyList<string> CleanCaptions { get; init; } = [];
+
     /// <summary>Method names in table order.</summary>
     public IReadOnlyList<string> MethodNames => Seeds[0].Methods.Select(m => m.Name).ToList();
 }
@@ -46,6 +49,12 @@ public static class MethodNames
 
     /// <summary>Control: all non-tie pairs with their human labels through Semi-DPO's iteration schedule.</summary>
     public const string DiffusionDpoAllSameSchedule = "Diffusion-DPO (all), same schedule";
+
+    /// <summary>Ceiling: Iter1/2 on exactly the slots Semi-DPO accepted, labelled with the TRUE preference.</summary>
+    public const string CeilingTrueLabels = "accepted slots, true labels";
+
+    /// <summary>Ceiling: Iter1/2 on exactly the slots Semi-DPO accepted, with their HUMAN labels (no swaps).</summary>
+    public const string CeilingHumanLabels = "accepted slots, human labels";
 
     /// <summary>RealAlign's stage 1 alone: Diffusion-DRO on the real images (half the budget).</summary>
     public const string RealAlignDro = "RealAlign: DRO stage";

@@ -115,6 +115,7 @@ public sealed class ReproductionTables(ReproductionResult result)
         AddStat(frame, "accepted pairs", Per((_, t) => t.Accepted));
         AddStat(frame, "pseudo-label precision vs truth", Per((_, t) => t.PseudoLabelPrecision ?? double.NaN));
         AddStat(frame, "human-label precision (same pairs)", Per((_, t) => t.HumanPrecision ?? double.NaN));
+        AddStat(frame, "pseudo-label = human label", Per((_, t) => t.Accepted == 0 ? double.NaN : 1 - (double)t.Swapped / t.Accepted));
         AddStat(frame, "clean anchors", Per((it, _) => it.LabeledPairs));
         AddStat(frame, "pseudo-labelled pairs", Per((it, _) => it.Labels!.PairsAccepted));
         AddStat(frame, "pseudo-labelled share", Per((it, _) => it.PseudoLabelledShare));
@@ -139,13 +140,150 @@ public sealed class ReproductionTables(ReproductionResult result)
         return frame;
     }
 
-    /// <summary>The headline: Semi-DPO vs Diffusion-DPO on all pairs, on the true preference.</summary>
+    /// <summary>
+    /// The comparisons that decide the claim, those whose two arms ran: Semi-DPO against the equal-budget clean-only
+    /// control and the all-pairs arms, the ceilings against clean only, and Semi-DPO against the true-label ceiling.
+    /// </summary>
+    public IReadOnlyList<(string A, string B)> Comparisons =>
+        new (string A, string B)[]
+        {
+            (SemiDpo, MethodNames.CleanOnlySameBudget),
+            (SemiDpo, MethodNames.DiffusionDpoAllSameSchedule),
+            (SemiDpo, MethodNames.DiffusionDpoAll),
+            (MethodNames.CeilingTrueLabels, MethodNames.CleanOnlySameBudget),
+            (MethodNames.CeilingHumanLabels, MethodNames.CleanOnlySameBudget),
+            (SemiDpo, MethodNames.CeilingTrueLabels),
+        }.Where(c => result.MethodNames.Contains(c.A) && result.MethodNames.Contains(c.B)).ToList();
+
+    /// <summary>A − B in true utility over every seed: the mean and a 95 % paired bootstrap interval (seeds, then prompts).</summary>
+    public PairedDifference Difference(string a, string b, Func<string, bool>? prompts = null) =>
+        PairedBootstrap.Of(result.Seeds.Select(s => (Only(s.Method(a), prompts), Only(s.Method(b), prompts))).ToList(), Utility);
+
+    /// <summary>
+    /// The claim, measured: per comparison the mean difference in true utility over seeds and prompts with its 95 %
+    /// paired bootstrap interval, in how many seeds A's mean was higher, and in how many seeds its own interval (over
+    /// prompts) lies above or below 0.
+    /// </summary>
+    public DataFrame Claim()
+    {
+        var rows = Comparisons.Select(c => (c.A, c.B, All: Difference(c.A, c.B),
+            PerSeed: result.Seeds.Select(s => PairedBootstrap.Of(s.Method(c.A), s.Method(c.B), Utility)).ToList())).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("A", rows.Select(r => r.A)),
+            new StringDataFrameColumn("B", rows.Select(r => r.B)),
+            new DoubleDataFrameColumn($"{Utility}: A − B", rows.Select(r => r.All.Mean)),
+            new DoubleDataFrameColumn("95 % CI low", rows.Select(r => r.All.Lower)),
+            new DoubleDataFrameColumn("95 % CI high", rows.Select(r => r.All.Upper)),
+            new StringDataFrameColumn("seeds A higher", rows.Select(r => $"{r.PerSeed.Count(d => d.Mean > 0)} of {rows[0].PerSeed.Count}")),
+            new Int32DataFrameColumn("seeds CI above 0", rows.Select(r => r.PerSeed.Count(d => d.Sign > 0))),
+            new Int32DataFrameColumn("seeds CI below 0", rows.Select(r => r.PerSeed.Count(d => d.Sign < 0))));
+    }
+
+    /// <summary>The claim's comparisons per seed: A − B in true utility with its 95 % paired bootstrap interval over prompts.</summary>
+    public DataFrame ClaimPerSeed()
+    {
+        var rows = (from c in Comparisons from s in result.Seeds select (c.A, c.B, s.Seed, D: PairedBootstrap.Of(s.Method(c.A), s.Method(c.B), Utility))).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("A", rows.Select(r => r.A)),
+            new StringDataFrameColumn("B", rows.Select(r => r.B)),
+            new Int32DataFrameColumn("seed", rows.Select(r => r.Seed)),
+            new DoubleDataFrameColumn($"{Utility}: A − B", rows.Select(r => r.D.Mean)),
+            new DoubleDataFrameColumn("95 % CI low", rows.Select(r => r.D.Lower)),
+            new DoubleDataFrameColumn("95 % CI high", rows.Select(r => r.D.Upper)));
+    }
+
+    /// <summary>
+    /// What the claim's numbers say, in the order the ceilings decide it: if the true-label ceiling is not above clean
+    /// only, the world cannot reward the extra data; if it is but Semi-DPO is not, the pseudo-labels are the weak link;
+    /// if Semi-DPO is above clean only, the method works here, and its gap to the ceiling is measured.
+    /// </summary>
+    public string Reading()
+    {
+        var names = result.MethodNames;
+        if (!names.Contains(MethodNames.CleanOnlySameBudget) || Iterations < 2) return "";
+        var semi = Difference(SemiDpo, MethodNames.CleanOnlySameBudget);
+        var line = $"Semi-DPO − clean only: {Format(semi)}.";
+        if (!names.Contains(MethodNames.CeilingTrueLabels)) return line;
+        var ceiling = Difference(MethodNames.CeilingTrueLabels, MethodNames.CleanOnlySameBudget);
+        line = $"True-label ceiling − clean only: {Format(ceiling)}; {line[0..1].ToLowerInvariant()}{line[1..]} ";
+        if (ceiling.Sign <= 0)
+            return line + "Reading: the accepted slots with their true labels do not beat clean only, so this world does not reward the extra data: " +
+                   "it cannot test the method until it does.";
+        if (semi.Sign <= 0)
+            return line + "Reading: the world rewards the extra data (the true-label ceiling is above clean only) but Semi-DPO does not get it: the pseudo-labels are the weak link.";
+        var gap = Difference(MethodNames.CeilingTrueLabels, SemiDpo);
+        return line + $"Reading: Semi-DPO is above clean only; the true-label ceiling is {Format(gap)} above Semi-DPO.";
+    }
+
+    /// <summary>
+    /// The data regime the run had, as the paper's ratios: passes over the training pairs per iteration, unlabeled pairs
+    /// scored per clean anchor, the pseudo-labelled share of the draws, and the later iterations' length and learning
+    /// rate against Iter0's (means over seeds).
+    /// </summary>
+    public IReadOnlyList<string> Regime()
+    {
+        var config = result.Config.SemiDpo;
+        var clean = result.Split.CleanTrain.Length;
+        var iter0Draws = config.Iter0.Steps * config.Iter0.BatchSize;
+        var lines = new List<string>
+        {
+            $"Iter0: {config.Iter0.Steps} steps × {config.Iter0.BatchSize} pairs = {iter0Draws:N0} draws over {clean:N0} clean training pairs = {(double)iter0Draws / clean:F1} passes (paper: 1,600 × 512 over ≈ 173k ≈ 4.7).",
+        };
+        if (config.Iterations < 2) return lines;
+        var laterDraws = config.Later.Steps * config.Later.BatchSize;
+        lines.Add($"Iter1…: {config.Later.Steps} steps ({(double)config.Later.Steps / config.Iter0.Steps:G3}× Iter0's) at learning rate {config.Later.PeakLearningRate:G3} " +
+                  $"({config.Later.PeakLearningRate / config.Iter0.PeakLearningRate:G3}× Iter0's; paper: 2.5× as long at 0.1×).");
+        for (var k = 1; k < config.Iterations; k++)
+        {
+            var reports = result.Seeds.Where(s => s.Iterations.Count > k).Select(s => s.Iterations[k]).ToList();
+            if (reports.Count == 0 || reports.Any(r => r.Labels is null)) continue;
+            var anchors = reports.Average(r => r.LabeledPairs);
+            var pseudo = reports.Average(r => r.Labels!.PairsAccepted);
+            var scored = reports.Average(r => r.Labels!.Accepted.Length);
+            lines.Add($"{MethodNames.Iteration(k, config.Iterations)}: {anchors:N0} clean anchors + {pseudo:N0} pseudo-labelled pairs; {laterDraws:N0} draws = " +
+                      $"{laterDraws / (anchors + pseudo):F1} passes; pseudo-labelled share of the draws {reports.Average(r => r.PseudoLabelledShare):P0}; " +
+                      $"unlabeled pairs scored per clean anchor {scored / anchors:F1} (per clean training pair {scored / clean:F1}; paper ≈ 3.9).");
+        }
+        return lines;
+    }
+
+    /// <summary>
+    /// The biased slice (<see cref="StudyConfig.Bias"/>): per side of the slice, the arms' mean true utility and the
+    /// claim's comparisons with their paired intervals, on that side's evaluation prompts.
+    /// </summary>
+    public DataFrame Slices()
+    {
+        var bias = result.Config.Study.Bias ?? throw new InvalidOperationException("This run has no biased slice.");
+        var sides = new (string Name, Func<string, bool> Has)[] { (bias.SliceName, bias.InSlice), (bias.RestName, p => !bias.InSlice(p)) };
+        var rows = (from side in sides from c in Comparisons select (Side: side.Name, c.A, c.B, D: Difference(c.A, c.B, side.Has),
+            Prompts: result.Seeds[0].Methods[0].Prompts.Count(side.Has), Clean: CleanPairsIn(side.Has))).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("prompts", rows.Select(r => r.Side)),
+            new Int32DataFrameColumn("evaluation prompts", rows.Select(r => r.Prompts)),
+            new Int32DataFrameColumn("clean training pairs", rows.Select(r => r.Clean)),
+            new StringDataFrameColumn("A", rows.Select(r => r.A)),
+            new StringDataFrameColumn("B", rows.Select(r => r.B)),
+            new DoubleDataFrameColumn($"{Utility}: A − B", rows.Select(r => r.D.Mean)),
+            new DoubleDataFrameColumn("95 % CI low", rows.Select(r => r.D.Lower)),
+            new DoubleDataFrameColumn("95 % CI high", rows.Select(r => r.D.Upper)));
+    }
+
+    int CleanPairsIn(Func<string, bool> side) => result.CleanCaptions.Count(side);
+
+    static ImageSetScores Only(ImageSetScores scores, Func<string, bool>? prompts) => prompts is null ? scores : scores.Where(prompts);
+
+    static string Format(PairedDifference d) => $"{d.Mean:+0.0000;−0.0000} [{d.Lower:+0.0000;−0.0000}, {d.Upper:+0.0000;−0.0000}]";
+
+    /// <summary>The headline: Semi-DPO against the equal-budget clean-only control, the comparison that isolates the unlabeled term.</summary>
     public string Headline()
     {
-        var win = result.Seeds.Select(s => WinRate.Of(s.Method(SemiDpo), s.Method(MethodNames.DiffusionDpoAll), Utility)).ToList();
-        var lose = result.Seeds.Select(s => WinRate.Of(s.Method(MethodNames.DiffusionDpoAll), s.Method(SemiDpo), Utility)).ToList();
-        return $"Semi-DPO vs {MethodNames.DiffusionDpoAll}, true preference: wins {Format(win)} of prompts, loses {Format(lose)} " +
-               $"(paper: 69 % on MPS); won {SeedsWon(MethodNames.DiffusionDpoAll)} of {result.Seeds.Count} seed(s).";
+        if (!result.MethodNames.Contains(MethodNames.CleanOnlySameBudget) || Iterations < 2)
+            return $"{SemiDpo}: mean true utility {result.Seeds.Average(s => s.Method(SemiDpo).Utility):F4} over {result.Seeds.Count} seed(s) (no clean-only control ran).";
+        var win = result.Seeds.Select(s => WinRate.Of(s.Method(SemiDpo), s.Method(MethodNames.CleanOnlySameBudget), Utility)).ToList();
+        var lose = result.Seeds.Select(s => WinRate.Of(s.Method(MethodNames.CleanOnlySameBudget), s.Method(SemiDpo), Utility)).ToList();
+        return $"Semi-DPO vs {MethodNames.CleanOnlySameBudget}, true utility: {Format(Difference(SemiDpo, MethodNames.CleanOnlySameBudget))} " +
+               $"(mean difference, 95 % paired bootstrap interval); wins {Format(win)} of prompts, loses {Format(lose)}; " +
+               $"higher in {result.Seeds.Count(s => s.Method(SemiDpo).Utility > s.Method(MethodNames.CleanOnlySameBudget).Utility)} of {result.Seeds.Count} seed(s).";
     }
 
     int SeedsWon(string opponent) => SeedsWon(SemiDpo, opponent);

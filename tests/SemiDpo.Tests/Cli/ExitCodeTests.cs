@@ -22,7 +22,7 @@ public class ExitCodeTests
     [InlineData("train --lora 4", "need --model")]
     [InlineData("train --model x --frozen-dtype double", "not float32, float16 or bfloat16")]
     [InlineData("reproduce --baselines dpo,nonsense", "Unknown baseline 'nonsense'")]
-    [InlineData("reproduce --baselines poly", "must include 'dpo'")]
+    [InlineData("reproduce --clean-keep 0", "kept share of the clean pairs")]
     [InlineData("reproduce --flip-rate 0.6", "flip rate")]
     [InlineData("train --batch 6 --micro-batch 4", "MicroBatch must divide")]
     [InlineData("sweep --values 1,x", "not a comma-separated list")]

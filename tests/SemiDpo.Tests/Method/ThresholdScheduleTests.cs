@@ -81,6 +81,48 @@ public class ThresholdScheduleTests
     }
 
     [Fact]
+    public void AllScored_TakesThePercentileOverCleanAndUnlabeled_EarlierLabelsAsZeros_StillUnlabelledOverTheRestOnly()
+    {
+        // Unlabeled |z| = 1…10, the two largest labelled in an earlier iteration (scored as 0); clean training |z| = 11, 12.
+        var unlabeled = Table([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 0f, 0f]);
+        var before = new[] { false, false, false, false, false, false, false, false, true, true };
+        var clean = Table([11f, -12f]);
+
+        var official = ThresholdSchedule.Fit(new ThresholdConfig(ThresholdMode.Fixed, Percentile: 80), Table([1f]), unlabeled, cleanTrain: clean, unlabelledBefore: before);
+        var rest = ThresholdSchedule.Fit(new ThresholdConfig(ThresholdMode.Fixed, Percentile: 80, Population: ThresholdPopulation.StillUnlabelled), Table([1f]), unlabeled,
+            cleanTrain: clean, unlabelledBefore: before);
+
+        // numpy.percentile([0,0,1,…,8,11,12], 80) = 7.8; numpy.percentile([1,…,8], 80) = 6.6.
+        Assert.Equal(7.8, official[0].Tau, 6);
+        Assert.Equal(1, official[0].Accepted);   // |z| = 8: the clean pairs hold most of the top fifth
+        Assert.Equal(6.6, rest[0].Tau, 6);
+        Assert.Equal(2, rest[0].Accepted);       // |z| = 7 and 8: the top fifth of the pairs still unlabelled
+    }
+
+    [Fact]
+    public void StillUnlabelled_WithEveryPairLabelledBefore_IsRefusedInOneLine()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ThresholdSchedule.Fit(new ThresholdConfig(Population: ThresholdPopulation.StillUnlabelled),
+            Table([1f]), Table([0f, 0f]), unlabelledBefore: [true, true]));
+        Assert.Contains("none is left", e.Message);
+    }
+
+    [Fact]
+    public void CeilingLabels_KeepTheAcceptedSlots_TrueLabelsSwapWhereTheHumanIsWrong_HumanLabelsNeverSwap()
+    {
+        var labels = new PseudoLabels([0b101, 0, 0b010], [0b100, 0, 0b010]);
+
+        var truth = labels.WithTrueLabels([false, false, true]);
+        var human = labels.WithHumanLabels();
+
+        Assert.Equal(labels.Accepted, truth.Accepted);
+        Assert.Equal(new ushort[] { 0b101, 0, 0 }, truth.Swap);
+        Assert.Equal(labels.Accepted, human.Accepted);
+        Assert.All(human.Swap, m => Assert.Equal(0, m));
+        Assert.Throws<ArgumentException>(() => labels.WithTrueLabels([true]));
+    }
+
+    [Fact]
     public void Precision_ComparesPseudoLabelsAndHumanLabelsWithTheTruth()
     {
         // Accepted: z = 5 (human right → keep → right), −6 (human wrong → swap → right), 7 (human wrong → keep → wrong).

@@ -108,12 +108,36 @@ public class ReproductionTablesTests
         Assert.Equal(0.625, (double)vsPrevious[2]!, 9);     // Semi-DPO vs Iter1 (0.3): 3/4 in seed 1, 2/4 in seed 2
     }
 
-    [Fact]
-    public void Headline_StatesWinsLossesAndSeedsWon()
+    /// <summary><see cref="Result"/> with the clean-only control scoring as Diffusion-DPO (0.4 everywhere).</summary>
+    static ReproductionResult WithCleanOnly()
     {
-        var headline = new ReproductionTables(Result()).Headline();
-        Assert.Contains("won 1 of 2 seed(s)", headline);
-        Assert.Contains("50.0 %", headline);
+        var result = Result();
+        return result with { Seeds = result.Seeds.Select(s => s with { Methods = [.. s.Methods, Set(MethodNames.CleanOnlySameBudget, 0.4, 0.4, 0.4, 0.4)] }).ToList() };
+    }
+
+    [Fact]
+    public void Headline_ComparesSemiDpoWithTheCleanOnlyControl_PairedDifferenceWinsAndSeeds()
+    {
+        var headline = new ReproductionTables(WithCleanOnly()).Headline();
+
+        Assert.Contains($"Semi-DPO vs {MethodNames.CleanOnlySameBudget}", headline);
+        Assert.Contains("−0.0625", headline);            // seed 1: mean difference 0, seed 2: −0.125
+        Assert.Contains("wins 50.0 %", headline);         // 3/4 and 1/4 of the prompts
+        Assert.Contains("higher in 0 of 2 seed(s)", headline);
+        Assert.Contains("no clean-only control ran", new ReproductionTables(Result()).Headline());
+    }
+
+    [Fact]
+    public void Claim_HasARowPerComparisonWhoseArmsRan_WithThePairedMeanAndSeedCounts()
+    {
+        var claim = new ReproductionTables(WithCleanOnly()).Claim();
+
+        Assert.Equal([MethodNames.CleanOnlySameBudget, MethodNames.DiffusionDpoAll], claim["B"].Cast<string>().ToArray());
+        Assert.Equal(-0.0625, (double)claim[$"{ImageSetScores.UtilityMetric}: A − B"][0]!, 9);
+        Assert.Equal("0 of 2", claim["seeds A higher"][0]);
+        var low = (double)claim["95 % CI low"][0]!;
+        var high = (double)claim["95 % CI high"][0]!;
+        Assert.True(low < -0.0625 && -0.0625 < high, $"{low} … {high}");
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public class ReproductionTests
                 Sampler = new SamplerConfig(Steps: 2),
             },
             new SemiDpoConfig(UnlabeledSample: 40) { Iter0 = step, Later = step with { Steps = 1 }, Confidence = new ConfidenceConfig(BatchSize: 16) },
-            [1]);
+            [1]) { Baselines = BaselineSuite.StandardKeys };
     }
 
     [Fact]
@@ -42,21 +42,27 @@ public class ReproductionTests
         var result = Reproducer.Run(config, temp.Path);
 
         Assert.Equal([MethodNames.Base, "Iter0 (= Diffusion-DPO clean)", "Iter1", "Iter2 (Semi-DPO)", MethodNames.CleanOnlySameBudget, MethodNames.DiffusionDpoAllSameSchedule,
-                "SFT (winners)", MethodNames.DiffusionDpoAll, "Diffusion-KTO", "cDPO (ε=0.1)"],
+                MethodNames.CeilingTrueLabels, MethodNames.CeilingHumanLabels, "SFT (winners)", MethodNames.DiffusionDpoAll, "Diffusion-KTO", "cDPO (ε=0.1)"],
             result.MethodNames.ToArray());
-        // The clean-only control's Iter0 is Semi-DPO's (copied, not retrained).
-        Assert.Equal(File.ReadAllBytes(Path.Combine(temp.Path, "seed-1", "iter0.ckpt")), File.ReadAllBytes(Path.Combine(temp.Path, "seed-1", "clean-only-same-budget", "iter0.ckpt")));
+        // The clean-only control's and the ceilings' Iter0 is Semi-DPO's (copied, not retrained); the all-pairs control trains its own.
+        var iter0 = File.ReadAllBytes(Path.Combine(temp.Path, "seed-1", "iter0.ckpt"));
+        foreach (var arm in new[] { "clean-only-same-budget", "accepted-slots-true-labels", "accepted-slots-human-labels" })
+            Assert.Equal(iter0, File.ReadAllBytes(Path.Combine(temp.Path, "seed-1", arm, "iter0.ckpt")));
+        Assert.NotEqual(iter0, File.ReadAllBytes(Path.Combine(temp.Path, "seed-1", "diffusion-dpo-all-same-schedule", "iter0.ckpt")));
         Assert.All(result.Seeds[0].Methods, m => Assert.Equal(4, m.Images));
         Assert.Equal([2, 3, 4], result.JudgeCounts.Select(r => r.K).ToArray());
         Assert.True(result.JudgeCounts.Zip(result.JudgeCounts.Skip(1)).All(p => p.First.CleanPairs >= p.Second.CleanPairs), "more judges never keep more pairs");
 
         var summary = ReproductionReport.Write(result, temp.Path);
-        foreach (var name in new[] { "table1-means", "table1-means-paper", "table2-win-rates", "table2-win-rates-paper", "table4-iterations", "table5-judge-count", "table7-accuracy", "pseudo-labels" })
+        foreach (var name in new[] { "claim", "claim-per-seed", "table1-means", "table1-means-paper", "table2-win-rates", "table2-win-rates-paper", "table4-iterations", "table5-judge-count", "table7-accuracy", "pseudo-labels" })
         {
             Assert.True(File.Exists(Path.Combine(temp.Path, name + ".csv")), name + ".csv");
             Assert.True(File.Exists(Path.Combine(temp.Path, name + ".md")), name + ".md");
         }
-        Assert.Contains("Semi-DPO vs Diffusion-DPO (all)", File.ReadAllText(summary));
+        var text = File.ReadAllText(summary);
+        Assert.Contains("Semi-DPO vs clean only, same budget", text);
+        Assert.Contains("Reading: ", text);
+        Assert.Contains("passes", text);   // the data regime's ratios
 
         var checkpoints = Directory.GetFiles(temp.Path, "*.ckpt", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
         var again = Reproducer.Run(config with { JudgeCountAblation = false }, temp.Path);
@@ -82,7 +88,7 @@ public class ReproductionTests
     {
         var config = Tiny() with
         {
-            Controls = false, JudgeCountAblation = false, Baselines = ["dpo", "poly", "adaptive", "realalign"], PolyAlpha = 2,
+            Controls = false, Ceilings = false, JudgeCountAblation = false, Baselines = ["dpo", "poly", "adaptive", "realalign"], PolyAlpha = 2,
             RealAlign = new RealAlignConfig(Candidates: 60, Keep: 8) { Dro = new DiffusionDroConfig(SamplingSteps: 4) },
         };
 
@@ -96,7 +102,6 @@ public class ReproductionTests
 
     [Theory]
     [InlineData("nonsense", "Unknown baseline 'nonsense'")]
-    [InlineData("poly", "must include 'dpo'")]
     [InlineData("dpo,dpo", "named twice")]
     public void BaselineKeys_AreChecked(string keys, string message)
     {
@@ -119,6 +124,48 @@ public class ReproductionTests
         Assert.Same(study.BaseModel, flipped.BaseModel);
         Assert.Equal(study.Pairs[0].Truth, flipped.Pairs[0].Truth);
         Assert.Throws<ArgumentOutOfRangeException>(() => study.WithFlippedLabels(0.5));
+    }
+
+    [Fact]
+    public void CleanTestPairs_TakeTheTestSplitFromExtraPairs_TheTrainingWorldKeepsAllItsCleanPairs()
+    {
+        using var world = MiniatureStudy.Prepare(Tiny().Study, CPU);
+        using var extra = MiniatureStudy.Prepare(Tiny().Study with { CleanTestPairs = 300 }, CPU);
+
+        Assert.Equal(world.Split.Clean.Order(), extra.Split.CleanTrain);   // the share the plain world held out trains now
+        Assert.Equal(world.Split.Noisy, extra.Split.Noisy);
+        Assert.NotEmpty(extra.Split.CleanTest);
+        Assert.All(extra.Split.CleanTest, r => Assert.InRange(r, 600, 899));
+        Assert.Equal(900, extra.Pairs.Count);
+    }
+
+    [Fact]
+    public void CleanKeep_DropsTheRest_NestedAcrossShares_UnlabeledPoolUnchanged()
+    {
+        using var all = MiniatureStudy.Prepare(Tiny().Study, CPU);
+        using var half = MiniatureStudy.Prepare(Tiny().Study with { CleanKeep = 0.5 }, CPU);
+        using var quarter = MiniatureStudy.Prepare(Tiny().Study with { CleanKeep = 0.25 }, CPU);
+
+        Assert.Equal((int)Math.Round(all.Split.CleanTrain.Length * 0.5), half.Split.CleanTrain.Length);
+        Assert.Subset(half.Split.CleanTrain.ToHashSet(), quarter.Split.CleanTrain.ToHashSet());
+        Assert.Subset(all.Split.CleanTrain.ToHashSet(), half.Split.CleanTrain.ToHashSet());
+        Assert.Equal(all.Split.Noisy, quarter.Split.Noisy);
+        Assert.Equal(all.Split.CleanTest, quarter.Split.CleanTest);
+    }
+
+    [Fact]
+    public void SliceBias_MovesMostOfTheSlicesCleanPairsToNoisy_AndBalancesTheEvaluationPrompts()
+    {
+        var bias = new SliceBias(MinObjects: 3, ConsensusFailure: 0.75);
+        using var plain = MiniatureStudy.Prepare(Tiny().Study with { EvalPrompts = 8 }, CPU);
+        using var biased = MiniatureStudy.Prepare(Tiny().Study with { EvalPrompts = 8, Bias = bias }, CPU);
+
+        int InSlice(MiniatureStudy s) => s.Split.CleanTrain.Count(r => bias.InSlice(s.Pairs[r].Caption));
+        Assert.InRange(InSlice(biased), 0.1 * InSlice(plain), 0.4 * InSlice(plain));
+        Assert.Equal(plain.Split.CleanTrain.Count(r => !bias.InSlice(plain.Pairs[r].Caption)), biased.Split.CleanTrain.Length - InSlice(biased));
+        Assert.Equal(plain.Split.CleanTrain.Length + plain.Split.Noisy.Length, biased.Split.CleanTrain.Length + biased.Split.Noisy.Length);
+        Assert.Equal(4, biased.Prompts.Count(bias.InSlice));
+        Assert.Equal(4, biased.Prompts.Count(p => !bias.InSlice(p)));
     }
 
     [Fact]

@@ -36,8 +36,8 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         [CommandOption("--prompts <N>"), Description("Held-out evaluation prompts (default: 128; quick: 32).")]
         public int? Prompts { get; init; }
 
-        [CommandOption("--images-per-prompt <N>"), Description("Images per evaluation prompt, each from its own seeded noise (paper: 1).")]
-        public int ImagesPerPrompt { get; init; } = 1;
+        [CommandOption("--images-per-prompt <N>"), Description("Images per evaluation prompt, each from its own seeded noise; win rates and paired differences compare image k with image k (default 2, quick 1; the paper draws 1).")]
+        public int? ImagesPerPrompt { get; init; }
 
         [CommandOption("--judge-count"), Description("Add Table 5's training runs (Iter0 on the consensus of K = 2 … 4 judges; about 1.5 minutes).")]
         public bool JudgeCount { get; init; }
@@ -79,7 +79,7 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         {
             var config = (Quick ? ReproduceConfig.Quick : ReproduceConfig.Default).WithSeeds(Seeds);
             if (Prompts is { } prompts) config = config with { Study = config.Study with { EvalPrompts = prompts } };
-            config = config with { Study = config.Study with { ImagesPerPrompt = ImagesPerPrompt } };
+            if (ImagesPerPrompt is { } images) config = config with { Study = config.Study with { ImagesPerPrompt = images } };
             if (NoControls) config = config with { Controls = false };
             if (NoCeilings) config = config with { Ceilings = false };
             if (CleanKeep != 1) config = config with { Study = config.Study with { CleanKeep = CleanKeep } };

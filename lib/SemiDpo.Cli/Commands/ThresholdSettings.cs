@@ -19,5 +19,8 @@ public abstract class ThresholdSettings : CommandSettings
     [CommandOption("--target <ACC>"), Description("interval / acceptedaccuracy: the clean-test accuracy below which τ is raised.")]
     public double Target { get; init; } = new ThresholdConfig().TargetAccuracy;
 
-    public ThresholdConfig ToThresholdConfig() => new(Threshold, Percentile, Target, RaisedPercentile: RaisedPercentile);
+    [CommandOption("--threshold-population <WHICH>"), Description("allscored (official, default): the percentile over the clean training pairs and the unlabeled pairs, a pair labelled in an earlier iteration counting as 0 | stillunlabelled: over the unlabeled pairs not labelled yet. confidence scores no clean training pairs: its percentile is over the unlabeled pairs either way.")]
+    public ThresholdPopulation Population { get; init; } = new ThresholdConfig().Population;
+
+    public ThresholdConfig ToThresholdConfig() => new(Threshold, Percentile, Target, RaisedPercentile: RaisedPercentile, Population: Population);
 }

@@ -79,6 +79,27 @@ public static class OpenClipNames
             new ClipEncoderConfig(visionWidth, (int)Shape("vision_model.encoder.layers.0.mlp.fc1.weight")[0], Layers("vision_model"),
                 Heads(architecture.VisionHeads, visionWidth, "vision"), architecture.Activation, 1e-5),
             ImageSize: grid * (int)patch[2], PatchSize: (int)patch[2], Channels: (int)patch[1]);
-        return new ClipConfig(text, vision, (int)Shape("visual_projection.weight")[0], 2.6592);
+        var config = new ClipConfig(text, vision, (int)Shape("visual_projection.weight")[0], 2.6592);
+        if (architecture.Expected is { } expected) Check(expected, config, where);
+        return config;
+    }
+
+    /// <summary>Refuses a checkpoint whose tensors do not have the sizes its model config names, naming the first that differs.</summary>
+    static void Check(OpenClipSizes expected, ClipConfig config, string where)
+    {
+        var pairs = new (string Name, int Config, int Checkpoint)[]
+        {
+            ("embed_dim", expected.EmbedDim, config.ProjectionDim),
+            ("vision_cfg.image_size", expected.ImageSize, config.Vision.ImageSize),
+            ("vision_cfg.patch_size", expected.PatchSize, config.Vision.PatchSize),
+            ("vision_cfg.width", expected.VisionWidth, config.Vision.HiddenSize),
+            ("vision_cfg.layers", expected.VisionLayers, config.Vision.Encoder.Layers),
+            ("text_cfg.width", expected.TextWidth, config.Text.HiddenSize),
+            ("text_cfg.layers", expected.TextLayers, config.Text.Encoder.Layers),
+            ("text_cfg.context_length", expected.ContextLength, config.Text.MaxPositions),
+            ("text_cfg.vocab_size", expected.VocabSize, config.Text.VocabSize),
+        };
+        if (pairs.FirstOrDefault(p => p.Config != p.Checkpoint) is { Name: not null } wrong)
+            throw new ModelFormatException($"{where}: its model config says {wrong.Name} {wrong.Config}, the checkpoint's tensors {wrong.Checkpoint}: another architecture.");
     }
 }

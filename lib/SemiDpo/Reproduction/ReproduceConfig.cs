@@ -48,11 +48,11 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
     /// The miniature reproduction in the paper's data regime: a 1,200-pair world (its clean pairs ≈ 210 train on them;
     /// the clean test split comes from 2,000 extra pairs), Iter0 60 steps of 16 pairs (≈ 4.6 passes over the clean
     /// pairs; paper ≈ 4.7), Iter1/2 as long at a tenth of the learning rate, every noisy pair scored (≈ 4 per clean
-    /// pair; paper ≈ 3.9), the controls and the ceilings, 128 evaluation prompts. <c>summary.md</c> prints the ratios
-    /// the run had.
+    /// pair; paper ≈ 3.9), the controls and the ceilings, 128 evaluation prompts with two images each (the paired
+    /// intervals narrow; the paper draws one). <c>summary.md</c> prints the ratios the run had.
     /// </summary>
     public static ReproduceConfig Default { get; } = new(
-        new StudyConfig() with { World = new WorldConfig(Pairs: 1_200), CleanTestPairs = 2_000 },
+        new StudyConfig() with { World = new WorldConfig(Pairs: 1_200), CleanTestPairs = 2_000, ImagesPerPrompt = 2 },
         Stage2(iter0Steps: 60, laterSteps: 60, unlabeled: 0), [1], JudgeCountAblation: false);
 
     /// <summary>

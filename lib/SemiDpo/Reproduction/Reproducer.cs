@@ -152,7 +152,7 @@ public static class Reproducer
             var checkpoint = folder is null ? null : Path.Combine(folder, $"iter0-k{k}.ckpt");
             new DpoTrainer(iter0).Train($"Iter0, K={k}", model, study.BaseModel, data.CleanTrain, null,
                 TrainingExample.Labeled(data.CleanTrain.Count).ToList(), checkpoint, progress, cancellation);
-            runs.Add(new JudgeCountRun(string.Join("+", judges), k, split.CleanTrain.Length + split.CleanTest.Length, split.CleanFraction,
+            runs.Add(new JudgeCountRun(string.Join("+", judges), k, split.CleanTrain.Length + split.CleanTest.Length, study.Config.CleanShare(split),
                 ConsensusAblation.LabelAccuracy(study.Pairs, split.Clean), study.Evaluate(model, $"Iter0, K={k}", progress, cancellation)));
         }
         return runs;

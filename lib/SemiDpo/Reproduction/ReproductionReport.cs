@@ -65,7 +65,7 @@ public static class ReproductionReport
         var study = result.Config.Study;
         var cleanTrain = result.Split.CleanTrain.Length;
         summary.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"World: {study.World.Pairs:N0} pairs; clean {cleanTrain:N0} train ({(double)cleanTrain / (cleanTrain + result.Split.Noisy.Length):P1} of its non-tie pairs" +
+            $"World: {study.World.Pairs:N0} pairs; clean {cleanTrain:N0} train ({study.CleanShare(result.Split):P1} of its non-tie pairs" +
             $"{(study.CleanKeep < 1 ? $", {study.CleanKeep:P0} of its clean pairs kept" : "")}) / {result.Split.CleanTest.Length:N0} test" +
             $"{(study.CleanTestPairs > 0 ? $" (the clean pairs of {study.CleanTestPairs:N0} extra world pairs)" : "")}; " +
             $"human label right on {result.CleanLabelAccuracy:P1} of the clean pairs; noisy {result.Split.Noisy.Length:N0}. " +

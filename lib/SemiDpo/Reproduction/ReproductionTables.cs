@@ -66,7 +66,7 @@ public sealed class ReproductionTables(ReproductionResult result)
     {
         var first = result.Seeds[0];
         var all = new JudgeCountRun(string.Join("+", result.Split.Judges), result.Split.Judges.Count,
-            result.Split.CleanTrain.Length + result.Split.CleanTest.Length, result.Split.CleanFraction, result.CleanLabelAccuracy,
+            result.Split.CleanTrain.Length + result.Split.CleanTest.Length, result.Config.Study.CleanShare(result.Split), result.CleanLabelAccuracy,
             first.Method(MethodNames.Iteration(0, Iterations)));
         var rows = result.JudgeCounts.Append(all).ToList();
         var frame = new DataFrame(

@@ -40,6 +40,13 @@ public sealed record StudyConfig(
     public StudyConfig() : this(new WorldConfig(), new ConsensusConfig(TestFraction: 0.1), Path.Combine("data", "judges"),
         BaseModelFile.DefaultPath, 128, new SamplerConfig(Steps: 20)) { }
 
+    /// <summary>
+    /// The clean share of the non-tie pairs of the training world (the paper: ≈ 21 %): with extra pairs for the test
+    /// split, the clean training pairs among the world's own; otherwise the consensus split's clean fraction.
+    /// </summary>
+    public double CleanShare(Rewards.ConsensusSplit split) =>
+        CleanTestPairs > 0 ? (double)split.CleanTrain.Length / Math.Max(1, split.CleanTrain.Length + split.Noisy.Length) : split.CleanFraction;
+
     public void Validate()
     {
         World.Validate();

@@ -21,6 +21,23 @@ public sealed record OnnxJudgeSpec(string Name, string Role, string ImageInput, 
 {
     static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>ImageReward's normalisation in the official code: (r − mean) / std.</summary>
+    public const double ImageRewardMean = 0.16717362830052426, ImageRewardStd = 1.0333394966054072;
+
+    /// <summary>
+    /// The sidecar of an ImageReward export as the official score files need it: named <c>image_reward_score</c> and
+    /// normalised as the official code does. A sidecar of the raw output (scale 1, shift 0) gets the normalisation; one
+    /// that already has it keeps it; any other scale or shift is refused (it would be normalised twice or wrongly).
+    /// </summary>
+    public OnnxJudgeSpec AsImageReward(string path)
+    {
+        var (scale, shift) = (1 / ImageRewardStd, -ImageRewardMean / ImageRewardStd);
+        var official = Math.Abs(Scale - scale) < 1e-9 && Math.Abs(Shift - shift) < 1e-9;
+        if (!official && (Scale != 1 || Shift != 0))
+            throw new ModelFormatException($"{path}: imagereward= applies ImageReward's official normalisation (r − {ImageRewardMean}) / {ImageRewardStd}; this sidecar scales by {Scale} and shifts by {Shift}: describe the raw output (scale 1, shift 0) or list it as another name.");
+        return this with { Name = "image_reward_score", Scale = scale, Shift = shift };
+    }
+
     public static OnnxJudgeSpec Read(string path)
     {
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: no sidecar (an ONNX judge needs <model>.onnx.json beside its .onnx file).");
@@ -55,9 +72,11 @@ public sealed class OnnxJudge : IRewardModel, IDisposable
     readonly Func<string, (long[] Ids, long[] Mask)>? tokenize;
     readonly ClipPreprocess preprocess;
 
-    public OnnxJudge(string modelPath, bool cuda = false, int batchSize = 16)
+    /// <param name="adjust">Applied to the sidecar as read (e.g. the official name and normalisation of a known judge).</param>
+    public OnnxJudge(string modelPath, bool cuda = false, int batchSize = 16, Func<OnnxJudgeSpec, OnnxJudgeSpec>? adjust = null)
     {
         spec = OnnxJudgeSpec.Read(modelPath + ".json");
+        if (adjust is not null) spec = adjust(spec);
         BatchSize = batchSize;
         if (!File.Exists(modelPath)) throw new ModelFormatException($"{modelPath}: no such ONNX model.");
         var options = new SessionOptions();

@@ -6,9 +6,10 @@ namespace SemiDpo.Rewards;
 /// <summary>
 /// The paper's reward models from their published weights, named as the official code's score files name them
 /// (semi_dpo/reward_models.py): clip_score (CLIP ViT-L/14, transformers folder), aesthetic_score (LAION MLP .pth over
-/// that CLIP), pick_score (PickScore_v1, transformers folder), hps_score (HPSv2 open_clip ViT-H-14 checkpoint),
+/// that CLIP), pick_score (PickScore_v1, transformers folder), hps_score (HPSv2 open_clip checkpoint: ViT-H-14, or the
+/// architecture of an open_clip model config given as <c>hps=FILE.pt@CONFIG.json</c>; HPSv2's own preprocessing),
 /// image_reward_score and any other through ONNX (<see cref="OnnxJudge"/>).
-/// Spec: <c>clip=DIR,aesthetic=FILE,pickscore=DIR,hps=FILE,imagereward=FILE.onnx,&lt;name&gt;=FILE.onnx</c>.
+/// Spec: <c>clip=DIR,aesthetic=FILE,pickscore=DIR,hps=FILE[@CONFIG.json],imagereward=FILE.onnx,&lt;name&gt;=FILE.onnx</c>.
 /// </summary>
 public static class RealJudges
 {
@@ -21,7 +22,7 @@ public static class RealJudges
             if (eq <= 0 || eq == p.Length - 1) throw new ArgumentException($"Judge '{p}' is not name=path (e.g. clip=/models/clip-vit-large-patch14).");
             return (Name: p[..eq].ToLowerInvariant(), Path: p[(eq + 1)..]);
         }).ToList();
-        foreach (var (name, path) in parts.Where(p => !File.Exists(p.Path) && !Directory.Exists(p.Path)))
+        foreach (var (name, path) in parts.Where(p => !File.Exists(p.Path) && !Directory.Exists(p.Path) && !(p.Name == "hps" && p.Path.Contains('@'))))
             throw new ArgumentException($"Judge {name}: {path} does not exist.");
         var clipFolder = parts.FirstOrDefault(p => p.Name == "clip").Path;
         ClipTokenizer Tokenizer(string? folder, string judge)
@@ -48,8 +49,15 @@ public static class RealJudges
                     judges.Add(new ClipJudge("pick_score", "overall", ClipCheckpoints.LoadTransformers(path, device), Tokenizer(path, name), ClipScoring.ScaledCosine));
                     break;
                 case "hps":
-                    judges.Add(new ClipJudge("hps_score", "overall", ClipCheckpoints.LoadOpenClip(path, hpsArchitecture ?? new OpenClipArchitecture(), device),
-                        Tokenizer(null, name), ClipScoring.Cosine));
+                    var (checkpoint, architecture) = HpsCheckpoint(path, hpsArchitecture);
+                    var hps = ClipCheckpoints.LoadOpenClip(checkpoint, architecture, device);
+                    judges.Add(new ClipJudge("hps_score", "overall", hps, Tokenizer(null, name), ClipScoring.Cosine,
+                        new ClipPreprocess(hps.Config.Vision.ImageSize, Fit: ClipFit.LongerSidePad)));
+                    break;
+                case "imagereward":
+                    if (!path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+                        throw new ArgumentException($"Judge imagereward: {path} is not an .onnx export (ImageReward's BLIP runs through ONNX here).");
+                    judges.Add(new OnnxJudge(path, device.type == TorchSharp.DeviceType.CUDA, adjust: spec => spec.AsImageReward(path + ".json")));
                     break;
                 default:
                     if (!path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
@@ -60,5 +68,18 @@ public static class RealJudges
         }
         if (judges.Select(j => j.Name).Distinct().Count() != judges.Count) throw new ArgumentException("A judge is listed twice.");
         return judges;
+    }
+
+    /// <summary>
+    /// <c>hps=FILE.pt@CONFIG.json</c>: the checkpoint and the open_clip model config that describes it; <c>hps=FILE.pt</c>:
+    /// open_clip's ViT-H-14, the architecture of HPSv2 and HPSv2.1 (the official code loads HPS_v2.1_compressed.pt).
+    /// </summary>
+    static (string Checkpoint, OpenClipArchitecture Architecture) HpsCheckpoint(string path, OpenClipArchitecture? given)
+    {
+        var at = path.LastIndexOf('@');
+        if (at < 0 || File.Exists(path)) return (path, given ?? OpenClipArchitecture.VitH14);
+        var (checkpoint, config) = (path[..at], path[(at + 1)..]);
+        if (!File.Exists(checkpoint)) throw new ArgumentException($"Judge hps: {checkpoint} does not exist.");
+        return (checkpoint, OpenClipArchitecture.FromModelConfig(config));
     }
 }

@@ -19,7 +19,9 @@ namespace SemiDpo.Cli.Commands;
 
 /// <summary>
 /// <c>semidpo confidence</c>: one stage of Stage 2 on its own — z⁽ᵗ⁾ of a trained model against a reference for the
-/// clean test and unlabeled pairs, the per-interval thresholds, and the pseudo-labels they give (counts and precision).
+/// clean test, unlabeled and (for the official threshold population) clean training pairs, the per-interval
+/// thresholds, and the pseudo-labels they give (counts and precision), written as <c>train</c> writes them: the same
+/// pseudo_labels.json from the same inputs (the clean training pairs as +1, <c>--past-labels</c> ranked last).
 /// The model is a checkpoint of the world's model or a diffusers Stable Diffusion folder (e.g. <c>train --export</c>'s,
 /// against the base folder; latents from the cache when it is complete). Shardable across processes
 /// (<c>--rank/--world-size</c>, or SLURM / torchrun variables): each shard scores its share of the forward batches into
@@ -41,7 +43,7 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         [CommandOption("--resolution <N>"), Description("Stable Diffusion: the side images are resized and cropped to (default: the model's sample size × the VAE's scale).")]
         public int? Resolution { get; init; }
 
-        [CommandOption("--from <DIR>"), Description("Score nothing: fit the thresholds from DIR/test and DIR/unlabeled confidence_rank*.jsonl files (ours or the official compute_confidence.py's, by source idx).")]
+        [CommandOption("--from <DIR>"), Description("Score nothing: fit the thresholds from DIR/test, DIR/unlabeled (and, for the official population, DIR/clean) confidence_rank*.jsonl files (ours or the official compute_confidence.py's, by source idx).")]
         public string? From { get; init; }
 
         [CommandOption("--filter <DIR>"), Description("Folder written by `semidpo filter`.")]
@@ -52,6 +54,9 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
 
         [CommandOption("--unlabeled-sample <N>"), Description("Score at most N unlabeled pairs (0 = all).")]
         public int UnlabeledSample { get; init; }
+
+        [CommandOption("--past-labels <FILES>"), Description("Comma-separated pseudo_labels.json files of earlier iterations: the unlabeled pairs they label rank last (|z| counts as 0, never accepted), as train does in Iter2 and the official --past_pseudo_labels.")]
+        public string? PastLabels { get; init; }
 
         [CommandOption("--noise-draws <N>"), Description("Noise draws per pair, each reused at all anchors (official: 1).")]
         public int NoiseDraws { get; init; } = new ConfidenceConfig().NoiseDraws;
@@ -121,10 +126,11 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         using (OutputLock.AcquireFile(Path.Combine(settings.Out, "unlabeled", shardFile)))
         {
             ClaimRun(settings, shard, data.CleanTest.Count, unlabeled.Count);
-            if (File.Exists(Path.Combine(settings.Out, "unlabeled", shardFile)) && File.Exists(Path.Combine(settings.Out, "test", shardFile)))
+            var clean = AllScored(settings) ? data.CleanTrain : null;
+            if (Sets(clean).All(set => File.Exists(Path.Combine(settings.Out, set, shardFile))))
                 AnsiConsole.MarkupLine($"shard {shard.Rank} of {shard.WorldSize}: scored by an earlier run of this command (its files are complete), not scored again");
             else
-                ScoreShard(settings.Out, shard, model, reference, data.CleanTest, unlabeled, scorer, cancellation);
+                ScoreShard(settings.Out, shard, model, reference, data.CleanTest, unlabeled, clean, scorer, cancellation);
         }
         var present = shard.FilesPresent(Path.Combine(settings.Out, "unlabeled"), "confidence", ".jsonl");
         if (present < shard.WorldSize)
@@ -135,7 +141,8 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         // Every shard is here: the merged tables, in the sets' order.
         var zTest = ConfidenceFiles.Table(ConfidenceFiles.Read(Path.Combine(settings.Out, "test")), data.CleanTest.Rows, settings.Out);
         var zUnlabeled = ConfidenceFiles.Table(ConfidenceFiles.Read(Path.Combine(settings.Out, "unlabeled")), unlabeled.Rows, settings.Out);
-        Fit(settings, zTest, zUnlabeled, unlabeled.Rows, unlabeled.HumanIsTrue);
+        var zClean = AllScored(settings) ? ConfidenceFiles.Table(ConfidenceFiles.Read(Path.Combine(settings.Out, "clean")), data.CleanTrain.Rows, settings.Out) : null;
+        Fit(settings, zTest, zUnlabeled, unlabeled.Rows, unlabeled.HumanIsTrue, zClean, data.CleanTrain.Rows);
         return 0;
     }
 
@@ -147,8 +154,15 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
     {
         var (zTest, testRows, _) = await Scored(files.CleanTest, Path.Combine(from, "test"), cancellation);
         var (zUnlabeled, unlabeledRows, humanIsTrue) = await Scored(files.Noisy, Path.Combine(from, "unlabeled"), cancellation);
-        AnsiConsole.MarkupLine(Markup.Escape($"{from}: z of {testRows.Length:N0} clean test and {unlabeledRows.Length:N0} unlabeled pairs of {settings.Filter}"));
-        Fit(settings, zTest, zUnlabeled, unlabeledRows, humanIsTrue);
+        (ConfidenceTable Z, long[] Rows, bool[]? _)? clean = null;
+        if (AllScored(settings))
+        {
+            if (!Directory.Exists(Path.Combine(from, "clean")))
+                throw new ArgumentException($"{Path.Combine(from, "clean")} is missing: the official threshold population needs the clean training pairs' z (or give --threshold-population stillunlabelled).");
+            clean = await Scored(files.CleanTrain, Path.Combine(from, "clean"), cancellation);
+        }
+        AnsiConsole.MarkupLine(Markup.Escape($"{from}: z of {testRows.Length:N0} clean test, {unlabeledRows.Length:N0} unlabeled{(clean is { } c ? $" and {c.Rows.Length:N0} clean training" : "")} pairs of {settings.Filter}"));
+        Fit(settings, zTest, zUnlabeled, unlabeledRows, humanIsTrue, clean?.Z, clean?.Rows ?? []);
         return 0;
     }
 
@@ -169,39 +183,68 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         return (ConfidenceFiles.Table(z, rows, folder), rows, truth);
     }
 
-    /// <summary>Fits the thresholds and writes the merged outputs: z CSVs, the official summary and pseudo-labels, thresholds.csv.</summary>
-    static void Fit(Settings settings, ConfidenceTable zTest, ConfidenceTable zUnlabeled, long[] unlabeledRows, bool[]? humanIsTrue)
+    /// <summary>
+    /// Fits the thresholds and writes the merged outputs: z CSVs, the official summary and pseudo-labels (the clean
+    /// training pairs as +1, as train writes them), thresholds.csv. Pairs the --past-labels files label count as z = 0.
+    /// </summary>
+    static void Fit(Settings settings, ConfidenceTable zTest, ConfidenceTable zUnlabeled, long[] unlabeledRows, bool[]? humanIsTrue,
+        ConfidenceTable? zClean, IReadOnlyList<long> cleanRows)
     {
-        var thresholds = ThresholdSchedule.Fit(settings.ToThresholdConfig(), zTest, zUnlabeled, humanIsTrue);
+        var before = PastLabelled(settings, unlabeledRows);
+        for (var i = 0; i < zUnlabeled.Pairs; i++)
+            if (before[i])
+                for (var j = 0; j < TimestepIntervals.Count; j++)
+                    zUnlabeled.Z[i, j] = 0;
+        var thresholds = ThresholdSchedule.Fit(settings.ToThresholdConfig(), zTest, zUnlabeled, humanIsTrue, zClean, before);
         var labels = PseudoLabeler.Label(zUnlabeled, thresholds);
         Directory.CreateDirectory(settings.Out);
         WriteZ(Path.Combine(settings.Out, "z-test.csv"), zTest);
         WriteZ(Path.Combine(settings.Out, "z-unlabeled.csv"), zUnlabeled);
         ConfidenceSummary.Write(settings.Out, ConfidenceSummary.Summarize(zTest));
-        PseudoLabelFile.Write(Path.Combine(settings.Out, "pseudo_labels.json"), unlabeledRows, labels);
+        PseudoLabelFile.Write(Path.Combine(settings.Out, "pseudo_labels.json"), unlabeledRows, labels, cleanRows);
         var frame = ThresholdTable.ToFrame(thresholds);
         SemiDpo.Analysis.TableFiles.SaveCsv(frame, Path.Combine(settings.Out, "thresholds.csv"));
         Tables.Print(frame, "thresholds per timestep interval (Table 7 analogue)", true, "percentile", "tau");
         AnsiConsole.MarkupLine($"pseudo-labelled: {labels.PairsAccepted:N0} of {zUnlabeled.Pairs:N0} unlabeled pairs ({labels.SlotsAccepted:N0} pair-intervals); wrote {Markup.Escape(settings.Out)}");
     }
 
-    /// <summary>z of the pairs this shard owns, into its test/ and unlabeled/ confidence files.</summary>
-    static void ScoreShard(string folder, Shard shard, IDiffusionModel model, IDiffusionModel reference, PairSet test, PairSet unlabeled,
+    static bool AllScored(Settings settings) => settings.Population == ThresholdPopulation.AllScored;
+
+    /// <summary>The folders a run's confidence files go to: test/, unlabeled/ and, for the official population, clean/.</summary>
+    static string[] Sets(PairSet? clean) => clean is null ? ["test", "unlabeled"] : ["test", "unlabeled", "clean"];
+
+    /// <summary>Per unlabeled pair, whether one of the --past-labels files labels it (at any interval).</summary>
+    static bool[] PastLabelled(Settings settings, long[] unlabeledRows)
+    {
+        var before = new bool[unlabeledRows.Length];
+        foreach (var file in (settings.PastLabels ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var labels = PseudoLabelFile.Read(file, unlabeledRows);
+            for (var i = 0; i < before.Length; i++) before[i] |= labels.Accepted[i] != 0;
+        }
+        return before;
+    }
+
+    /// <summary>z of the pairs this shard owns, into its test/, unlabeled/ (and clean/) confidence files.</summary>
+    static void ScoreShard(string folder, Shard shard, IDiffusionModel model, IDiffusionModel reference, PairSet test, PairSet unlabeled, PairSet? clean,
         ConfidenceScorer scorer, CancellationToken cancellation)
     {
-        var owned = (Test: Owned(test, shard, scorer.BatchSize), Unlabeled: Owned(unlabeled, shard, scorer.BatchSize));
-        AnsiConsole.MarkupLine($"shard {shard.Rank} of {shard.WorldSize}: {owned.Test.Length:N0} clean test and {owned.Unlabeled.Length:N0} unlabeled pairs");
-        ConfidenceTable zTest = null!, zUnlabeled = null!;
+        var sets = Sets(clean).Zip(new[] { test, unlabeled, clean }.OfType<PairSet>(), (name, pairs) => (Name: name, Pairs: pairs, Owned: Owned(pairs, shard, scorer.BatchSize))).ToList();
+        AnsiConsole.MarkupLine($"shard {shard.Rank} of {shard.WorldSize}: {string.Join(", ", sets.Select(s => $"{s.Owned.Length:N0} {Description(s.Name)}"))} pairs");
+        var z = new ConfidenceTable[sets.Count];
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(ctx =>
         {
-            var testTask = ctx.AddTask("clean test pairs", maxValue: owned.Test.Length);
-            var unlabeledTask = ctx.AddTask("unlabeled pairs", maxValue: owned.Unlabeled.Length);
-            zTest = scorer.Score(model, reference, test, new InlineProgress<(int Done, int Total)>(p => testTask.Value = p.Done), cancellation, owned.Test);
-            zUnlabeled = scorer.Score(model, reference, unlabeled, new InlineProgress<(int Done, int Total)>(p => unlabeledTask.Value = p.Done), cancellation, owned.Unlabeled);
+            var tasks = sets.Select(s => ctx.AddTask($"{Description(s.Name)} pairs", maxValue: s.Owned.Length)).ToList();
+            for (var k = 0; k < sets.Count; k++)
+            {
+                var task = tasks[k];
+                z[k] = scorer.Score(model, reference, sets[k].Pairs, new InlineProgress<(int Done, int Total)>(p => task.Value = p.Done), cancellation, sets[k].Owned);
+            }
         });
-        WriteShard(Path.Combine(folder, "test"), shard, test.Rows, zTest, owned.Test);
-        WriteShard(Path.Combine(folder, "unlabeled"), shard, unlabeled.Rows, zUnlabeled, owned.Unlabeled);
+        for (var k = 0; k < sets.Count; k++) WriteShard(Path.Combine(folder, sets[k].Name), shard, sets[k].Pairs.Rows, z[k], sets[k].Owned);
     }
+
+    static string Description(string set) => set switch { "test" => "clean test", "clean" => "clean training", _ => set };
 
     /// <summary>Indices of the pairs this shard scores: its whole forward batches.</summary>
     static int[] Owned(PairSet pairs, Shard shard, int batch) =>

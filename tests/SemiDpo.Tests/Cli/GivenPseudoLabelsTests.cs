@@ -64,4 +64,26 @@ public class GivenPseudoLabelsTests
         Assert.Contains("labelled by", iter1.Output);
         Assert.Equal(File.ReadAllBytes(In("whole/iter1.ckpt")), File.ReadAllBytes(In("staged/iter1.ckpt")));
     }
+
+    [Fact]
+    public void ConfidenceOnTrainsModels_WritesTrainsPseudoLabelFiles_ByteForByte_CleanAnchorsAndPastLabelsIncluded()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        string In(string name) => Path.Combine(temp.Path, name);
+        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 9);
+        var train = Train(filter, In("train"));
+        train[Array.IndexOf(train, "--iterations") + 1] = "3";
+        Ok(CliProcess.Run(TestPaths.RepoRoot, train));
+
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["confidence", "--model", In("train/iter0.ckpt"), "--filter", filter, "--unlabeled-sample", "40", "--out", In("iter1")]));
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["confidence", "--model", In("train/iter1.ckpt"), "--filter", filter, "--unlabeled-sample", "40", "--out", In("iter2"),
+            "--past-labels", In("train/official/iter1/pseudo_labels.json")]));
+
+        foreach (var i in new[] { 1, 2 })
+            Assert.True(File.ReadAllBytes(In($"train/official/iter{i}/pseudo_labels.json")).SequenceEqual(File.ReadAllBytes(In($"iter{i}/pseudo_labels.json"))),
+                $"iter{i}/pseudo_labels.json differs from train's");
+        using var json = JsonDocument.Parse(File.ReadAllText(In("iter1/pseudo_labels.json")));
+        Assert.Contains(json.RootElement.EnumerateObject(), p => p.Value.EnumerateObject().All(l => l.Value.GetInt32() == 1));   // the clean anchors, +1 everywhere
+        Assert.True(Directory.Exists(In("iter1/clean")), "the official population's clean training pairs are scored too");
+    }
 }

@@ -61,3 +61,25 @@ def install(ref):
     _stub("safetensors", torch=_stub("safetensors.torch", save_file=save_file, load_file=load_file))
     _stub("ftfy", fix_text=lambda text: text)
     sys.path[:0] = [os.path.join(ref, "src"), ref]
+
+
+def openai_clip_model(ref):
+    """openai/CLIP's clip/model.py from REF, loaded as a module without its package (which would import the tokenizer)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("clip_model", os.path.join(ref, "clip", "model.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def randomize_clip(model):
+    """Random weights a tiny CLIP's outputs stay well scaled with: logit scale 2.3, norms near 1, the rest ~ 0.5/√fan-in."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 0:
+                p.fill_(2.3)
+            elif name.endswith("weight") and p.dim() == 1:
+                p.copy_(1 + 0.1 * torch.randn_like(p))
+            else:
+                p.copy_(0.5 * torch.randn_like(p) / max(1, p[0].numel()) ** 0.5)
+    return model

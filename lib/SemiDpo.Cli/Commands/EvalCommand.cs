@@ -34,11 +34,20 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--prompts <N>"), Description("Held-out prompts (one image each).")]
         public int Prompts { get; init; } = 200;
 
-        [CommandOption("--steps <N>"), Description("DDIM steps.")]
+        [CommandOption("--steps <N>"), Description("Sampling steps (default 50, as the official evaluate.py).")]
         public int Steps { get; init; } = new SamplerConfig().Steps;
 
-        [CommandOption("--guidance <W>"), Description("Classifier-free guidance scale.")]
-        public double Guidance { get; init; } = new SamplerConfig().GuidanceScale;
+        [CommandOption("--guidance <W>"), Description("Classifier-free guidance scale (default: 3 for the world; 7.5 for Stable Diffusion, diffusers' pipeline default that the official evaluate.py uses).")]
+        public double? Guidance { get; init; }
+
+        [CommandOption("--scheduler <KIND>"), Description("model: the sampler the diffusers folder's scheduler_config.json names (PNDM for SD1.5, as the official evaluate.py; the default for Stable Diffusion) | ddim (the world's sampler and default).")]
+        public SamplerKind? Scheduler { get; init; }
+
+        /// <summary>The world's sampling: DDIM at guidance 3 unless told otherwise.</summary>
+        public SamplerConfig WorldSampler => new(Steps, Guidance ?? new SamplerConfig().GuidanceScale, Kind: Scheduler ?? SamplerKind.Ddim);
+
+        /// <summary>The official evaluation protocol on diffusers folders: the folder's scheduler, 50 steps, guidance 7.5, seed 42 per prompt.</summary>
+        public SamplerConfig StableDiffusionSampler => new(Steps, Guidance ?? 7.5, Kind: Scheduler ?? SamplerKind.Model);
 
         [CommandOption("--judges <DIR|SPEC>"), Description("World: the judge weights folder. Real prompts: clip=DIR,aesthetic=FILE,pickscore=DIR,hps=FILE,<name>=FILE.onnx (as semidpo score).")]
         public string Judges { get; init; } = Path.Combine("data", "judges");
@@ -87,7 +96,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         {
             var clock = Stopwatch.StartNew();
             using var model = BaseModelFile.LoadAny(path, device);
-            var images = model.Sample(prompts, new SamplerConfig(settings.Steps, settings.Guidance));
+            var images = model.Sample(prompts, settings.WorldSampler);
             sets.Add(SampleEvaluation.Score(Path.GetFileName(path), prompts, images, judges));
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(path)}: {prompts.Count} samples in {clock.Elapsed.TotalSeconds:F0} s[/]");
         }
@@ -128,7 +137,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 cancellation.ThrowIfCancellationRequested();
                 var first = range.Start.Value;
                 var batch = prompts[range];
-                var images = DiffusionSampling.SampleImages(model, batch, new SamplerConfig(settings.Steps, settings.Guidance), size, size, firstIndex: first, batchSize: RealBatch);
+                var images = DiffusionSampling.SampleImages(model, batch, settings.StableDiffusionSampler, size, size, firstIndex: first, batchSize: RealBatch);
                 var scores = judges.Select(j => j.Score(batch, images)).ToList();
                 rows.AddRange(batch.Select((_, k) => new PromptScore(name, first + k, judges.Select((j, i) => (j.Name, (double)scores[i][k])).ToDictionary())));
             }
@@ -151,7 +160,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             sets = EvaluationShards.Merge(EvaluationShards.Read(files), names, prompts, metrics);
         }
         var frame = SampleEvaluation.ToFrame(sets);
-        Tables.Print(frame, $"{prompts.Count} prompts of {settings.PromptFile}, one image each (seed {new SamplerConfig().Seed} per prompt): judge means", fractionsAsPercent: false);
+        var sampler = settings.StableDiffusionSampler;
+        Tables.Print(frame, $"{prompts.Count} prompts of {settings.PromptFile}, one image each ({(sampler.Kind == SamplerKind.Model ? "the folder's scheduler" : "DDIM")}, " +
+            $"{sampler.Steps} steps, guidance {sampler.GuidanceScale}, seed {sampler.Seed} per prompt): judge means", fractionsAsPercent: false);
         foreach (var set in sets.Skip(1))
             AnsiConsole.MarkupLine($"win rate of {Markup.Escape(set.Name)} vs {Markup.Escape(sets[0].Name)}: " +
                 string.Join(", ", judges.Select(j => $"{j.Name} {100 * WinRate.Of(set, sets[0], j.Name):F1} %")));
@@ -165,7 +176,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var run = System.Text.Json.JsonSerializer.Serialize(new
         {
             Models = settings.Models.Select(m => RunClaim.Stamp(Path.Combine(m, "unet"))), PromptFile = RunClaim.Stamp(settings.PromptFile!), settings.Column, Prompts = prompts,
-            settings.Judges, settings.Steps, settings.Guidance, settings.Size, shard.WorldSize,
+            settings.Judges, Sampler = settings.StableDiffusionSampler, settings.Size, shard.WorldSize,
         });
         RunClaim.Check(Path.Combine(settings.Shards!, "run.json"), run, "evaluation shards");
     }

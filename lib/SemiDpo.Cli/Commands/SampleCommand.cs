@@ -32,8 +32,11 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
         [CommandOption("--model <PATH>"), Description("World checkpoint, or a diffusers Stable Diffusion folder (default: the world's base model).")]
         public string Model { get; init; } = BaseModelFile.DefaultPath;
 
-        [CommandOption("--steps <N>"), Description("DDIM steps.")]
+        [CommandOption("--steps <N>"), Description("Sampling steps.")]
         public int Steps { get; init; } = new SamplerConfig().Steps;
+
+        [CommandOption("--scheduler <KIND>"), Description("Stable Diffusion: model (the folder's scheduler_config.json: PNDM for SD1.5, as diffusers' pipeline; default) | ddim.")]
+        public SamplerKind Scheduler { get; init; } = SamplerKind.Model;
 
         [CommandOption("--guidance <W>"), Description("Classifier-free guidance scale (default: 3 for the world, 7.5 for Stable Diffusion).")]
         public double? Guidance { get; init; }
@@ -93,8 +96,9 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
         var dtype = settings.Half ? ScalarType.Float16 : ScalarType.Float32;
         using var model = StableDiffusionModel.Load(settings.Model, device, new StableDiffusionOptions(dtype, dtype));
         var size = settings.Size ?? model.DefaultImageSize;
-        var sampler = new SamplerConfig(settings.Steps, settings.Guidance ?? 7.5, settings.Seed);
-        AnsiConsole.MarkupLine($"loaded {Markup.Escape(settings.Model)} on {device} ({clock.Elapsed.TotalSeconds:F1} s); {settings.Count} × {size}² px, {settings.Steps} DDIM steps, guidance {sampler.GuidanceScale}");
+        var sampler = new SamplerConfig(settings.Steps, settings.Guidance ?? 7.5, settings.Seed, settings.Scheduler);
+        AnsiConsole.MarkupLine($"loaded {Markup.Escape(settings.Model)} on {device} ({clock.Elapsed.TotalSeconds:F1} s); {settings.Count} × {size}² px, " +
+            $"{settings.Steps} {(settings.Scheduler == SamplerKind.Model ? model.SchedulerSampler().GetType().Name.Replace("Sampler", "").ToUpperInvariant() : "DDIM")} steps, guidance {sampler.GuidanceScale}");
         var images = DiffusionSampling.SampleImages(model, Enumerable.Repeat(settings.Prompt, settings.Count).ToList(), sampler, size, size, batchSize: 4);
         WriteGrid(settings.Out, images, clock);
         return 0;

@@ -2,8 +2,8 @@ using static TorchSharp.torch;
 
 namespace SemiDpo.Diffusion;
 
-/// <summary>Sampling settings: DDIM steps, classifier-free guidance scale and the per-prompt seed.</summary>
-public sealed record SamplerConfig(int Steps = 50, double GuidanceScale = 3.0, int Seed = 42);
+/// <summary>Sampling settings: steps, classifier-free guidance scale, the per-prompt seed and the sampler.</summary>
+public sealed record SamplerConfig(int Steps = 50, double GuidanceScale = 3.0, int Seed = 42, SamplerKind Kind = SamplerKind.Ddim);
 
 /// <summary>
 /// Deterministic DDIM (η = 0; Song et al. 2021, Eq. 12) with classifier-free guidance:
@@ -12,7 +12,7 @@ public sealed record SamplerConfig(int Steps = 50, double GuidanceScale = 3.0, i
 /// The settings are diffusers' DDIMScheduler's: <paramref name="stepsOffset"/> (SD: 1) shifts every timestep, and after
 /// the last step ᾱ = 1 when <paramref name="setAlphaToOne"/>, else ᾱ_0 (SD).
 /// </summary>
-public sealed class DdimSampler(NoiseSchedule schedule, bool clipSample = true, int stepsOffset = 0, bool setAlphaToOne = true)
+public sealed class DdimSampler(NoiseSchedule schedule, bool clipSample = true, int stepsOffset = 0, bool setAlphaToOne = true) : IDenoisingSampler
 {
     /// <summary>The timesteps visited, from high to low (evenly spaced, as diffusers' "leading" spacing).</summary>
     public long[] Timesteps(int steps)

@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace SemiDpo.Diffusion;
 
 /// <summary>
-/// Text-to-image sampling for any <see cref="IDiffusionModel"/>: seeded x_T per prompt in the training space, DDIM
-/// with classifier-free guidance (conditional and null caption in one batched forward), then back to pixels.
+/// Text-to-image sampling for any <see cref="IDiffusionModel"/>: seeded x_T per prompt in the training space, DDIM or
+/// the model's own scheduler (<see cref="SamplerConfig.Kind"/>) with classifier-free guidance (conditional and null
+/// caption in one batched forward), then back to pixels.
 /// </summary>
 public static class DiffusionSampling
 {
@@ -17,7 +18,7 @@ public static class DiffusionSampling
         int firstIndex = 0, int batchSize = 64, IProgress<int>? progress = null)
     {
         var shape = model.TrainingShape(height, width);
-        var ddim = model.Sampler();
+        var denoiser = sampler.Kind == SamplerKind.Ddim ? model.Sampler() : model.SchedulerSampler();
         var batches = new List<Tensor>();
         var wasTraining = model.Network.training;
         model.Network.eval();
@@ -29,7 +30,7 @@ public static class DiffusionSampling
                 var batch = prompts.Skip(start).Take(batchSize).ToList();
                 var noise = cat(batch.Select((p, k) => SeededNoise.For(sampler.Seed, PromptHash(p), firstIndex + start + k, shape)).ToList(), 0).to(model.Device);
                 var tokens = cat([model.Tokens(batch), model.Tokens(batch.Select(_ => "").ToList())], 0);
-                var x0 = ddim.Sample(noise, sampler.Steps, (x, t) =>
+                var x0 = denoiser.Sample(noise, sampler.Steps, (x, t) =>
                 {
                     var both = model.PredictNoise(cat([x, x], 0), cat([t, t], 0), tokens).chunk(2);
                     return DdimSampler.Guide(both[0], both[1], sampler.GuidanceScale);

@@ -32,6 +32,9 @@ public interface IDiffusionModel : IDisposable
     /// <summary>The DDIM sampler of the model's scheduler settings.</summary>
     DdimSampler Sampler();
 
+    /// <summary>The sampler the model's own scheduler names (a diffusers folder's; SD1.5: PNDM); DDIM when it names none.</summary>
+    IDenoisingSampler SchedulerSampler() => Sampler();
+
     /// <summary>
     /// A second model with a copy of the trained weights (e.g. the frozen DPO reference); frozen parts (VAE, text
     /// encoder) are shared, not copied.

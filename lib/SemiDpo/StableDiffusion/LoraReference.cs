@@ -19,6 +19,8 @@ internal sealed class LoraReference(StableDiffusionModel model) : IDiffusionMode
     public long[] TrainingShape(int height, int width) => model.TrainingShape(height, width);
     public DdimSampler Sampler() => model.Sampler();
 
+    public IDenoisingSampler SchedulerSampler() => model.SchedulerSampler();
+
     public Tensor PredictNoise(Tensor xt, Tensor t, Tensor tokens)
     {
         model.UNet.SetLoraEnabled(false);

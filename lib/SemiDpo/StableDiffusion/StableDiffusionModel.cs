@@ -139,6 +139,9 @@ public sealed class StableDiffusionModel : IDiffusionModel
     /// <summary>DDIM with the scheduler's steps_offset / set_alpha_to_one / clip_sample (SD: 1, false, false).</summary>
     public DdimSampler Sampler() => scheduler.Sampler(Schedule);
 
+    /// <summary>The sampler scheduler_config.json names: PNDM (PLMS) for SD1.5, as diffusers' pipeline and the official evaluation sample.</summary>
+    public IDenoisingSampler SchedulerSampler() => scheduler.FolderSampler(Schedule, SourceFolder);
+
     IDiffusionModel IDiffusionModel.Copy() => Copy();
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace SemiDpo.Reproduction;
 
 /// <summary>
 /// What <c>semidpo reproduce</c> runs: the study (world, judges, Stage 1, evaluation), Semi-DPO's Stage 2, the arms
-/// compared with it through the same pipeline and budget, the baselines, and the seeds. <see cref="Default"/> takes about
-/// 12–15 minutes per seed on a 2-core CPU, <see cref="Quick"/> under 2 (a smoke run of every stage: too short for conclusions).
+/// compared with it through the same pipeline and budget, the baselines, and the seeds. <see cref="Default"/> took 6–14
+/// minutes a seed on a 2-core CPU, <see cref="Quick"/> under 2 (a smoke run of every stage: too short for conclusions).
 /// </summary>
 /// <param name="Seeds">Training seeds (batch order, timesteps, noise, the unlabeled sample); world, judges, base model and evaluation prompts stay fixed.</param>
 /// <param name="Smoothing">Label smoothing ε of the conservative-DPO baseline.</param>

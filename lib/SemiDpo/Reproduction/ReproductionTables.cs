@@ -205,7 +205,7 @@ public sealed class ReproductionTables(ReproductionResult result)
         var line = $"Semi-DPO − clean only: {Format(semi)}.";
         if (!names.Contains(MethodNames.CeilingTrueLabels)) return line;
         var ceiling = Difference(MethodNames.CeilingTrueLabels, MethodNames.CleanOnlySameBudget);
-        line = $"True-label ceiling − clean only: {Format(ceiling)}; {line[0..1].ToLowerInvariant()}{line[1..]} ";
+        line = $"True-label ceiling − clean only: {Format(ceiling)}; {line} ";
         if (ceiling.Sign <= 0)
             return line + "Reading: the accepted slots with their true labels do not beat clean only, so this world does not reward the extra data: " +
                    "it cannot test the method until it does.";

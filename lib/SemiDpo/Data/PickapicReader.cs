@@ -24,16 +24,16 @@ public sealed class PickapicReader : IAsyncDisposable
     readonly Stream stream;
     readonly string file;
     readonly PickapicReadOptions options;
-    readonly long firstRow;
+    readonly long firstIdx;
 
-    PickapicReader(ParquetReader reader, Stream stream, string file, PickapicReadOptions options, long firstRow, SkippedRows skipped, SkippedRows excluded) =>
-        (this.reader, this.stream, this.file, this.options, this.firstRow, Skipped, Excluded) = (reader, stream, file, options, firstRow, skipped, excluded);
+    PickapicReader(ParquetReader reader, Stream stream, string file, PickapicReadOptions options, long firstIdx, SkippedRows skipped, SkippedRows excluded) =>
+        (this.reader, this.stream, this.file, this.options, this.firstIdx, Skipped, Excluded) = (reader, stream, file, options, firstIdx, skipped, excluded);
 
     public static Task<PickapicReader> OpenAsync(string path, PickapicReadOptions? options = null, CancellationToken cancellation = default) =>
         OpenAsync(path, options, 0, new SkippedRows(), new SkippedRows(), cancellation);
 
-    /// <summary>Opens one file of a stream of shards whose first row is row <paramref name="firstRow"/> of the stream.</summary>
-    internal static async Task<PickapicReader> OpenAsync(string path, PickapicReadOptions? options, long firstRow, SkippedRows skipped, SkippedRows excluded, CancellationToken cancellation)
+    /// <summary>Opens one file of a stream of shards whose first non-tie row has the official idx <paramref name="firstIdx"/>.</summary>
+    internal static async Task<PickapicReader> OpenAsync(string path, PickapicReadOptions? options, long firstIdx, SkippedRows skipped, SkippedRows excluded, CancellationToken cancellation)
     {
         if (!File.Exists(path)) throw new PreferenceDataException(path, "file not found.");
         var stream = File.OpenRead(path);
@@ -60,7 +60,7 @@ public sealed class PickapicReader : IAsyncDisposable
             await stream.DisposeAsync();
             throw new PreferenceDataException(path, $"missing required column(s) {string.Join(", ", missing)}; the file has {string.Join(", ", present)}.");
         }
-        return new PickapicReader(reader, stream, path, options ?? new PickapicReadOptions(), firstRow, skipped, excluded);
+        return new PickapicReader(reader, stream, path, options ?? new PickapicReadOptions(), firstIdx, skipped, excluded);
     }
 
     public int RowGroupCount => reader.RowGroupCount;
@@ -80,16 +80,52 @@ public sealed class PickapicReader : IAsyncDisposable
     }
 
     /// <summary>Every valid row, in file order, with its image bytes as stored (<paramref name="withImages"/>) or without reading them.</summary>
+    /// <remarks>
+    /// A pair's <see cref="EncodedPair.Row"/> is the official idx (<c>prepare_pickapic.py</c>): its position among the
+    /// rows whose label_0 is not 0.5 in the shards read in order — rows left out here (images not different, no label,
+    /// bad rows) keep their number, as they do there; a tie has none (−1). Files with an idx column keep theirs.
+    /// </remarks>
     public async IAsyncEnumerable<EncodedPair> ReadEncodedAsync(bool withImages = true, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
-        long fileRow = 0;
+        long fileRow = 0, next = firstIdx;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             var columns = await LoadGroup(g, fileRow, withImages, cancellation);
+            if (columns is null) next += await NonTieRowsAsync(g, cancellation);
             var count = columns?.Count ?? checked((int)RowGroup(g).RowCount);
             for (var r = 0; columns is not null && r < count; r++)
-                if (TryEncoded(columns, r, g, fileRow + r) is { } pair) yield return pair;
+            {
+                var idx = IsOfficialTie(columns.Label0[r]) ? -1 : next++;
+                if (TryEncoded(columns, r, g, fileRow + r, idx) is { } pair) yield return pair;
+            }
             fileRow += count;
+        }
+    }
+
+    /// <summary>The official pipeline drops a row as a tie iff its label_0 is 0.5 (<c>prepare_pickapic.py</c>); a null label is not one.</summary>
+    static bool IsOfficialTie(double? label0) => label0 == 0.5;
+
+    /// <summary>
+    /// Rows of this file that take an official idx (label_0 ≠ 0.5), reading only label_0: how a stream of shards numbers
+    /// the next file's rows, and how numbering goes on past a row group whose other columns cannot be read.
+    /// </summary>
+    internal async Task<long> NonTieRowsAsync(CancellationToken cancellation)
+    {
+        long rows = 0;
+        for (var g = 0; g < reader.RowGroupCount; g++) rows += await NonTieRowsAsync(g, cancellation);
+        return rows;
+    }
+
+    async Task<long> NonTieRowsAsync(int g, CancellationToken cancellation)
+    {
+        try
+        {
+            var labels = await RowGroupColumns.Label0Async(this, g, cancellation);
+            return labels.LongCount(l => !IsOfficialTie(l));
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not PreferenceDataException)
+        {
+            throw new PreferenceDataException(file, $"row group {g}, column '{C.Label0.Name}' cannot be read ({e.GetType().Name}: {e.Message}), so the rows after it cannot be numbered as the official pipeline numbers them.", e);
         }
     }
 
@@ -120,14 +156,14 @@ public sealed class PickapicReader : IAsyncDisposable
         }
     }
 
-    EncodedPair? TryEncoded(RowGroupColumns c, int i, int group, long fileRow)
+    EncodedPair? TryEncoded(RowGroupColumns c, int i, int group, long fileRow, long idx)
     {
         var metadata = c.Metadata(i);
         if (!metadata.AreDifferent) return Exclude(group, fileRow, C.AreDifferent.Name, "the two images are the same");
         if (!metadata.HasLabel) return Exclude(group, fileRow, C.HasLabel.Name, "no human label");
         if (CheckLabels(c, i, group, fileRow) is { } problem) return Reject<EncodedPair>(problem);
         if (c.Idx(i) is < 0) return Reject<EncodedPair>(new(file, group, fileRow, C.Idx.Name, $"idx {c.Idx(i)} is negative"));
-        return new EncodedPair(c.Idx(i) ?? firstRow + fileRow, c.Caption[i]!, c.Jpg0 is null ? null : c.Jpg0[i] ?? [], c.Jpg1 is null ? null : c.Jpg1[i] ?? [],
+        return new EncodedPair(c.Idx(i) ?? idx, c.Caption[i]!, c.Jpg0 is null ? null : c.Jpg0[i] ?? [], c.Jpg1 is null ? null : c.Jpg1[i] ?? [],
             c.Label0[i]!.Value, c.Label1[i]!.Value, metadata, c.Truth(i)) { FileRowIndex = fileRow, RowGroupIndex = group };
     }
 

@@ -5,16 +5,17 @@ namespace SemiDpo.Data;
 /// <summary>
 /// Several Pick-a-Pic style parquet shards (a file, a folder of *.parquet or a glob such as
 /// <c>pickapic/train-*.parquet</c>, in ordinal name order) read as one stream, one file and one row group at a time,
-/// so memory is bounded by a row group whatever the number of shards. A pair's <see cref="PreferencePair.Row"/> is its
-/// row in the concatenation of the shards — the idx the official pipeline gives it.
+/// so memory is bounded by a row group whatever the number of shards. A pair's <see cref="PreferencePair.Row"/> is the idx
+/// the official pipeline gives it (<c>prepare_pickapic.py</c>): its position among the rows of the concatenated shards
+/// whose label_0 is not 0.5 — rows left out here for other reasons keep their number; ties have none (−1).
 /// </summary>
 public sealed class PickapicShards
 {
-    readonly long[] firstRows;
+    readonly long[] firstIdx;
     readonly PickapicReadOptions options;
 
-    PickapicShards(IReadOnlyList<string> files, long[] firstRows, long rowCount, bool hasTruth, PickapicReadOptions options) =>
-        (Files, this.firstRows, RowCount, HasTruth, this.options) = (files, firstRows, rowCount, hasTruth, options);
+    PickapicShards(IReadOnlyList<string> files, long[] firstIdx, long rowCount, bool hasTruth, PickapicReadOptions options) =>
+        (Files, this.firstIdx, RowCount, HasTruth, this.options) = (files, firstIdx, rowCount, hasTruth, options);
 
     public IReadOnlyList<string> Files { get; }
     /// <summary>Rows in all shards, bad and excluded ones included.</summary>
@@ -26,22 +27,26 @@ public sealed class PickapicShards
     /// <summary>Rows left out by design so far (images not different, no human label).</summary>
     public SkippedRows Excluded { get; } = new();
 
-    /// <summary>Resolves <paramref name="spec"/> and checks every shard's footer and columns before anything is read.</summary>
+    /// <summary>
+    /// Resolves <paramref name="spec"/> and checks every shard's footer and columns before anything is read; counts the
+    /// non-tie rows of every shard but the last (label_0 only) to number the next one's.
+    /// </summary>
     public static async Task<PickapicShards> OpenAsync(string spec, PickapicReadOptions? options = null, CancellationToken cancellation = default)
     {
         options ??= new PickapicReadOptions();
         var files = Resolve(spec);
-        var firstRows = new long[files.Count];
-        long rows = 0;
+        var firstIdx = new long[files.Count];
+        long rows = 0, numbered = 0;
         var truth = true;
         for (var i = 0; i < files.Count; i++)
         {
             await using var reader = await PickapicReader.OpenAsync(files[i], options, cancellation);
-            firstRows[i] = rows;
+            firstIdx[i] = numbered;
+            if (i < files.Count - 1) numbered += await reader.NonTieRowsAsync(cancellation);
             rows += reader.RowCount;
             truth &= reader.HasTruth;
         }
-        return new PickapicShards(files, firstRows, rows, truth, options);
+        return new PickapicShards(files, firstIdx, rows, truth, options);
     }
 
     /// <summary>The shard files a spec names: one file, every *.parquet of a folder, or a glob in the last path part.</summary>
@@ -84,5 +89,5 @@ public sealed class PickapicShards
     }
 
     Task<PickapicReader> Open(int i, CancellationToken cancellation) =>
-        PickapicReader.OpenAsync(Files[i], options, firstRows[i], Skipped, Excluded, cancellation);
+        PickapicReader.OpenAsync(Files[i], options, firstIdx[i], Skipped, Excluded, cancellation);
 }

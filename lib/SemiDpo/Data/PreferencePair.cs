@@ -16,8 +16,9 @@ public sealed record PreferencePair(
     GroundTruth? Truth = null)
 {
     /// <summary>
-    /// This pair's row in its source — the file, or the shards read as one stream (the official pipeline's idx); files
-    /// derived from a source (the filter's subsets) carry it in their idx column. −1 when not read from a file.
+    /// This pair's official idx in its source (<c>prepare_pickapic.py</c>): its position among the source's rows whose
+    /// label_0 is not 0.5 (<see cref="PickapicShards"/>); files derived from a source (the filter's subsets) carry it in
+    /// their idx column. −1 for a tie (the official pipeline drops ties before numbering) and when not read from a file.
     /// </summary>
     public long Row { get; init; } = -1;
 

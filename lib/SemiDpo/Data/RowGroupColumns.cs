@@ -52,6 +52,13 @@ internal sealed class RowGroupColumns
         return columns;
     }
 
+    /// <summary>Row group <paramref name="index"/>'s label_0 column alone (what the official numbering needs).</summary>
+    public static async Task<double?[]> Label0Async(PickapicReader reader, int index, CancellationToken cancellation)
+    {
+        using var group = reader.RowGroup(index);
+        return (await new Loader(reader, group, index, checked((int)group.RowCount), cancellation).Doubles(C.Label0.Name))!;
+    }
+
     public PairMetadata Metadata(int i) => new(
         image0Uid?[i] ?? "", image1Uid?[i] ?? "", model0?[i] ?? "", model1?[i] ?? "",
         userId?[i] ?? 0, rankingId?[i] ?? 0, areDifferent?[i] ?? true, hasLabel?[i] ?? true, createdAt?[i] ?? default);

@@ -4,8 +4,9 @@ namespace SemiDpo.Method;
 
 /// <summary>
 /// Pseudo-labels from the implicit classifier (paper Eq. 10): in interval j an unlabeled pair is accepted when
-/// |z^(t_j)| &gt; τ_j, and its label is sign(z): z &gt; 0 keeps the human winner, z &lt; 0 swaps it. Only the
-/// unlabeled set is labelled: clean test pairs never are (the official code leaks them into training; we do not).
+/// |z^(t_j)| ≥ τ_j and z ≠ 0 (the official <c>select_pseudo_labels</c>: a z of exactly 0 — a pair not scored — is never
+/// ranked), and its label is sign(z): z &gt; 0 keeps the human winner, z &lt; 0 swaps it. Only the unlabeled set is
+/// labelled: clean test pairs never are (the official code leaks them into training; we do not).
 /// </summary>
 public static class PseudoLabeler
 {
@@ -19,7 +20,7 @@ public static class PseudoLabeler
         for (var j = 0; j < TimestepIntervals.Count; j++)
         {
             var z = unlabeled.Z[i, j];
-            if (!(Math.Abs(z) > thresholds[j].Tau)) continue;
+            if (!ThresholdSchedule.Accepts(z, thresholds[j].Tau)) continue;
             accepted[i] |= (ushort)(1 << j);
             if (z < 0) swap[i] |= (ushort)(1 << j);
         }

@@ -63,9 +63,9 @@ public sealed record ThresholdConfig(
 /// <param name="TestAccuracy">Implicit-classifier accuracy on all clean test pairs at the anchor (Table 7).</param>
 /// <param name="Percentile">Percentile of the unlabeled |z| that gave τ.</param>
 /// <param name="Tau">The threshold τ on |z|.</param>
-/// <param name="AcceptedTestAccuracy">Accuracy on the clean test pairs with |z| &gt; τ (NaN when none).</param>
-/// <param name="TestAccepted">Clean test pairs with |z| &gt; τ.</param>
-/// <param name="Accepted">Unlabeled pairs with |z| &gt; τ (they get a pseudo-label for this interval).</param>
+/// <param name="AcceptedTestAccuracy">Accuracy on the clean test pairs with |z| ≥ τ (NaN when none).</param>
+/// <param name="TestAccepted">Clean test pairs with |z| ≥ τ.</param>
+/// <param name="Accepted">Unlabeled pairs with |z| ≥ τ (they get a pseudo-label for this interval).</param>
 /// <param name="Swapped">Of those, how many have z &lt; 0 (pseudo-label flips the human label).</param>
 /// <param name="PseudoLabelPrecision">Share of accepted pairs whose pseudo-label is the world's TRUE preference (null without ground truth).</param>
 /// <param name="HumanPrecision">Share of the same accepted pairs whose human label is the true preference.</param>
@@ -115,7 +115,7 @@ public static class ThresholdSchedule
                 tau = Percentile(magnitudes, percentile);
             }
             var (acceptedAccuracy, testAccepted) = AccuracyAbove(zTest, tau);
-            var accepted = Enumerable.Range(0, zUnlabeled.Length).Where(i => Math.Abs(zUnlabeled[i]) > tau).ToArray();
+            var accepted = Enumerable.Range(0, zUnlabeled.Length).Where(i => Accepts(zUnlabeled[i], tau)).ToArray();
             double? pseudo = null, human = null;
             if (humanIsTrue is not null && accepted.Length > 0)
             {
@@ -142,6 +142,12 @@ public static class ThresholdSchedule
         return magnitudes;
     }
 
+    /// <summary>
+    /// Whether a pair with confidence <paramref name="z"/> passes threshold <paramref name="tau"/>: |z| ≥ τ and z ≠ 0, as the
+    /// official <c>select_pseudo_labels</c> (which never ranks a z of exactly 0: a pair that was not scored).
+    /// </summary>
+    public static bool Accepts(float z, double tau) => z != 0 && Math.Abs(z) >= tau;
+
     /// <summary>Implicit accuracy: z &gt; 0 right, z = 0 half.</summary>
     public static double Accuracy(IReadOnlyList<float> z) => z.Count == 0 ? double.NaN : z.Average(v => v > 0 ? 1.0 : v == 0 ? 0.5 : 0.0);
 
@@ -150,7 +156,7 @@ public static class ThresholdSchedule
 
     static (double Accuracy, int Count) AccuracyAbove(float[] z, double tau)
     {
-        var above = z.Where(v => Math.Abs(v) > tau).ToArray();
+        var above = z.Where(v => Accepts(v, tau)).ToArray();
         return (above.Length == 0 ? double.NaN : Accuracy(above), above.Length);
     }
 

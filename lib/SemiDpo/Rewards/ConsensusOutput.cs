@@ -60,8 +60,11 @@ public sealed record ConsensusFiles(string Folder)
     /// <summary>Writes the three subsets of pairs held in memory and the stats json; returns the stats.</summary>
     public async Task<ConsensusStats> WriteAsync(IReadOnlyList<PreferencePair> pairs, ConsensusSplit split)
     {
-        var fromFile = pairs.All(p => p.Row >= 0);   // pairs read from a file keep their rows; generated ones are numbered
-        long[] rows = [.. pairs.Select((p, i) => fromFile ? p.Row : i)];
+        // Pairs read from a file keep their official idx; generated ones are numbered by the same rule (ties have none).
+        var fromFile = pairs.All(p => p.IsTie || p.Row >= 0);
+        var rows = new long[pairs.Count];
+        long next = 0;
+        for (var i = 0; i < rows.Length; i++) rows[i] = pairs[i].IsTie ? -1 : fromFile ? pairs[i].Row : next++;
         await WriteSubsetsAsync(pairs.Select((p, i) => EncodedPair.From(p) with { Row = rows[i] }).ToAsyncEnumerable(), pairs.All(p => p.Truth is not null),
             split, rows);
         var stats = Summarise(pairs, split);
@@ -71,12 +74,17 @@ public sealed record ConsensusFiles(string Folder)
 
     /// <summary>
     /// Copies each pair of <paramref name="source"/> into clean-train, clean-test or noisy without decoding its images;
-    /// ties and rows the split does not know go nowhere. <paramref name="rows"/> maps the split's positions to rows
-    /// (ascending), so a second pass that skips a row the first kept cannot shift the others; each written pair keeps
-    /// its row in the idx column. Memory: one output row group per file. Each file appears under its name only when complete.
+    /// ties and rows the split does not know go nowhere. <paramref name="rows"/> maps the split's positions to official
+    /// idx (ascending; −1 for a tie), so a second pass that skips a row the first kept cannot shift the others; each
+    /// written pair keeps its idx in the idx column. Memory: one output row group per file. Each file appears under its
+    /// name only when complete.
     /// </summary>
     public async Task WriteSubsetsAsync(IAsyncEnumerable<EncodedPair> source, bool withTruth, ConsensusSplit split, long[] rows, CancellationToken cancellation = default)
     {
+        var positionOf = Enumerable.Range(0, rows.Length).Where(i => rows[i] >= 0).ToArray();
+        long[] idx = [.. positionOf.Select(i => rows[i])];
+        for (var i = 1; i < idx.Length; i++)
+            if (idx[i] <= idx[i - 1]) throw new ArgumentException($"idx must be strictly ascending ({idx[i]} after {idx[i - 1]}).", nameof(rows));
         var subsetOf = new sbyte[rows.Length];
         foreach (var i in split.CleanTrain) subsetOf[i] = 1;
         foreach (var i in split.CleanTest) subsetOf[i] = 2;
@@ -97,8 +105,8 @@ public sealed record ConsensusFiles(string Folder)
             }
             await foreach (var pair in source.WithCancellation(cancellation))
             {
-                var position = Array.BinarySearch(rows, pair.Row);
-                var subset = position < 0 ? -1 : subsetOf[position] - 1;
+                var found = pair.IsTie ? -1 : Array.BinarySearch(idx, pair.Row);
+                var subset = found < 0 ? -1 : subsetOf[positionOf[found]] - 1;
                 if (subset < 0) continue;
                 buffers[subset].Add(pair);
                 bytes[subset] += pair.Jpg0!.Length + pair.Jpg1!.Length;

@@ -25,16 +25,20 @@ public static class ScoreFiles
     {
         using var writer = new StreamWriter(stream);
         for (var i = 0; i < scores.Rows; i++)
-            writer.WriteLine(ScoreJsonl.Line(rows?[i] ?? i, scores.Judges.Select((judge, k) => (judge, scores.Score0[k][i], scores.Score1[k][i]))));
+            if (rows is null || rows[i] >= 0)   // a tie has no official idx: the official files never name it
+                writer.WriteLine(ScoreJsonl.Line(rows?[i] ?? i, scores.Judges.Select((judge, k) => (judge, scores.Score0[k][i], scores.Score1[k][i]))));
     });
 
     /// <summary>
-    /// The scores of the given rows (ascending; a pair's <c>Row</c>), in that order, from one or more score files — a
-    /// judge's rows may be spread over several (the shards <c>scores_rank*.jsonl</c>); rows not asked for are ignored
-    /// (rows a reader skipped); a row scored twice by a judge, or asked for and not scored, is an error naming both.
+    /// The scores of the given rows (a pair's <c>Row</c>: official idx, ascending, −1 for a tie — ties are never scored
+    /// and their scores stay 0), in that order, from one or more score files — a judge's rows may be spread over several
+    /// (the shards <c>scores_rank*.jsonl</c>); rows not asked for are ignored (rows a reader skipped); a row scored twice
+    /// by a judge, or asked for and not scored, is an error naming both.
     /// </summary>
     public static ScoreTable Read(IReadOnlyList<string> paths, long[] rows)
     {
+        var positionOf = Enumerable.Range(0, rows.Length).Where(i => rows[i] >= 0).ToArray();
+        long[] keys = [.. positionOf.Select(i => rows[i])];
         var judges = new List<string>();
         var s0 = new List<float[]>();
         var s1 = new List<float[]>();
@@ -52,8 +56,9 @@ public static class ScoreFiles
                     s1.Add(new float[rows.Length]);
                     seen.Add(new bool[rows.Length]);
                 }
-                var i = Array.BinarySearch(rows, (long)row);
-                if (i < 0) return;
+                var found = Array.BinarySearch(keys, (long)row);
+                if (found < 0) return;
+                var i = positionOf[found];
                 if (seen[k][i]) throw new ScoreFileException(path, line, $"row {row} of '{judge}' appears twice.");
                 (seen[k][i], s0[k][i], s1[k][i]) = (true, a, b);
             });
@@ -61,7 +66,7 @@ public static class ScoreFiles
         if (judges.Count == 0) throw new ScoreFileException(string.Join(", ", paths), 0, "no judge scores found.");
         for (var k = 0; k < judges.Count; k++)
         {
-            var missing = Array.IndexOf(seen[k], false);
+            var missing = positionOf.FirstOrDefault(i => !seen[k][i], -1);
             if (missing >= 0) throw new ScoreFileException(string.Join(", ", paths), 0, $"judge '{judges[k]}' has no score for row {rows[missing]}.");
         }
         return new ScoreTable(judges, [.. s0], [.. s1]);

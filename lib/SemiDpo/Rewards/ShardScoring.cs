@@ -4,8 +4,8 @@ using SemiDpo.IO;
 namespace SemiDpo.Rewards;
 
 /// <summary>
-/// Stage 1's scoring at scale (what <c>semidpo score</c> runs): the pairs of a stream of shards that this process's
-/// <see cref="Shard"/> owns (by row), both images scored by every judge a batch at a time and appended to a resumable
+/// Stage 1's scoring at scale (what <c>semidpo score</c> runs): the non-tie pairs of a stream of shards that this
+/// process's <see cref="Shard"/> owns (by official idx), both images scored by every judge a batch at a time and appended to a resumable
 /// <see cref="ScoreJsonl"/> (the official scores_rank{r:03d}.jsonl); rows already in the file are skipped.
 /// </summary>
 public static class ShardScoring
@@ -30,7 +30,7 @@ public static class ShardScoring
         }
         await foreach (var pair in source.ReadPairsAsync(cancellation))
         {
-            if (!shard.Owns(pair.Row) || file.Done.Contains(pair.Row)) continue;
+            if (pair.IsTie || !shard.Owns(pair.Row) || file.Done.Contains(pair.Row)) continue;   // ties: no idx, not scored (as officially)
             batch.Add(pair);
             if (batch.Count == batchSize) Flush();
         }

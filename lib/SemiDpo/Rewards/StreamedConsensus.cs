@@ -2,7 +2,7 @@ using SemiDpo.Data;
 
 namespace SemiDpo.Rewards;
 
-/// <summary>The outcome of a streamed consensus filter: the split (by position), each position's source row, and the stats.</summary>
+/// <summary>The outcome of a streamed consensus filter: the split (by position among the non-tie pairs), each position's official idx, and the stats.</summary>
 public sealed record StreamedConsensusResult(ConsensusSplit Split, long[] Rows, ConsensusStats Stats);
 
 /// <summary>
@@ -19,8 +19,10 @@ public static class StreamedConsensus
         var rows = new List<long>();
         var human = new List<sbyte>();
         var truth = source.HasTruth ? new List<sbyte>() : null;
+        var ties = 0;
         await foreach (var pair in source.ReadEncodedAsync(withImages: false, cancellation))
         {
+            if (pair.IsTie) { ties++; continue; }   // no official idx and no scores: dropped first
             rows.Add(pair.Row);
             human.Add((sbyte)Math.Sign(pair.Label0 - pair.Label1));
             truth?.Add((sbyte)(pair.Truth?.TruePreference ?? 0));
@@ -28,7 +30,7 @@ public static class StreamedConsensus
         long[] rowArray = [.. rows];
         var votes = new ConsensusVotes(rowArray, [.. human], config);
         votes.AddFiles(scoreFiles);
-        var split = votes.Split(config, skipped);
+        var split = votes.Split(config, skipped) with { Ties = ties };
         return new StreamedConsensusResult(split, rowArray, ConsensusFiles.Summarise([.. human], truth is null ? null : [.. truth], split));
     }
 }

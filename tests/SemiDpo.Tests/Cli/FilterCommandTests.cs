@@ -25,22 +25,23 @@ public class FilterCommandTests
         await new WorldBuilder(new WorldConfig(Pairs: 160, Seed: 8, RowGroupSize: 32)).WriteAsync(world);
         var first = Path.Combine(temp.Path, "a.jsonl");
         var second = Path.Combine(temp.Path, "b.jsonl");
-        WriteScores(first, Enumerable.Range(0, 160).Select(i => (long)i), ["clip_score", "pick_score"], 1);
-        WriteScores(second, Enumerable.Range(0, 160).Select(i => (long)i), ["hps_score"], 2);
+        var pairs = (await PickapicFile.ReadPairsAsync(world)).Where(p => !p.IsTie).ToList();   // the official files name non-tie pairs only
+        long[] idx = [.. pairs.Select(p => p.Row)];
+        WriteScores(first, idx, ["clip_score", "pick_score"], 1);
+        WriteScores(second, idx, ["hps_score"], 2);
         var output = Path.Combine(temp.Path, "out");
 
         var run = CliProcess.Run(temp.Path, ["filter", "--in", world, "--scores", first, "--scores", second, "--out", output]);
 
         Assert.True(run.ExitCode == 0, run.Error + run.Output);
-        var pairs = await PickapicFile.ReadPairsAsync(world);
         var expected = ConsensusFilter.Split(pairs.Select(p => p.Label0).ToArray(), pairs.Select(p => p.Label1).ToArray(),
-            ScoreFiles.Read(first, second).Select(["clip_score", "pick_score", "hps_score"]));
+            ScoreFiles.Read([first, second], idx).Select(["clip_score", "pick_score", "hps_score"]));
         var cleanTrain = await PickapicFile.ReadPairsAsync(Path.Combine(output, "clean-train.parquet"));
         var noisy = await PickapicFile.ReadPairsAsync(Path.Combine(output, "noisy.parquet"));
         Assert.Equal(expected.CleanTrain.Select(i => pairs[i].Caption), cleanTrain.Select(p => p.Caption));
         Assert.Equal(expected.CleanTrain.Select(i => pairs[i].Image0.Pixels), cleanTrain.Select(p => p.Image0.Pixels));
         Assert.Equal(expected.Noisy.Length, noisy.Count);
-        Assert.Equal(expected.CleanTrain.Select(i => (long)i), ConsensusIndexFiles.ReadCleanIdx(Path.Combine(output, "clean_idx.json")));
+        Assert.Equal(expected.CleanTrain.Select(i => idx[i]), ConsensusIndexFiles.ReadCleanIdx(Path.Combine(output, "clean_idx.json")));
     }
 
     [Fact]

@@ -154,6 +154,33 @@ public class ThresholdScheduleTests
     }
 
     [Fact]
+    public void PseudoLabeler_AcceptsZEqualToTau_ButNeverAZeroZ_AsTheOfficialSelection()
+    {
+        var z = new float[3, TimestepIntervals.Count];
+        z[0, 0] = 2; z[1, 0] = -2; z[2, 0] = 0;
+        IReadOnlyList<IntervalThreshold> Thresholds(double tau) => Enumerable.Range(0, TimestepIntervals.Count)
+            .Select(j => new IntervalThreshold(j, TimestepIntervals.Anchor(j), 0, 80, tau, 0, 0, 0, 0, null, null)).ToList();
+
+        var atTau = PseudoLabeler.Label(new ConfidenceTable(z), Thresholds(2));
+        var atZero = PseudoLabeler.Label(new ConfidenceTable(z), Thresholds(0));
+
+        Assert.Equal([1, 1, 0], atTau.Accepted.Select(a => a & 1));
+        Assert.Equal(1, atTau.Swap[1] & 1);
+        Assert.Equal(0, atZero.Accepted[2]);
+    }
+
+    [Fact]
+    public void Fit_PercentileOnADataPoint_AcceptsThatPair()
+    {
+        // Five |z| values: the 75th percentile (numpy, linear) is exactly the fourth, 4; |z| ≥ 4 accepts two pairs.
+        var rows = ThresholdSchedule.Fit(new ThresholdConfig(ThresholdMode.Fixed, Percentile: 75), Table([1f]), Table([1f, -2f, 3f, -4f, 5f]));
+
+        Assert.Equal(4, rows[0].Tau, 6);
+        Assert.Equal(2, rows[0].Accepted);
+        Assert.Equal(1, rows[0].Swapped);
+    }
+
+    [Fact]
     public void Draw_StaysInsideTheAllowedIntervals()
     {
         var rng = new Random(1);

@@ -46,6 +46,12 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--lora <R>"), Description("With --model: train LoRA adapters of rank R (alpha = R) on to_q/to_k/to_v/to_out.0; the reference is the base UNet with adapters off. 0 = the full UNet.")]
         public int Lora { get; init; }
 
+        [CommandOption("--lora-init <FILE>"), Description("With --model: LoRA adapters start from this file (pytorch_lora_weights.safetensors as diffusers and the official train.py write it, or its folder); the rank is the file's.")]
+        public string? LoraInit { get; init; }
+
+        [CommandOption("--lora-iterations <RULE>"), Description("With LoRA, how Iter i > 0 starts: fuse (the official rule: the previous adapters merged into the UNet, fresh adapters; the reference is the previous model with no second copy) | continue (the same adapters go on).")]
+        public string LoraIterations { get; init; } = "fuse";
+
         [CommandOption("--resolution <PX>"), Description("With --model: image side the pairs are resized (shorter side) and centre-cropped to (default: the model's, 512 for SD1.5).")]
         public int? Resolution { get; init; }
 
@@ -152,7 +158,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         /// The options that do not shape the configuration, so --config may come with them (--baseline with a Semi-DPO
         /// run's config.json trains that method with the run's budget).
         /// </summary>
-        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--resolution", "--frozen-dtype", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
+        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--lora-init", "--lora-iterations", "--resolution", "--frozen-dtype", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
             "--baseline", "--poly-alpha", "--smoothing"];
 
         /// <summary>The options <c>--preset</c> sets (one source of truth: the preset, or these options without it).</summary>
@@ -191,8 +197,9 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Model is null && (Lora != 0 || Resolution is not null || Export is not null || FrozenDType != "float32" || Preset is not null))
-                return ValidationResult.Error("--lora, --resolution, --frozen-dtype, --preset and --export need --model (a diffusers Stable Diffusion folder).");
+            if (Model is null && (Lora != 0 || LoraInit is not null || Resolution is not null || Export is not null || FrozenDType != "float32" || Preset is not null))
+                return ValidationResult.Error("--lora, --lora-init, --resolution, --frozen-dtype, --preset and --export need --model (a diffusers Stable Diffusion folder).");
+            if (LoraIterations is not ("fuse" or "continue")) return ValidationResult.Error($"--lora-iterations: '{LoraIterations}' is not fuse or continue.");
             if (Preset is not null && Preset != OfficialPreset.Sd15) return ValidationResult.Error($"--preset: unknown preset '{Preset}'; known: {OfficialPreset.Sd15}.");
             if (Warmup < 0) return ValidationResult.Error("--warmup is a number of steps ≥ 0.");
             if (Lora < 0) return ValidationResult.Error("--lora is a rank ≥ 1, or 0 for the full UNet.");
@@ -228,7 +235,13 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         if (settings.Model is { } folder)
         {
             using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device), new StableDiffusionOptions(FrozenDType: Settings.DType(frozenDType)!.Value));
-            if (settings.Lora > 0) model.EnableLora(new LoraConfig(settings.Lora, settings.Lora));
+            if (settings.LoraInit is { } init)
+            {
+                model.EnableLora(init);
+                if (settings.Lora > 0 && settings.Lora != model.Lora!.Rank) throw new ArgumentException($"--lora {settings.Lora} but {init} has rank {model.Lora.Rank}; drop --lora to take the file's.");
+            }
+            else if (settings.Lora > 0) model.EnableLora(new LoraConfig(settings.Lora, settings.Lora));
+            var fuse = model.Lora is not null && settings.LoraIterations == "fuse" && settings.Baseline is null;
             var resolution = settings.Resolution ?? model.DefaultImageSize;
             var (loaded, source) = await StableDiffusionInputs.LoadAsync(model, files, resolution, config.Iter0.HorizontalFlip || config.Later.HorizontalFlip,
                 new PickapicReadOptions(settings.SkipBadRows), skipped, cancellation);
@@ -236,9 +249,16 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
                 $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² {source}"));
             PrintSchedule(config, $"UNet float32 (trained), VAE and text encoder {frozenDType} (frozen)");
-            var (reports, final, scored) = Train(model, model.Lora is null ? null : m => m.AdaptersOff(), data, settings, config, board, cancellation);
+            // Fused iterations change the frozen weights: the base is then the loaded model itself (its adapters stay at B = 0).
+            var baseView = model.Lora is null || fuse ? null : (Func<StableDiffusionModel, IDiffusionModel>)(m => m.AdaptersOff());
+            var loraFolder = (string name) => Path.Combine(settings.Out, $"{name}-lora");
+            var (reports, final, scored) = Train(model, baseView, data, settings, config, board, cancellation,
+                fuse ? (m, i) => m.CopyFused(i) : null,
+                model.Lora is null ? null : (report, m) => m.WriteLora(loraFolder(report.Name.ToLowerInvariant())));
             using (final)
             {
+                if (model.Lora is not null && final is not null && settings.Baseline is { } key)
+                    AnsiConsole.MarkupLine(Markup.Escape($"LoRA for diffusers' load_lora_weights: {final.WriteLora(loraFolder(key))}"));
                 if (settings.Export is { } export && final is not null)
                 {
                     final.Export(export);
@@ -253,7 +273,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
             using var data = await StageTwoData.LoadAsync(files, baseModel.Tokenizer, cancellation, options: new PickapicReadOptions(settings.SkipBadRows), skipped: skipped);
             PrintSchedule(config, "float32");
-            var (reports, final, scored) = Train(baseModel, null, data, settings, config, board, cancellation);
+            var (reports, final, scored) = Train(baseModel, null, data, settings, config, board, cancellation, null, null);
             final?.Dispose();
             Report(reports, settings.Out);
             WriteOfficial(reports, data, scored, settings.Out);
@@ -268,7 +288,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     /// reports, the final model (the caller disposes it) and the unlabeled pairs Semi-DPO scored (null for a baseline).
     /// </summary>
     static (IReadOnlyList<IterationReport> Reports, TModel? Final, PairSet? Scored) Train<TModel>(TModel baseModel, Func<TModel, IDiffusionModel>? baseView,
-        StageTwoData data, Settings settings, SemiDpoConfig config, TensorBoardLog? board, CancellationToken cancellation)
+        StageTwoData data, Settings settings, SemiDpoConfig config, TensorBoardLog? board, CancellationToken cancellation,
+        Func<TModel, int, TModel>? nextPolicy, Action<IterationReport, TModel>? afterIteration)
         where TModel : class, IDiffusionModel
     {
         AnsiConsole.MarkupLine($"clean train {data.CleanTrain.Count:N0}, clean test {data.CleanTest.Count:N0}, unlabeled {data.Unlabeled.Count:N0} pairs");
@@ -293,8 +314,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             });
             if (baseline is null)
             {
-                var pipeline = new SemiDpoPipeline<TModel>(config) { BaseView = baseView, GivenLabels = GivenLabels(settings.PseudoLabels) };
-                var result = pipeline.Run(baseModel, data, settings.Out, progress, cancellation);
+                var pipeline = new SemiDpoPipeline<TModel>(config) { BaseView = baseView, NextPolicy = nextPolicy, GivenLabels = GivenLabels(settings.PseudoLabels) };
+                var result = pipeline.Run(baseModel, data, settings.Out, progress, cancellation, afterIteration);
                 (reports, final, scored) = (result.Reports, result.Final, result.Scored);
                 return;
             }

@@ -63,6 +63,12 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
     public Func<TModel, IDiffusionModel>? BaseView { get; init; }
 
     /// <summary>
+    /// How Iter i &gt; 0's policy starts from the previous model (given it and i): for LoRA under the official rule, the
+    /// previous adapters fused and fresh ones added. Null: a <see cref="IDiffusionModel.Copy"/> of the previous model.
+    /// </summary>
+    public Func<TModel, int, TModel>? NextPolicy { get; init; }
+
+    /// <summary>
     /// Pseudo-labels given from outside for Iter i &gt; 0 over the scored pairs (e.g. the official pipeline's
     /// pseudo_labels.json, <see cref="Official.PseudoLabelFile"/>): when it returns labels, that iteration trains on
     /// them instead of scoring the pairs and fitting thresholds. Null, or null for an iteration: computed here.
@@ -144,7 +150,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                 // at most three models (SD1.5: three UNets) are alive at once, whatever the number of iterations.
                 foreach (var old in models.Skip(1).SkipLast(1)) old.Dispose();
                 models.RemoveRange(1, Math.Max(0, models.Count - 2));
-                var policy = (TModel)previous.Copy();
+                var policy = i > 0 && NextPolicy is { } next ? next(previous, i) : (TModel)previous.Copy();
                 models.Add(policy);
                 var trainingReference = i == 0 || config.TrainingReference == ReferenceChoice.Base ? Base(policy) : previous;
                 var checkpoint = outputFolder is null ? null : Path.Combine(outputFolder, $"iter{i}.ckpt");

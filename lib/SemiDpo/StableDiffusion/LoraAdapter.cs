@@ -38,11 +38,7 @@ public sealed class LoraAdapter : Module<Tensor, Tensor>
         config.Validate();
         lora_A = Linear(inFeatures, config.Rank, hasBias: false);
         lora_B = Linear(config.Rank, outFeatures, hasBias: false);
-        using (no_grad())
-        {
-            lora_A.weight.copy_(randn(lora_A.weight.shape, generator: generator) / config.Rank);
-            init.zeros_(lora_B.weight);
-        }
+        Reset(generator);
         scale = config.Scale;
         RegisterComponents();
     }
@@ -51,6 +47,31 @@ public sealed class LoraAdapter : Module<Tensor, Tensor>
 
     /// <summary>(α/r)·B·A·x (the caller adds it only while <see cref="Enabled"/>).</summary>
     public override Tensor forward(Tensor x) => lora_B.forward(lora_A.forward(x)) * scale;
+
+    /// <summary>This adapter as diffusers' file holds it: down = A, up = (α/r)·B (copies).</summary>
+    public LoraLayer Layer()
+    {
+        using var noGrad = no_grad();
+        return new LoraLayer(lora_A.weight.detach().clone(), lora_B.weight.detach() * scale);
+    }
+
+    /// <summary>Sets A = down and B = up / (α/r): the adapter computes up·down·x; the ranks must agree.</summary>
+    public void Load(LoraLayer layer, string module)
+    {
+        if (layer.Down.shape[0] != lora_A.weight.shape[0] || layer.Down.shape[1] != lora_A.weight.shape[1] || layer.Up.shape[0] != lora_B.weight.shape[0])
+            throw new ArgumentException($"LoRA layer {module}: down {string.Join("×", layer.Down.shape)} / up {string.Join("×", layer.Up.shape)} do not fit this adapter (A {string.Join("×", lora_A.weight.shape)}, B {string.Join("×", lora_B.weight.shape)}).");
+        using var noGrad = no_grad();
+        lora_A.weight.copy_(layer.Down);
+        lora_B.weight.copy_(layer.Up / scale);
+    }
+
+    /// <summary>Fresh adapters, as at construction: A drawn from N(0, 1/r) with <paramref name="generator"/>, B = 0.</summary>
+    public void Reset(TorchSharp.torch.Generator generator)
+    {
+        using var noGrad = no_grad();
+        lora_A.weight.copy_(randn(lora_A.weight.shape, generator: generator) / lora_A.weight.shape[0]);
+        init.zeros_(lora_B.weight);
+    }
 
     /// <summary>ΔW = (α/r)·B·A (out × in), what merging adds to the base weight.</summary>
     public Tensor Delta()

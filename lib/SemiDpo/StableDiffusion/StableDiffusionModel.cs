@@ -48,7 +48,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
     public string SourceFolder { get; }
 
     public UNet2DConditionModel UNet { get; }
-    /// <summary>The LoRA adapters' settings when the UNet trains through them (<see cref="EnableLora"/>), else null.</summary>
+    /// <summary>The LoRA adapters' settings when the UNet trains through them (<see cref="EnableLora(LoraConfig)"/>), else null.</summary>
     public LoraConfig? Lora { get; private set; }
     public AutoencoderKL Vae => frozen.Vae;
     public ClipTextModel TextEncoder => frozen.TextEncoder;
@@ -153,7 +153,46 @@ public sealed class StableDiffusionModel : IDiffusionModel
         var unet = StateDictFile.Place(new UNet2DConditionModel(UNet.Config), Device, options.TrainedDType, frozen: false);
         if (Lora is { } lora) unet.AddLora(lora);
         unet.load_state_dict(UNet.state_dict());
-        return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false) { Lora = Lora, baseSha256 = baseSha256 };
+        return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false) { Lora = Lora, baseSha256 = baseSha256, fusedLora = fusedLora };
+    }
+
+    /// <summary>
+    /// The official LoRA iteration rule: a <see cref="Copy"/> with this model's adapters merged into its UNet weights and
+    /// fresh adapters (B = 0, A drawn from <see cref="LoraConfig.Seed"/> + <paramref name="iteration"/>) — the same model,
+    /// whose adapters-off view is this model. The merged updates are kept (a few MB) for <see cref="WriteLora"/>.
+    /// </summary>
+    public StableDiffusionModel CopyFused(int iteration)
+    {
+        var lora = Lora ?? throw new InvalidOperationException("LoRA is off: nothing to fuse.");
+        var copy = Copy();
+        copy.fusedLora = [.. fusedLora, UNet.LoraLayers()];
+        using var generator = new Generator((ulong)(lora.Seed + iteration));
+        copy.UNet.FuseLora(generator);
+        return copy;
+    }
+
+    /// <summary>Adapter updates merged into the UNet weights so far (one set per fused iteration), oldest first.</summary>
+    IReadOnlyList<Dictionary<string, LoraLayer>> fusedLora = [];
+
+    /// <summary>
+    /// Writes folder/pytorch_lora_weights.safetensors: this model relative to the folder's UNet as one LoRA — the fused
+    /// iterations' adapters and the current ones side by side (rank r × (fused + 1): up·down is their sum, exactly) — which
+    /// diffusers' <c>pipe.load_lora_weights(folder)</c> and official <c>evaluate.py --lora</c> load onto the base pipeline.
+    /// </summary>
+    public string WriteLora(string folder)
+    {
+        if (Lora is null) throw new InvalidOperationException("LoRA is off: there are no adapters to write.");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, LoraWeightsFile.FileName);
+        using var scope = NewDisposeScope();
+        var current = UNet.LoraLayers();
+        var layers = current.ToDictionary(p => p.Key, p =>
+        {
+            var parts = fusedLora.Select(f => f[p.Key]).Append(p.Value).ToList();
+            return parts.Count == 1 ? p.Value : new LoraLayer(cat(parts.Select(l => l.Down).ToList(), 0), cat(parts.Select(l => l.Up).ToList(), 1));
+        });
+        LoraWeightsFile.Write(path, layers);
+        return path;
     }
 
     /// <summary>
@@ -166,6 +205,19 @@ public sealed class StableDiffusionModel : IDiffusionModel
         UNet.AddLora(config);
         Lora = config;
         baseSha256 = WeightFiles.Sha256(frozen.UNetFiles);
+    }
+
+    /// <summary>
+    /// <see cref="EnableLora(LoraConfig)"/> starting from a LoRA file's adapters (diffusers' or the official
+    /// pytorch_lora_weights.safetensors, or a folder holding it; α = r, the rank the file's): training goes on from them.
+    /// </summary>
+    public void EnableLora(string file, long seed = 0)
+    {
+        var layers = LoraWeightsFile.Read(file);
+        var rank = layers.Values.Select(l => l.Rank).Distinct().ToList();
+        if (rank.Count != 1) throw new ArgumentException($"{file}: layers of different ranks ({string.Join(", ", rank)}); one rank is supported.");
+        EnableLora(new LoraConfig((int)rank[0], rank[0], seed));
+        UNet.LoadLora(layers, file);
     }
 
     /// <summary>SHA-256 of the folder's UNet weight files once LoRA is on (a LoRA checkpoint holds the adapters only).</summary>
@@ -194,7 +246,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
     }
 
     public string ConfigJson(string? runConfigJson = null) => Lora is { } lora
-        ? $"{{\"Model\":{UNet.Config.Json},\"Lora\":{{\"Rank\":{lora.Rank},\"Alpha\":{lora.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"BaseUNetSha256\":\"{baseSha256}\"}},\"Run\":{runConfigJson ?? "null"}}}"
+        ? $"{{\"Model\":{UNet.Config.Json},\"Lora\":{{\"Rank\":{lora.Rank},\"Alpha\":{lora.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"BaseUNetSha256\":\"{baseSha256}\"{(fusedLora.Count > 0 ? $",\"FusedIterations\":{fusedLora.Count}" : "")}}},\"Run\":{runConfigJson ?? "null"}}}"
         : BaseConfigJson(runConfigJson);
 
     /// <summary>The config of the model without its adapters (what <see cref="AdaptersOff"/> reports).</summary>

@@ -44,6 +44,14 @@ public class TrainStableDiffusionTests
             .equal(original.UNet.forward(r["unet/sample"], r["unet/t"], r["unet/context"])).all().item<bool>(), "the export is the untrained UNet");
         Assert.Equal(File.ReadAllBytes(Path.Combine(SdFixture.TinySd, "vae", "diffusion_pytorch_model.safetensors")),
             File.ReadAllBytes(In("export/vae/diffusion_pytorch_model.safetensors")));
+        // Each iteration's LoRA for diffusers' load_lora_weights, relative to the folder's UNet: under the official rule
+        // (Iter0's adapters fused, fresh ones for Iter1) Iter1's holds both side by side; base + it = the export.
+        Assert.True(File.Exists(In("train/iter0-lora/pytorch_lora_weights.safetensors")));
+        using var rebuilt = SdFixture.Load();
+        rebuilt.EnableLora(In("train/iter1-lora"));
+        Assert.Equal(4, rebuilt.Lora!.Rank);
+        SdFixture.AssertClose(exported.UNet.forward(r["unet/sample"], r["unet/t"], r["unet/context"]),
+            rebuilt.UNet.forward(r["unet/sample"], r["unet/t"], r["unet/context"]), "base + iter1-lora vs the merged export", 1e-4);
     }
 
     [Fact]

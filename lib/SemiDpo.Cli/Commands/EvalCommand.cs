@@ -46,7 +46,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         /// <summary>The world's sampling: DDIM at guidance 3 unless told otherwise.</summary>
         public SamplerConfig WorldSampler => new(Steps, Guidance ?? new SamplerConfig().GuidanceScale, Kind: Scheduler ?? SamplerKind.Ddim);
 
-        /// <summary>The official evaluation protocol on diffusers folders: the folder's scheduler, 50 steps, guidance 7.5, seed 42 per prompt.</summary>
+        /// <summary>The official evaluation protocol on diffusers folders: the folder's scheduler, 50 steps, guidance 7.5, a generator seeded 42 per prompt (<see cref="NoiseSeeding.PerPrompt"/>).</summary>
         public SamplerConfig StableDiffusionSampler => new(Steps, Guidance ?? 7.5, Kind: Scheduler ?? SamplerKind.Model);
 
         [CommandOption("--judges <DIR|SPEC>"), Description("World: the judge weights folder. Real prompts: clip=DIR,aesthetic=FILE,pickscore=DIR,hps=FILE,<name>=FILE.onnx (as semidpo score).")]
@@ -63,6 +63,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
         [CommandOption("--tokenizer <DIR>"), Description("CLIP tokenizer folder for judges shipped without one (PickScore, HPSv2).")]
         public string? Tokenizer { get; init; }
+
+        [CommandOption("--images <DIR>"), Description("Real prompts: also write each image as DIR/<model>/{i}-0.png with {i}-0.json ({\"prompt\": …, one score per judge}), i the prompt's index, as the official evaluate.py.")]
+        public string? Images { get; init; }
 
         [CommandOption("--out <FILE>"), Description("CSV of the table (optional).")]
         public string? Out { get; init; }
@@ -137,9 +140,12 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 cancellation.ThrowIfCancellationRequested();
                 var first = range.Start.Value;
                 var batch = prompts[range];
-                var images = DiffusionSampling.SampleImages(model, batch, settings.StableDiffusionSampler, size, size, firstIndex: first, batchSize: RealBatch);
+                var images = DiffusionSampling.SampleImages(model, batch, settings.StableDiffusionSampler, size, size, firstIndex: first, batchSize: RealBatch,
+                    seeding: NoiseSeeding.PerPrompt);
                 var scores = judges.Select(j => j.Score(batch, images)).ToList();
-                rows.AddRange(batch.Select((_, k) => new PromptScore(name, first + k, judges.Select((j, i) => (j.Name, (double)scores[i][k])).ToDictionary())));
+                var scored = batch.Select((_, k) => new PromptScore(name, first + k, judges.Select((j, i) => (j.Name, (double)scores[i][k])).ToDictionary())).ToList();
+                if (settings.Images is { } imageFolder) OfficialEvalImages.Write(Path.Combine(imageFolder, name), batch, images, scored);
+                rows.AddRange(scored);
             }
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(folder)}: {batches.Sum(r => r.End.Value - r.Start.Value)} samples at {size}² in {clock.Elapsed.TotalSeconds:F0} s (shard {shard.Rank} of {shard.WorldSize})[/]");
         }

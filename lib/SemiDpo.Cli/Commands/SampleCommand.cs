@@ -23,7 +23,7 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
         [CommandOption("--prompt <TEXT>"), Description("A caption: of the world's grammar for world checkpoints (e.g. \"two red circles on the left on a blue background\"), any text for Stable Diffusion.")]
         public string Prompt { get; init; } = "";
 
-        [CommandOption("-n|--count <N>"), Description("Images to draw (seeds 0…N−1 of the prompt).")]
+        [CommandOption("-n|--count <N>"), Description("Images to draw (the world: seeds 0…N−1 of the prompt; a diffusers folder: the first N draws of a generator seeded with --seed, as diffusers' num_images_per_prompt).")]
         public int Count { get; init; } = 16;
 
         [CommandOption("--out <FILE>"), Description("PNG grid to write.")]
@@ -99,7 +99,9 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
         var sampler = new SamplerConfig(settings.Steps, settings.Guidance ?? 7.5, settings.Seed, settings.Scheduler);
         AnsiConsole.MarkupLine($"loaded {Markup.Escape(settings.Model)} on {device} ({clock.Elapsed.TotalSeconds:F1} s); {settings.Count} × {size}² px, " +
             $"{settings.Steps} {(settings.Scheduler == SamplerKind.Model ? model.SchedulerSampler().GetType().Name.Replace("Sampler", "").ToUpperInvariant() : "DDIM")} steps, guidance {sampler.GuidanceScale}");
-        var images = DiffusionSampling.SampleImages(model, Enumerable.Repeat(settings.Prompt, settings.Count).ToList(), sampler, size, size, batchSize: 4);
+        // Seeded as diffusers' pipe(prompt, num_images_per_prompt=N, generator=torch.Generator().manual_seed(seed)).
+        var images = DiffusionSampling.SampleImages(model, Enumerable.Repeat(settings.Prompt, settings.Count).ToList(), sampler, size, size, batchSize: 4,
+            seeding: NoiseSeeding.PerPrompt);
         WriteGrid(settings.Out, images, clock);
         return 0;
     }

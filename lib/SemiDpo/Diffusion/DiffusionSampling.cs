@@ -11,12 +11,14 @@ namespace SemiDpo.Diffusion;
 public static class DiffusionSampling
 {
     /// <summary>
-    /// Images (N, 3, H, W) in about −1…1, on the CPU. Image k starts from noise seeded by (seed, prompt,
-    /// <paramref name="firstIndex"/> + k), so a prompt's image does not depend on the batch it was drawn in.
+    /// Images (N, 3, H, W) in about −1…1, on the CPU. With <see cref="NoiseSeeding.PerImage"/> image k starts from noise
+    /// seeded by (seed, prompt, <paramref name="firstIndex"/> + k), so a prompt's image does not depend on the batch it
+    /// was drawn in; with <see cref="NoiseSeeding.PerPrompt"/> as the official evaluation seeds it.
     /// </summary>
     public static Tensor Sample(IDiffusionModel model, IReadOnlyList<string> prompts, SamplerConfig sampler, int height, int width,
-        int firstIndex = 0, int batchSize = 64, IProgress<int>? progress = null)
+        int firstIndex = 0, int batchSize = 64, IProgress<int>? progress = null, NoiseSeeding seeding = NoiseSeeding.PerImage)
     {
+        var draw = PromptDraws(prompts);
         var shape = model.TrainingShape(height, width);
         var denoiser = sampler.Kind == SamplerKind.Ddim ? model.Sampler() : model.SchedulerSampler();
         var batches = new List<Tensor>();
@@ -28,7 +30,9 @@ public static class DiffusionSampling
             {
                 using var scope = NewDisposeScope();
                 var batch = prompts.Skip(start).Take(batchSize).ToList();
-                var noise = cat(batch.Select((p, k) => SeededNoise.For(sampler.Seed, PromptHash(p), firstIndex + start + k, shape)).ToList(), 0).to(model.Device);
+                var noise = cat(batch.Select((p, k) => seeding == NoiseSeeding.PerPrompt
+                    ? SeededNoise.TorchGeneratorDraw(sampler.Seed, draw[start + k], shape)
+                    : SeededNoise.For(sampler.Seed, PromptHash(p), firstIndex + start + k, shape)).ToList(), 0).to(model.Device);
                 var tokens = cat([model.Tokens(batch), model.Tokens(batch.Select(_ => "").ToList())], 0);
                 var x0 = denoiser.Sample(noise, sampler.Steps, (x, t) =>
                 {
@@ -48,10 +52,18 @@ public static class DiffusionSampling
 
     /// <summary><see cref="Sample"/> as 8-bit RGB images (what the CLI, the evaluation and the world's model hand on).</summary>
     public static RgbImage[] SampleImages(IDiffusionModel model, IReadOnlyList<string> prompts, SamplerConfig sampler, int height, int width,
-        int firstIndex = 0, int batchSize = 64)
+        int firstIndex = 0, int batchSize = 64, NoiseSeeding seeding = NoiseSeeding.PerImage)
     {
         using var scope = NewDisposeScope();
-        return ImageTensors.ToImages(Sample(model, prompts, sampler, height, width, firstIndex, batchSize));
+        return ImageTensors.ToImages(Sample(model, prompts, sampler, height, width, firstIndex, batchSize, seeding: seeding));
+    }
+
+    /// <summary>Per image, which draw of its prompt's generator it is (<see cref="NoiseSeeding.PerPrompt"/>): how many copies of its prompt come right before it.</summary>
+    internal static int[] PromptDraws(IReadOnlyList<string> prompts)
+    {
+        var draw = new int[prompts.Count];
+        for (var j = 1; j < prompts.Count; j++) draw[j] = prompts[j] == prompts[j - 1] ? draw[j - 1] + 1 : 0;
+        return draw;
     }
 
     static long PromptHash(string prompt)

@@ -51,7 +51,10 @@ public class RealDataEndToEndTests
         Assert.NotEmpty(ConfidenceFiles.Read(In("killed/official/iter1")));
         await File.WriteAllLinesAsync(In("prompts.txt"), ["a red circle on a white background", "two blue squares"]);
         var eval = CliProcess.Run(TestPaths.RepoRoot, ["eval", "--prompt-file", In("prompts.txt"), "--model", SdFixture.TinySd, "--model", In("killed/final"),
-            "--judges", judges, "--steps", "2", "--size", "32"]);
+            "--judges", judges, "--steps", "2", "--size", "32", "--images", In("images")]);
         Ok(eval, "eval");
+        // evaluate.py's layout: {i}-{k}.png and {i}-{k}.json per prompt index, one folder per model.
+        Assert.True(File.Exists(In("images/final/1-0.png")));
+        Assert.Contains("\"prompt\": \"two blue squares\"", File.ReadAllText(In("images/final/1-0.json")));
     }
 }

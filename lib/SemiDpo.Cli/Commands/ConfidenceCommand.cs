@@ -55,7 +55,7 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         [CommandOption("--unlabeled-sample <N>"), Description("Score at most N unlabeled pairs (0 = all).")]
         public int UnlabeledSample { get; init; }
 
-        [CommandOption("--past-labels <FILES>"), Description("Comma-separated pseudo_labels.json files of earlier iterations: the unlabeled pairs they label rank last (|z| counts as 0, never accepted), as train does in Iter2 and the official --past_pseudo_labels.")]
+        [CommandOption("--past-labels <FILES>"), Description("Comma-separated pseudo_labels.json files of earlier iterations: the pairs they list rank last (|z| counts as 0, never accepted) — the unlabeled pairs they label and, with the official population, the clean pairs they list as +1 — as train does in Iter2 and the official --past_pseudo_labels.")]
         public string? PastLabels { get; init; }
 
         [CommandOption("--noise-draws <N>"), Description("Noise draws per pair, each reused at all anchors (official: 1).")]
@@ -191,10 +191,9 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         ConfidenceTable? zClean, IReadOnlyList<long> cleanRows)
     {
         var before = PastLabelled(settings, unlabeledRows);
-        for (var i = 0; i < zUnlabeled.Pairs; i++)
-            if (before[i])
-                for (var j = 0; j < TimestepIntervals.Count; j++)
-                    zUnlabeled.Z[i, j] = 0;
+        Demote(zUnlabeled, before);
+        // The official selection ranks last every pair a past file lists — the clean pairs too (train writes them as +1).
+        if (zClean is not null && settings.Population == ThresholdPopulation.Official) Demote(zClean, PastLabelled(settings, [.. cleanRows]));
         var thresholds = ThresholdSchedule.Fit(settings.ToThresholdConfig(), zTest, zUnlabeled, humanIsTrue, zClean, before);
         var labels = PseudoLabeler.Label(zUnlabeled, thresholds);
         Directory.CreateDirectory(settings.Out);
@@ -208,18 +207,27 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         AnsiConsole.MarkupLine($"pseudo-labelled: {labels.PairsAccepted:N0} of {zUnlabeled.Pairs:N0} unlabeled pairs ({labels.SlotsAccepted:N0} pair-intervals); wrote {Markup.Escape(settings.Out)}");
     }
 
-    static bool AllScored(Settings settings) => settings.Population == ThresholdPopulation.AllScored;
+    /// <summary>z = 0 at every interval for the pairs <paramref name="listed"/> marks: ranked last, never accepted.</summary>
+    static void Demote(ConfidenceTable z, bool[] listed)
+    {
+        for (var i = 0; i < z.Pairs; i++)
+            if (listed[i])
+                for (var j = 0; j < TimestepIntervals.Count; j++)
+                    z.Z[i, j] = 0;
+    }
+
+    static bool AllScored(Settings settings) => settings.Population is ThresholdPopulation.AllScored or ThresholdPopulation.Official;
 
     /// <summary>The folders a run's confidence files go to: test/, unlabeled/ and, for the official population, clean/.</summary>
     static string[] Sets(PairSet? clean) => clean is null ? ["test", "unlabeled"] : ["test", "unlabeled", "clean"];
 
-    /// <summary>Per unlabeled pair, whether one of the --past-labels files labels it (at any interval).</summary>
-    static bool[] PastLabelled(Settings settings, long[] unlabeledRows)
+    /// <summary>Per pair of <paramref name="rows"/>, whether one of the --past-labels files labels it (at any interval).</summary>
+    static bool[] PastLabelled(Settings settings, long[] rows)
     {
-        var before = new bool[unlabeledRows.Length];
+        var before = new bool[rows.Length];
         foreach (var file in (settings.PastLabels ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var labels = PseudoLabelFile.Read(file, unlabeledRows);
+            var labels = PseudoLabelFile.Read(file, rows);
             for (var i = 0; i < before.Length; i++) before[i] |= labels.Accepted[i] != 0;
         }
         return before;

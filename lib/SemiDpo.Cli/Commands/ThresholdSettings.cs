@@ -19,8 +19,8 @@ public abstract class ThresholdSettings : CommandSettings
     [CommandOption("--target <ACC>"), Description("interval / acceptedaccuracy: the clean-test accuracy below which τ is raised.")]
     public double Target { get; init; } = new ThresholdConfig().TargetAccuracy;
 
-    [CommandOption("--threshold-population <WHICH>"), Description("allscored (official, default): the percentile over the clean training pairs and the unlabeled pairs, a pair labelled in an earlier iteration counting as 0 | stillunlabelled: over the unlabeled pairs not labelled yet. confidence scores no clean training pairs: its percentile is over the unlabeled pairs either way.")]
-    public ThresholdPopulation Population { get; init; } = new ThresholdConfig().Population;
+    [CommandOption("--threshold-population <WHICH>"), Description("official (default): as the official scripts, the percentile over the clean training pairs and the unlabeled pairs, every pair an earlier pseudo_labels.json lists counting as 0 (from Iter2 on, the clean pairs too) | allscored: the same, the clean pairs always with their |z| (the miniature reproduction's rule) | stillunlabelled: over the unlabeled pairs not labelled yet.")]
+    public ThresholdPopulation Population { get; init; } = ThresholdPopulation.Official;
 
     public ThresholdConfig ToThresholdConfig() => new(Threshold, Percentile, Target, RaisedPercentile: RaisedPercentile, Population: Population);
 }

@@ -131,10 +131,15 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                     var candidates = Enumerable.Range(0, unlabeled.Count).Where(p => !(config.PastLabelsLast && labelledBefore[p])).ToArray();
                     var zUnlabeled = scorer.Score(previous, confidenceReference, unlabeled, Report(progress, $"{name} confidence"), cancellation,
                         candidates.Length == unlabeled.Count ? null : candidates);
-                    // The official population counts the clean training pairs too (never labelled: they train as anchors).
-                    var zClean = config.Thresholds.Population == ThresholdPopulation.AllScored
-                        ? scorer.Score(previous, confidenceReference, data.CleanTrain, Report(progress, $"{name} confidence (clean)"), cancellation)
-                        : null;
+                    // The official population counts the clean training pairs too; from Iter2 on the official scripts rank
+                    // them last (the previous pseudo_labels.json lists them), so they need no scoring there.
+                    var zClean = config.Thresholds.Population switch
+                    {
+                        ThresholdPopulation.Official when i >= 2 => new ConfidenceTable(new float[data.CleanTrain.Count, TimestepIntervals.Count]),
+                        ThresholdPopulation.AllScored or ThresholdPopulation.Official =>
+                            scorer.Score(previous, confidenceReference, data.CleanTrain, Report(progress, $"{name} confidence (clean)"), cancellation),
+                        _ => null,
+                    };
                     thresholds = ThresholdSchedule.Fit(config.Thresholds, zTest, zUnlabeled, unlabeled.HumanIsTrue, zClean, labelledBefore);
                     labels = PseudoLabeler.Label(zUnlabeled, thresholds);
                     confidence = (zTest, zUnlabeled);

@@ -33,6 +33,12 @@ public enum ThresholdPopulation
     AllScored,
     /// <summary>The unlabeled pairs still unlabelled only: each iteration accepts the top share of the pairs it can label.</summary>
     StillUnlabelled,
+    /// <summary>
+    /// Exactly what the official scripts compute: <see cref="AllScored"/>, and from Iter2 on the clean training pairs
+    /// count as |z| = 0 too — <c>2_pseudo_label.sh</c> passes the previous pseudo_labels.json as past labels, and that
+    /// file lists the clean pairs (+1 everywhere), so <c>select_pseudo_labels</c> ranks them last as well.
+    /// </summary>
+    Official,
 }
 
 /// <summary>Threshold settings (paper §3.4; defaults: 80th percentile, 90th where the interval is below 70 % accurate).</summary>
@@ -42,7 +48,7 @@ public enum ThresholdPopulation
 /// <param name="PercentileStep">Accepted-accuracy rule: how much the percentile rises per step.</param>
 /// <param name="MaxPercentile">Accepted-accuracy rule stops raising here.</param>
 /// <param name="RaisedPercentile">Interval rule: the percentile of an interval below the target accuracy.</param>
-/// <param name="Population">The |z| values the percentile is taken over (official: every scored pair, clean included).</param>
+/// <param name="Population">The |z| values the percentile is taken over (every scored pair, clean included; <see cref="ThresholdPopulation.Official"/> as the official scripts, where Iter2 counts the clean pairs as 0).</param>
 public sealed record ThresholdConfig(
     ThresholdMode Mode = ThresholdMode.Interval,
     double Percentile = 80,
@@ -133,7 +139,7 @@ public static class ThresholdSchedule
     {
         IEnumerable<float> values = population switch
         {
-            ThresholdPopulation.AllScored => unlabeled.Concat(cleanTrain ?? []),
+            ThresholdPopulation.AllScored or ThresholdPopulation.Official => unlabeled.Concat(cleanTrain ?? []),
             ThresholdPopulation.StillUnlabelled => unlabeled.Where((_, i) => unlabelledBefore is null || !unlabelledBefore[i]),
             _ => throw new ArgumentOutOfRangeException(nameof(population), population, null),
         };

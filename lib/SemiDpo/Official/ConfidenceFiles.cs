@@ -29,7 +29,8 @@ public static class ConfidenceFiles
             {
                 var line = new StringBuilder($"{{\"idx\": {idx[i]}");
                 for (var j = 0; j < TimestepIntervals.Count; j++)
-                    line.Append(CultureInfo.InvariantCulture, $", \"{Key(j)}\": {table.Z[i, j].ToString("R", CultureInfo.InvariantCulture)}");
+                    // The float32 value exactly, as Python writes float(tensor.item()): the official summary of our file is ours.
+                    line.Append(CultureInfo.InvariantCulture, $", \"{Key(j)}\": {((double)table.Z[i, j]).ToString("R", CultureInfo.InvariantCulture)}");
                 writer.Write(line.Append("}\n"));
             }
         });

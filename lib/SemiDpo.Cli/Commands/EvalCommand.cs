@@ -64,6 +64,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--tokenizer <DIR>"), Description("CLIP tokenizer folder for judges shipped without one (PickScore, HPSv2).")]
         public string? Tokenizer { get; init; }
 
+        [CommandOption("--judge-dtype <T>"), Description("dtype of the CLIP judges' towers: float32 | float16 | bfloat16 (default: float16 on CUDA, as the official reward models; float32 on the CPU).")]
+        public string? JudgeDType { get; init; }
+
         [CommandOption("--images <DIR>"), Description("Real prompts: also write each image as DIR/<model>/{i}-0.png with {i}-0.json ({\"prompt\": …, one score per judge}), i the prompt's index, as the official evaluate.py.")]
         public string? Images { get; init; }
 
@@ -121,7 +124,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (shard.WorldSize > 1 && settings.Shards is null) throw new ArgumentException($"{shard.WorldSize} shards need --shards <DIR> for their files.");
         var device = TorchDevice.Default(settings.Device);
         var prompts = PromptFile.ReadAsync(settings.PromptFile!, settings.Column, cancellation).GetAwaiter().GetResult().Take(settings.Prompts).ToList();
-        var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
+        var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer, dtype: JudgeDTypeOption.Parse(settings.JudgeDType));
         var names = settings.Models.Select(folder => Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))).ToList();
         if (names.Distinct().Count() < names.Count) names = [.. settings.Models];   // two folders of one name: tell them apart by path
         if (names.Distinct().Count() < names.Count) throw new ArgumentException("--model names the same folder twice.");

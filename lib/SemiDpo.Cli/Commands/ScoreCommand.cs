@@ -30,6 +30,9 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         [CommandOption("--tokenizer <DIR>"), Description("CLIP tokenizer folder for judges shipped without one (PickScore, HPSv2); default: the clip= folder.")]
         public string? Tokenizer { get; init; }
 
+        [CommandOption("--judge-dtype <T>"), Description("dtype of the CLIP judges' towers: float32 | float16 | bfloat16 (default: float16 on CUDA, as the official reward models; float32 on the CPU).")]
+        public string? JudgeDType { get; init; }
+
         [CommandOption("--rank <N>"), Description("This process's shard: pairs with row mod world-size = rank (default: SLURM_ARRAY_TASK_ID or RANK, else 0).")]
         public int? Rank { get; init; }
 
@@ -59,7 +62,7 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         var shard = Shard.Resolve(settings.Rank, settings.WorldSize);
         TorchRuntime.Init();
         var device = TorchDevice.Default(settings.Device);
-        var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer);
+        var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer, dtype: JudgeDTypeOption.Parse(settings.JudgeDType));
         var output = settings.Out ?? shard.FileName("scores", ".jsonl");
         using var outputLock = OutputLock.AcquireFile(output);
         using var file = ScoreJsonl.Open(output, judges.Select(j => j.Name).ToList());

@@ -27,7 +27,7 @@ public sealed class ClipJudge(string name, string role, ClipModel model, ClipTok
     public float[] Score(IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images)
     {
         if (prompts.Count != images.Count) throw new ArgumentException($"{prompts.Count} prompts for {images.Count} images.");
-        var device = model.parameters().First().device;
+        var (device, dtype) = (model.parameters().First().device, model.parameters().First().dtype);   // float16 towers on CUDA
         var processing = preprocess ?? new ClipPreprocess(model.Config.Vision.ImageSize);
         var scores = new List<float>(images.Count);
         using var noGrad = no_grad();
@@ -37,7 +37,8 @@ public sealed class ClipJudge(string name, string role, ClipModel model, ClipTok
             var count = Math.Min(batchSize, images.Count - start);
             var ids = tensor(Enumerable.Range(start, count).SelectMany(i => tokenizer.Encode(prompts[i])).ToArray(), [count, tokenizer.MaxLength], device: device);
             var text = nn.functional.normalize(model.TextFeatures(ids).to_type(ScalarType.Float32), dim: -1);
-            var image = nn.functional.normalize(model.ImageFeatures(processing.Apply(images.Skip(start).Take(count).ToList(), device)).to_type(ScalarType.Float32), dim: -1);
+            var pixels = processing.Apply(images.Skip(start).Take(count).ToList(), device).to_type(dtype);
+            var image = nn.functional.normalize(model.ImageFeatures(pixels).to_type(ScalarType.Float32), dim: -1);
             var cosine = (text * image).sum(1);
             if (scoring == ClipScoring.ScaledCosine) cosine *= model.Temperature;
             scores.AddRange(cosine.cpu().data<float>().ToArray());
@@ -57,14 +58,14 @@ public sealed class LaionAestheticJudge(ClipModel clip, AestheticMlp mlp, ClipPr
 
     public float[] Score(IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images)
     {
-        var device = clip.parameters().First().device;
+        var (device, dtype) = (clip.parameters().First().device, clip.parameters().First().dtype);
         var processing = preprocess ?? new ClipPreprocess(clip.Config.Vision.ImageSize);
         var scores = new List<float>(images.Count);
         using var noGrad = no_grad();
         for (var start = 0; start < images.Count; start += batchSize)
         {
             using var scope = NewDisposeScope();
-            var pixels = processing.Apply(images.Skip(start).Take(batchSize).ToList(), device);
+            var pixels = processing.Apply(images.Skip(start).Take(batchSize).ToList(), device).to_type(dtype);
             var embedding = nn.functional.normalize(clip.ImageFeatures(pixels).to_type(ScalarType.Float32), dim: -1);
             scores.AddRange(mlp.forward(embedding).flatten().cpu().data<float>().ToArray());
         }

@@ -1,4 +1,5 @@
 using SemiDpo.Clip;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Rewards;
@@ -14,8 +15,11 @@ namespace SemiDpo.Rewards;
 public static class RealJudges
 {
     /// <param name="tokenizer">A CLIP tokenizer folder for judges whose weights come without one (PickScore, HPSv2); default: the clip= folder.</param>
-    public static List<IRewardModel> Load(string spec, Device device, string? tokenizer = null, OpenClipArchitecture? hpsArchitecture = null)
+    /// <param name="dtype">The CLIP towers' dtype; default <see cref="DefaultDType"/> (float16 on CUDA, as the official code loads its reward models).</param>
+    public static List<IRewardModel> Load(string spec, Device device, string? tokenizer = null, OpenClipArchitecture? hpsArchitecture = null, ScalarType? dtype = null)
     {
+        var towers = dtype ?? DefaultDType(device);
+        ClipModel Cast(ClipModel model) { if (towers != ScalarType.Float32) model.to(towers); return model; }
         var parts = spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p =>
         {
             var eq = p.IndexOf('=');
@@ -38,7 +42,7 @@ public static class RealJudges
             switch (name)
             {
                 case "clip":
-                    clip = ClipCheckpoints.LoadTransformers(path, device);
+                    clip = Cast(ClipCheckpoints.LoadTransformers(path, device));
                     judges.Add(new ClipJudge("clip_score", "alignment", clip, Tokenizer(path, name), ClipScoring.Cosine));
                     break;
                 case "aesthetic":
@@ -46,11 +50,11 @@ public static class RealJudges
                     judges.Add(new LaionAestheticJudge(l14, AestheticMlp.Load(path, device)));
                     break;
                 case "pickscore":
-                    judges.Add(new ClipJudge("pick_score", "overall", ClipCheckpoints.LoadTransformers(path, device), Tokenizer(path, name), ClipScoring.ScaledCosine));
+                    judges.Add(new ClipJudge("pick_score", "overall", Cast(ClipCheckpoints.LoadTransformers(path, device)), Tokenizer(path, name), ClipScoring.ScaledCosine));
                     break;
                 case "hps":
                     var (checkpoint, architecture) = HpsCheckpoint(path, hpsArchitecture);
-                    var hps = ClipCheckpoints.LoadOpenClip(checkpoint, architecture, device);
+                    var hps = Cast(ClipCheckpoints.LoadOpenClip(checkpoint, architecture, device));
                     judges.Add(new ClipJudge("hps_score", "overall", hps, Tokenizer(null, name), ClipScoring.Cosine,
                         new ClipPreprocess(hps.Config.Vision.ImageSize, Fit: ClipFit.LongerSidePad)));
                     break;
@@ -69,6 +73,9 @@ public static class RealJudges
         if (judges.Select(j => j.Name).Distinct().Count() != judges.Count) throw new ArgumentException("A judge is listed twice.");
         return judges;
     }
+
+    /// <summary>The judges' default dtype: float16 on CUDA (the official reward_models.py), float32 on the CPU.</summary>
+    public static ScalarType DefaultDType(Device device) => device.type == TorchSharp.DeviceType.CUDA ? ScalarType.Float16 : ScalarType.Float32;
 
     /// <summary>
     /// <c>hps=FILE.pt@CONFIG.json</c>: the checkpoint and the open_clip model config that describes it; <c>hps=FILE.pt</c>:

@@ -64,6 +64,27 @@ public class ClipJudgeTests
         Assert.True(Math.Abs(aesthetic[0] - r["aesthetic"][0].item<float>()) < 1e-4, $"aesthetic {aesthetic[0]} vs {r["aesthetic"][0].item<float>()}");
     }
 
+    [Theory]
+    [InlineData("float16")]
+    [InlineData("bfloat16")]
+    public void HalfPrecisionJudges_ScoreAsFloat32_WithinHalfPrecision(string dtype)
+    {
+        var r = Reference();
+        var images = Enumerable.Repeat(Image(r), 4).ToList();
+        var captions = SdCaptions().Take(4).ToList();
+        var spec = $"clip={TinyClip},aesthetic={SdFixture.Folder("tiny-aesthetic.pth")}";
+        var full = RealJudges.Load(spec, CPU);
+        var half = RealJudges.Load(spec, CPU, dtype: dtype == "float16" ? ScalarType.Float16 : ScalarType.BFloat16);
+
+        Assert.Equal(ScalarType.Float32, RealJudges.DefaultDType(CPU));
+        for (var j = 0; j < full.Count; j++)
+        {
+            var (a, b) = (full[j].Score(captions, images), half[j].Score(captions, images));
+            var tolerance = dtype == "float16" ? 5e-3 : 3e-2;
+            Assert.All(a.Zip(b), p => Assert.True(Math.Abs(p.First - p.Second) < tolerance * Math.Max(1, Math.Abs(p.First)), $"{full[j].Name}: {p.First} vs {p.Second}"));
+        }
+    }
+
     [Fact]
     public void Preprocessing_MatchesPilBicubicResizeAndCentreCrop_ToTheGreyLevel()
     {

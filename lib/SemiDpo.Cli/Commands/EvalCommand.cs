@@ -147,7 +147,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                     seeding: NoiseSeeding.PerPrompt);
                 var scores = judges.Select(j => j.Score(batch, images)).ToList();
                 var scored = batch.Select((_, k) => new PromptScore(name, first + k, judges.Select((j, i) => (j.Name, (double)scores[i][k])).ToDictionary())).ToList();
-                if (settings.Images is { } imageFolder) OfficialEvalImages.Write(Path.Combine(imageFolder, name), batch, images, scored);
+                if (settings.Images is { } imageFolder) OfficialEvalImages.Write(Path.Combine(imageFolder, OfficialEvalImages.FolderName(name)), batch, images, scored);
                 rows.AddRange(scored);
             }
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(folder)}: {batches.Sum(r => r.End.Value - r.Start.Value)} samples at {size}² in {clock.Elapsed.TotalSeconds:F0} s (shard {shard.Rank} of {shard.WorldSize})[/]");

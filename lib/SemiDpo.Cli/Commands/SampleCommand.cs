@@ -101,7 +101,7 @@ public sealed class SampleCommand : Command<SampleCommand.Settings>
             $"{settings.Steps} {(settings.Scheduler == SamplerKind.Model ? model.SchedulerSampler().GetType().Name.Replace("Sampler", "").ToUpperInvariant() : "DDIM")} steps, guidance {sampler.GuidanceScale}");
         // Seeded as diffusers' pipe(prompt, num_images_per_prompt=N, generator=torch.Generator().manual_seed(seed)).
         var images = DiffusionSampling.SampleImages(model, Enumerable.Repeat(settings.Prompt, settings.Count).ToList(), sampler, size, size, batchSize: 4,
-            seeding: NoiseSeeding.PerPrompt);
+            seeding: NoiseSeeding.PerPrompt, imagesPerPrompt: settings.Count);
         WriteGrid(settings.Out, images, clock);
         return 0;
     }

@@ -12,6 +12,14 @@ public static class OfficialEvalImages
 {
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>A model's name as one folder name: path separators and characters a file name cannot hold become '_' (a name given as a path stays inside the images folder).</summary>
+    public static string FolderName(string model)
+    {
+        var invalid = Path.GetInvalidFileNameChars();
+        var name = string.Concat(model.Select(c => invalid.Contains(c) || c is '/' or '\\' ? '_' : c)).Trim('_', '.');
+        return name.Length == 0 ? "model" : name;
+    }
+
     /// <summary>Writes one image per prompt (k = 0) of <paramref name="scores"/>' prompt indices into <paramref name="folder"/>.</summary>
     public static void Write(string folder, IReadOnlyList<string> prompts, IReadOnlyList<RgbImage> images, IReadOnlyList<PromptScore> scores)
     {

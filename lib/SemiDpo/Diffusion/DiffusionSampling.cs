@@ -13,13 +13,14 @@ public static class DiffusionSampling
     /// <summary>
     /// Images (N, 3, H, W) in about −1…1, on the CPU. With <see cref="NoiseSeeding.PerImage"/> image k starts from noise
     /// seeded by (seed, prompt, <paramref name="firstIndex"/> + k), so a prompt's image does not depend on the batch it
-    /// was drawn in; with <see cref="NoiseSeeding.PerPrompt"/> as the official evaluation seeds it.
+    /// was drawn in; with <see cref="NoiseSeeding.PerPrompt"/> as the official evaluation seeds it, the prompts being
+    /// consecutive groups of <paramref name="imagesPerPrompt"/> images of one prompt each.
     /// </summary>
     public static Tensor Sample(IDiffusionModel model, IReadOnlyList<string> prompts, SamplerConfig sampler, int height, int width,
-        int firstIndex = 0, int batchSize = 64, IProgress<int>? progress = null, NoiseSeeding seeding = NoiseSeeding.PerImage)
+        int firstIndex = 0, int batchSize = 64, IProgress<int>? progress = null, NoiseSeeding seeding = NoiseSeeding.PerImage, int imagesPerPrompt = 1)
     {
-        var draw = PromptDraws(prompts);
         var shape = model.TrainingShape(height, width);
+        using var perPrompt = seeding == NoiseSeeding.PerPrompt ? PerPromptNoise(prompts.Count, imagesPerPrompt, sampler.Seed, shape) : null;
         var denoiser = sampler.Kind == SamplerKind.Ddim ? model.Sampler() : model.SchedulerSampler();
         var batches = new List<Tensor>();
         var wasTraining = model.Network.training;
@@ -30,9 +31,8 @@ public static class DiffusionSampling
             {
                 using var scope = NewDisposeScope();
                 var batch = prompts.Skip(start).Take(batchSize).ToList();
-                var noise = cat(batch.Select((p, k) => seeding == NoiseSeeding.PerPrompt
-                    ? SeededNoise.TorchGeneratorDraw(sampler.Seed, draw[start + k], shape)
-                    : SeededNoise.For(sampler.Seed, PromptHash(p), firstIndex + start + k, shape)).ToList(), 0).to(model.Device);
+                var noise = (perPrompt is not null ? perPrompt[start..(start + batch.Count)]
+                    : cat(batch.Select((p, k) => SeededNoise.For(sampler.Seed, PromptHash(p), firstIndex + start + k, shape)).ToList(), 0)).to(model.Device);
                 var tokens = cat([model.Tokens(batch), model.Tokens(batch.Select(_ => "").ToList())], 0);
                 var x0 = denoiser.Sample(noise, sampler.Steps, (x, t) =>
                 {
@@ -52,18 +52,32 @@ public static class DiffusionSampling
 
     /// <summary><see cref="Sample"/> as 8-bit RGB images (what the CLI, the evaluation and the world's model hand on).</summary>
     public static RgbImage[] SampleImages(IDiffusionModel model, IReadOnlyList<string> prompts, SamplerConfig sampler, int height, int width,
-        int firstIndex = 0, int batchSize = 64, NoiseSeeding seeding = NoiseSeeding.PerImage)
+        int firstIndex = 0, int batchSize = 64, NoiseSeeding seeding = NoiseSeeding.PerImage, int imagesPerPrompt = 1)
     {
         using var scope = NewDisposeScope();
-        return ImageTensors.ToImages(Sample(model, prompts, sampler, height, width, firstIndex, batchSize, seeding: seeding));
+        return ImageTensors.ToImages(Sample(model, prompts, sampler, height, width, firstIndex, batchSize, seeding: seeding, imagesPerPrompt: imagesPerPrompt));
     }
 
-    /// <summary>Per image, which draw of its prompt's generator it is (<see cref="NoiseSeeding.PerPrompt"/>): how many copies of its prompt come right before it.</summary>
-    internal static int[] PromptDraws(IReadOnlyList<string> prompts)
+    /// <summary>
+    /// <see cref="NoiseSeeding.PerPrompt"/>'s starting noise for <paramref name="count"/> images, groups of
+    /// <paramref name="imagesPerPrompt"/> per prompt: each group is one randn((K, C, h, w)) from a CPU generator seeded
+    /// with <paramref name="seed"/> — diffusers' prepare_latents under evaluate.py's per-prompt generator, whose numbers
+    /// libtorch's CPU generator reproduces (one draw of K, not K draws of one: PyTorch redraws a tensor's last 16 values
+    /// when its size is not a multiple of 16).
+    /// </summary>
+    internal static Tensor PerPromptNoise(int count, int imagesPerPrompt, int seed, ReadOnlySpan<long> itemShape)
     {
-        var draw = new int[prompts.Count];
-        for (var j = 1; j < prompts.Count; j++) draw[j] = prompts[j] == prompts[j - 1] ? draw[j - 1] + 1 : 0;
-        return draw;
+        if (imagesPerPrompt < 1 || count % imagesPerPrompt != 0)
+            throw new ArgumentException($"{count} images are not groups of {imagesPerPrompt} per prompt.", nameof(imagesPerPrompt));
+        var groups = new List<Tensor>();
+        for (var g = 0; g < count / imagesPerPrompt; g++)
+        {
+            using var generator = new Generator((ulong)seed);
+            groups.Add(randn([imagesPerPrompt, .. itemShape], generator: generator));
+        }
+        var noise = cat(groups, 0);
+        foreach (var group in groups) group.Dispose();
+        return noise;
     }
 
     static long PromptHash(string prompt)

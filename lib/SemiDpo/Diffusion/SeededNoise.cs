@@ -15,16 +15,4 @@ public static class SeededNoise
         using var generator = new Generator((ulong)(uint)StableHash.Mix(StableHash.Mix(seed, key), index));
         return randn([1, .. itemShape], generator: generator);
     }
-
-    /// <summary>
-    /// Draw <paramref name="draw"/> of a CPU generator seeded with <paramref name="seed"/> in a (draw + 1, itemShape…)
-    /// tensor, shape (1, itemShape…): image k of diffusers' <c>pipe(prompt, num_images_per_prompt=K,
-    /// generator=torch.Generator().manual_seed(seed))</c> — libtorch's CPU generator gives PyTorch's numbers.
-    /// </summary>
-    public static Tensor TorchGeneratorDraw(int seed, int draw, ReadOnlySpan<long> itemShape)
-    {
-        using var generator = new Generator((ulong)seed);
-        using var all = randn([draw + 1, .. itemShape], generator: generator);
-        return all[draw].unsqueeze(0).clone();
-    }
 }

@@ -13,17 +13,22 @@ public class OfficialEvaluationSeedingTests
     public OfficialEvaluationSeedingTests() => TorchRuntime.Init();
 
     [Fact]
-    public void PerPromptDraws_AreTheNumbersOfATorchGeneratorSeeded42()
+    public void PerPromptNoise_IsOneDrawOfAGeneratorSeeded42PerPrompt_AsPyTorchDrawsIt()
     {
-        var expected = SafeTensors.Read(SdFixture.Folder("pndm-reference.safetensors"))["generator42_draws"];
+        var expected = SafeTensors.Read(SdFixture.Folder("pndm-reference.safetensors"))["generator42_draws"];   // randn((2, 4, 8, 8))
 
-        for (var k = 0; k < 2; k++)
-            Assert.True(expected[k].unsqueeze(0).equal(SeededNoise.TorchGeneratorDraw(42, k, [4, 8, 8])).all().item<bool>(), $"draw {k}");
+        using var noise = DiffusionSampling.PerPromptNoise(4, 2, 42, [4, 8, 8]);   // two prompts, two images each
+
+        Assert.True(expected.equal(noise[..2]).all().item<bool>(), "prompt 0");
+        Assert.True(expected.equal(noise[2..]).all().item<bool>(), "prompt 1 starts from the same seed");
     }
 
     [Fact]
-    public void APromptsConsecutiveImages_AreItsGeneratorsSuccessiveDraws_AndEveryPromptStartsAfresh()
+    public void EvalsOneImagePerPrompt_StartsEveryPromptFromDrawZero_WhateverItsNeighbours()
     {
-        Assert.Equal([0, 1, 2, 0, 0, 1], DiffusionSampling.PromptDraws(["a", "a", "a", "b", "a", "a"]));
+        using var noise = DiffusionSampling.PerPromptNoise(3, 1, 42, [4, 8, 8]);
+
+        Assert.True(noise[0].equal(noise[1]).all().item<bool>() && noise[1].equal(noise[2]).all().item<bool>());
+        Assert.Throws<ArgumentException>(() => DiffusionSampling.PerPromptNoise(3, 2, 42, [4, 8, 8]));
     }
 }

@@ -55,6 +55,9 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         [CommandOption("--unlabeled-sample <N>"), Description("Score at most N unlabeled pairs (0 = all).")]
         public int UnlabeledSample { get; init; }
 
+        [CommandOption("--clean-idx <FILE>"), Description("The clean pairs pseudo_labels.json lists as +1 (the official --clean_idx_path): an idx list such as the filter's clean_idx_part{i-1}.json for iteration i, whose anchors they are, as train writes it. Default: every clean training pair (clean_idx.json).")]
+        public string? CleanIdx { get; init; }
+
         [CommandOption("--past-labels <FILES>"), Description("Comma-separated pseudo_labels.json files of earlier iterations: the pairs they list rank last (|z| counts as 0, never accepted) — the unlabeled pairs they label and, with the official population, the clean pairs they list as +1 — as train does in Iter2 and the official --past_pseudo_labels.")]
         public string? PastLabels { get; init; }
 
@@ -200,11 +203,22 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
         WriteZ(Path.Combine(settings.Out, "z-test.csv"), zTest);
         WriteZ(Path.Combine(settings.Out, "z-unlabeled.csv"), zUnlabeled);
         ConfidenceSummary.Write(settings.Out, ConfidenceSummary.Summarize(zTest));
-        PseudoLabelFile.Write(Path.Combine(settings.Out, "pseudo_labels.json"), unlabeledRows, labels, cleanRows);
+        PseudoLabelFile.Write(Path.Combine(settings.Out, "pseudo_labels.json"), unlabeledRows, labels, ListedClean(settings, cleanRows));
         var frame = ThresholdTable.ToFrame(thresholds);
         SemiDpo.Analysis.TableFiles.SaveCsv(frame, Path.Combine(settings.Out, "thresholds.csv"));
         Tables.Print(frame, "thresholds per timestep interval (Table 7 analogue)", true, "percentile", "tau");
         AnsiConsole.MarkupLine($"pseudo-labelled: {labels.PairsAccepted:N0} of {zUnlabeled.Pairs:N0} unlabeled pairs ({labels.SlotsAccepted:N0} pair-intervals); wrote {Markup.Escape(settings.Out)}");
+    }
+
+    /// <summary>The clean pairs pseudo_labels.json lists: --clean-idx's (each a clean training pair), or all of them.</summary>
+    static IEnumerable<long> ListedClean(Settings settings, IReadOnlyList<long> cleanRows)
+    {
+        if (settings.CleanIdx is not { } path) return cleanRows;
+        var listed = ConsensusIndexFiles.ReadCleanIdx(path);
+        var clean = cleanRows.ToHashSet();
+        if (listed.FirstOrDefault(i => !clean.Contains(i), -1) is var stray and >= 0)
+            throw new ArgumentException($"--clean-idx {path}: idx {stray} is not a clean training pair of the filter.");
+        return listed;
     }
 
     /// <summary>z = 0 at every interval for the pairs <paramref name="listed"/> marks: ranked last, never accepted.</summary>

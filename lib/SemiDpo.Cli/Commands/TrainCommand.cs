@@ -348,7 +348,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     /// <summary>
     /// Per pseudo-labelling iteration, the official pipeline's files in official/iter{i}/: confidence_rank000.jsonl (the
     /// previous model's z on the unlabeled pairs, by idx), summary.csv / summary.json (its accuracy and |z| percentiles
-    /// on the clean test pairs: Table 7) and pseudo_labels.json (accepted labels, the clean training pairs as +1).
+    /// on the clean test pairs: Table 7) and pseudo_labels.json (accepted labels, the iteration's clean anchors as +1).
     /// </summary>
     static void WriteOfficial(IReadOnlyList<IterationReport> reports, StageTwoData data, PairSet? scored, string folder)
     {
@@ -360,7 +360,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             var idx = scored!.Rows;
             ConfidenceFiles.Write(Path.Combine(official, "confidence_rank000.jsonl"), idx, unlabeled);
             ConfidenceSummary.Write(official, ConfidenceSummary.Summarize(test));
-            PseudoLabelFile.Write(Path.Combine(official, "pseudo_labels.json"), idx, labels, data.CleanTrain.Rows);
+            // The clean pairs it lists are the iteration's anchors (official: --clean_idx_path clean_idx_part{i-1}.json).
+            PseudoLabelFile.Write(Path.Combine(official, "pseudo_labels.json"), idx, labels, reports[i].Anchors.Select(a => data.CleanTrain.Rows[a]));
         }
     }
 

@@ -15,6 +15,9 @@ public sealed record IterationReport(
     string Name, string? Checkpoint, TrainingLog Log, IReadOnlyList<IntervalThreshold>? Thresholds, PseudoLabels? Labels,
     int LabeledPairs, double TestAccuracyAfter, (ConfidenceTable Test, ConfidenceTable Unlabeled)? Confidence = null)
 {
+    /// <summary>The iteration's clean anchors, as positions in the clean training set (what its pseudo_labels.json lists as +1).</summary>
+    public IReadOnlyList<int> Anchors { get; init; } = [];
+
     /// <summary>Share of the iteration's training pairs that are pseudo-labelled (each term's share of the draws when mixing by count).</summary>
     public double PseudoLabelledShare => Labels is null ? 0 : Labels.PairsAccepted / (double)(LabeledPairs + Labels.PairsAccepted);
 }
@@ -96,6 +99,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
         // The pairs beside the clean ones: the scored sample (Semi-DPO) or every noisy pair (the all-data control).
         var unlabeled = config.Term == UnlabeledTerm.HumanLabels ? data.Unlabeled : SampleUnlabeled(data.Unlabeled);
         var labelledBefore = new bool[unlabeled.Count];   // pseudo-labelled in an earlier iteration
+        var anchoredBefore = new bool[data.CleanTrain.Count];   // a clean anchor of an earlier pseudo-labelling iteration (listed in its pseudo_labels.json)
         var reports = new List<IterationReport>();
         var models = new List<TModel> { baseModel };   // base, Iter0, Iter1, …
         var margins = new ReferenceMarginCache();
@@ -131,15 +135,15 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                     var candidates = Enumerable.Range(0, unlabeled.Count).Where(p => !(config.PastLabelsLast && labelledBefore[p])).ToArray();
                     var zUnlabeled = scorer.Score(previous, confidenceReference, unlabeled, Report(progress, $"{name} confidence"), cancellation,
                         candidates.Length == unlabeled.Count ? null : candidates);
-                    // The official population counts the clean training pairs too; from Iter2 on the official scripts rank
-                    // them last (the previous pseudo_labels.json lists them), so they need no scoring there.
-                    var zClean = config.Thresholds.Population switch
-                    {
-                        ThresholdPopulation.Official when i >= 2 => new ConfidenceTable(new float[data.CleanTrain.Count, TimestepIntervals.Count]),
-                        ThresholdPopulation.AllScored or ThresholdPopulation.Official =>
-                            scorer.Score(previous, confidenceReference, data.CleanTrain, Report(progress, $"{name} confidence (clean)"), cancellation),
-                        _ => null,
-                    };
+                    // The official population counts the clean training pairs too; the official scripts rank last the clean
+                    // anchors an earlier pseudo_labels.json lists (they are passed as past labels), which need no scoring.
+                    var cleanCandidates = config.Thresholds.Population == ThresholdPopulation.Official && config.PastLabelsLast
+                        ? Enumerable.Range(0, data.CleanTrain.Count).Where(p => !anchoredBefore[p]).ToArray()
+                        : null;
+                    var zClean = config.Thresholds.Population is ThresholdPopulation.AllScored or ThresholdPopulation.Official
+                        ? scorer.Score(previous, confidenceReference, data.CleanTrain, Report(progress, $"{name} confidence (clean)"), cancellation,
+                            cleanCandidates is null || cleanCandidates.Length == data.CleanTrain.Count ? null : cleanCandidates)
+                        : null;
                     thresholds = ThresholdSchedule.Fit(config.Thresholds, zTest, zUnlabeled, unlabeled.HumanIsTrue, zClean, labelledBefore);
                     labels = PseudoLabeler.Label(zUnlabeled, thresholds);
                     confidence = (zTest, zUnlabeled);
@@ -150,6 +154,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                 {
                     examples.AddRange(TrainingExample.PseudoLabeled(labels));
                     for (var p = 0; p < labels.Accepted.Length; p++) labelledBefore[p] |= labels.Accepted[p] != 0;
+                    foreach (var a in anchors) anchoredBefore[a] = true;
                 }
                 // Only the base and the previous model are needed from here on: an older iteration's model goes now, so
                 // at most three models (SD1.5: three UNets) are alive at once, whatever the number of iterations.
@@ -169,7 +174,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                     lastTest = (after, trainConfig.Beta);
                     accuracy = ThresholdSchedule.MeanAccuracy(after);
                 }
-                reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, anchors.Length, accuracy, confidence));
+                reports.Add(new IterationReport(name, checkpoint, log, thresholds, labels, anchors.Length, accuracy, confidence) { Anchors = anchors });
                 afterIteration?.Invoke(reports[^1], policy);
             }
             return new SemiDpoResult<TModel>(reports, models[^1], unlabeled, ownsScored: !ReferenceEquals(unlabeled, data.Unlabeled));

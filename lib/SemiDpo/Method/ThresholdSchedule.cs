@@ -34,9 +34,10 @@ public enum ThresholdPopulation
     /// <summary>The unlabeled pairs still unlabelled only: each iteration accepts the top share of the pairs it can label.</summary>
     StillUnlabelled,
     /// <summary>
-    /// Exactly what the official scripts compute: <see cref="AllScored"/>, and from Iter2 on the clean training pairs
-    /// count as |z| = 0 too — <c>2_pseudo_label.sh</c> passes the previous pseudo_labels.json as past labels, and that
-    /// file lists the clean pairs (+1 everywhere), so <c>select_pseudo_labels</c> ranks them last as well.
+    /// What the official scripts compute: <see cref="AllScored"/>, and the clean anchors of earlier iterations count as
+    /// |z| = 0 too — <c>2_pseudo_label.sh</c> passes the previous pseudo_labels.json as past labels, which lists that
+    /// iteration's clean anchors (its third of the clean pairs, +1 everywhere), so <c>select_pseudo_labels</c> ranks
+    /// them last as well.
     /// </summary>
     Official,
 }

@@ -16,7 +16,13 @@ public static class ConsensusIndexFiles
     /// <param name="rows">Each split position's row in the scored source (the pair's <c>Row</c>), which is what clean_idx.json lists.</param>
     public static void Write(string folder, ConsensusSplit split, IReadOnlyList<long> rows)
     {
-        AtomicFile.Write(Path.Combine(folder, CleanIdx), s => JsonSerializer.Serialize(s, split.CleanTrain.Select(i => rows[i]).ToArray()));
+        long[] clean = [.. split.CleanTrain.Select(i => rows[i])];
+        AtomicFile.Write(Path.Combine(folder, CleanIdx), s => JsonSerializer.Serialize(s, clean));
+        // The official README's per-iteration anchors: sorted(clean_idx) in np.array_split's three parts, part i-1 for Iter i.
+        var sorted = clean.Order().ToArray();
+        int Start(int k) => k * (sorted.Length / 3) + Math.Min(k, sorted.Length % 3);
+        for (var part = 0; part < 3; part++)
+            AtomicFile.Write(Path.Combine(folder, $"clean_idx_part{part}.json"), s => JsonSerializer.Serialize(s, sorted[Start(part)..Start(part + 1)]));
         var stats = new Dictionary<string, object>
         {
             ["criterion"] = "human_agree",

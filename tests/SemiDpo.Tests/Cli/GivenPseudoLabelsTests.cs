@@ -75,9 +75,11 @@ public class GivenPseudoLabelsTests
         train[Array.IndexOf(train, "--iterations") + 1] = "3";
         Ok(CliProcess.Run(TestPaths.RepoRoot, train));
 
-        Ok(CliProcess.Run(TestPaths.RepoRoot, ["confidence", "--model", In("train/iter0.ckpt"), "--filter", filter, "--unlabeled-sample", "40", "--out", In("iter1")]));
+        // Iteration i's anchors are the filter's clean_idx_part{i-1}.json (the official README's split), listed as +1.
+        Ok(CliProcess.Run(TestPaths.RepoRoot, ["confidence", "--model", In("train/iter0.ckpt"), "--filter", filter, "--unlabeled-sample", "40", "--out", In("iter1"),
+            "--clean-idx", Path.Combine(filter, "clean_idx_part0.json")]));
         Ok(CliProcess.Run(TestPaths.RepoRoot, ["confidence", "--model", In("train/iter1.ckpt"), "--filter", filter, "--unlabeled-sample", "40", "--out", In("iter2"),
-            "--past-labels", In("train/official/iter1/pseudo_labels.json")]));
+            "--past-labels", In("train/official/iter1/pseudo_labels.json"), "--clean-idx", Path.Combine(filter, "clean_idx_part1.json")]));
 
         foreach (var i in new[] { 1, 2 })
             Assert.True(File.ReadAllBytes(In($"train/official/iter{i}/pseudo_labels.json")).SequenceEqual(File.ReadAllBytes(In($"iter{i}/pseudo_labels.json"))),

@@ -32,9 +32,11 @@ public class TrainStableDiffusionTests
         Assert.Equal(40, confidence.Count);
         Assert.Subset(noisyIdx, confidence.Keys.ToHashSet());
         Assert.Equal(11, File.ReadAllLines(In("train/official/iter1/summary.csv")).Length);
-        var cleanIdx = ConsensusIndexFiles.ReadCleanIdx(In("filter/clean_idx.json"));
-        var labels = PseudoLabelFile.Read(In("train/official/iter1/pseudo_labels.json"), cleanIdx);
-        Assert.All(labels.Accepted, mask => Assert.Equal((ushort)0b1111111111, mask));          // clean training pairs: +1 at every timestep
+        var anchors = ConsensusIndexFiles.ReadCleanIdx(In("filter/clean_idx_part0.json"));   // Iter1's anchors: the first third of the clean pairs
+        var labels = PseudoLabelFile.Read(In("train/official/iter1/pseudo_labels.json"), anchors);
+        Assert.All(labels.Accepted, mask => Assert.Equal((ushort)0b1111111111, mask));          // +1 at every timestep
+        var others = ConsensusIndexFiles.ReadCleanIdx(In("filter/clean_idx_part1.json"));
+        Assert.All(PseudoLabelFile.Read(In("train/official/iter1/pseudo_labels.json"), others).Accepted, mask => Assert.Equal(0, mask));
         using var exported = StableDiffusionModel.Load(In("export"), CPU);
         using var original = SdFixture.Load();
         Assert.Null(exported.Lora);

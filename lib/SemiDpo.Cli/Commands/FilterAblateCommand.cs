@@ -9,8 +9,8 @@ public sealed class FilterAblateCommand : AsyncCommand<JudgeInputSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, JudgeInputSettings settings, CancellationToken cancellation)
     {
-        var (pairs, _) = await JudgeInputs.LoadPairs(settings, cancellation);
-        var scores = JudgeInputs.Scores(settings, pairs);
+        var (pairs, source) = await JudgeInputs.LoadPairs(settings, cancellation);
+        var scores = JudgeInputs.Scores(settings, pairs, source);
         Tables.Print(ConsensusAblation.ToFrame(ConsensusAblation.Run(pairs, scores)),
             "Consensus with K judges: paper order first (CLIP+Aes, +HPS, +IR, +Pick), then every subset");
         return 0;

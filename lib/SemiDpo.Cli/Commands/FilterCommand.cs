@@ -84,7 +84,7 @@ public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
     static async Task<(ConsensusSplit, ConsensusStats, long[], PickapicShards)> WithJudges(Settings settings, ConsensusConfig config, ConsensusFiles files, CancellationToken cancellation)
     {
         var (pairs, source) = await JudgeInputs.LoadPairs(settings, cancellation);
-        var scores = JudgeInputs.Scores(settings, pairs);
+        var scores = JudgeInputs.Scores(settings, pairs, source);
         var split = ConsensusFilter.Split(pairs.Select(p => p.Label0).ToArray(), pairs.Select(p => p.Label1).ToArray(), scores, config);
         var stats = await files.WriteAsync(pairs, split);
         long[] rows = [.. pairs.Select(p => p.Row)];
@@ -101,6 +101,8 @@ public sealed class FilterCommand : AsyncCommand<FilterCommand.Settings>
         await AnsiConsole.Status().StartAsync(Markup.Escape($"reading the labels of {source.RowCount:N0} rows in {source.Files.Count} file(s) and {scoreFiles.Count} score file(s)"), async _ =>
             result = await StreamedConsensus.RunAsync(source, scoreFiles, config, settings.SkipBadRows ? source.Skipped : null, cancellation));
         var (split, rowArray, stats) = (result.Split, result.Rows, result.Stats);
+        if (result.Unmatched > 0)
+            AnsiConsole.MarkupLine(Markup.Escape($"{result.Unmatched:N0} score lines name rows that are not among the pairs (rows left out here by design or as bad): ignored"));
         if (!settings.IndexOnly)
         {
             var copy = await JudgeInputs.Open(settings, cancellation);

@@ -56,9 +56,14 @@ internal static class JudgeInputs
     }
 
     /// <summary>The pairs' scores: from the score files (matched by row) or by running the judges.</summary>
-    public static ScoreTable Scores(JudgeInputSettings settings, IReadOnlyList<PreferencePair> pairs)
+    public static ScoreTable Scores(JudgeInputSettings settings, IReadOnlyList<PreferencePair> pairs, PickapicShards source)
     {
-        if (settings.Scores.Length > 0) return ScoreFiles.Read(ScoreFiles.Expand(settings.Scores), [.. pairs.Select(p => p.Row)]);
+        if (settings.Scores.Length > 0)
+        {
+            var files = ScoreFiles.Expand(settings.Scores);
+            source.CheckIdx(ScoreFiles.LargestRow(files), string.Join(", ", files));
+            return ScoreFiles.Read(files, [.. pairs.Select(p => p.Row)]);
+        }
         TorchRuntime.Init();
         var committee = JudgePanel.Load(settings.Judges, TorchDevice.Default(settings.Device));
         ScoreTable? scores = null;

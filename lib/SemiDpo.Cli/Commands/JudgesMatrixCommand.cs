@@ -9,8 +9,8 @@ public sealed class JudgesMatrixCommand : AsyncCommand<JudgeInputSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, JudgeInputSettings settings, CancellationToken cancellation)
     {
-        var (pairs, _) = await JudgeInputs.LoadPairs(settings, cancellation);
-        var scores = JudgeInputs.Scores(settings, pairs);
+        var (pairs, source) = await JudgeInputs.LoadPairs(settings, cancellation);
+        var scores = JudgeInputs.Scores(settings, pairs, source);
         Tables.Print(JudgeSpecialisation.Compute(pairs, scores), "Judge specialisation: share of pairs where the judge orders the two images as the dimension does");
         return 0;
     }

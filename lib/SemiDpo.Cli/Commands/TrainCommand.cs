@@ -43,13 +43,13 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--model <DIR>"), Description("Train a diffusers Stable Diffusion folder instead of the world's base model.")]
         public string? Model { get; init; }
 
-        [CommandOption("--lora <R>"), Description("With --model: train LoRA adapters of rank R (alpha = R) on to_q/to_k/to_v/to_out.0; the reference is the base UNet with adapters off. 0 = the full UNet.")]
+        [CommandOption("--lora <R>"), Description("With --model: train LoRA adapters of rank R (alpha = R) on to_q/to_k/to_v/to_out.0 (Iter0's reference: the base UNet, adapters off; see --lora-iterations for later ones). 0 = the full UNet.")]
         public int Lora { get; init; }
 
         [CommandOption("--lora-init <FILE>"), Description("With --model: LoRA adapters start from this file (pytorch_lora_weights.safetensors as diffusers and the official train.py write it, or its folder); the rank is the file's.")]
         public string? LoraInit { get; init; }
 
-        [CommandOption("--lora-iterations <RULE>"), Description("With LoRA, how Iter i > 0 starts: fuse (the official rule: the previous adapters merged into the UNet, fresh adapters; the reference is the previous model with no second copy) | continue (the same adapters go on).")]
+        [CommandOption("--lora-iterations <RULE>"), Description("With LoRA, how Iter i > 0 starts: fuse (the official rule: the previous adapters merged into the UNet, fresh adapters; the base model — Iter0's and the confidence reference — is the loaded one, with --lora-init's adapters on) | continue (the same adapters go on; the base is the folder's UNet, adapters off).")]
         public string LoraIterations { get; init; } = "fuse";
 
         [CommandOption("--resolution <PX>"), Description("With --model: image side the pairs are resized (shorter side) and centre-cropped to (default: the model's, 512 for SD1.5).")]

@@ -7,7 +7,7 @@ using C = SemiDpo.Data.PickapicColumns;
 namespace SemiDpo.Data;
 
 /// <summary>How a <see cref="PickapicReader"/> treats bad rows.</summary>
-/// <param name="SkipBadRows">Leave out rows with a missing caption, bad labels or undecodable images, and row groups that cannot be read (counted in <see cref="PickapicReader.Skipped"/>), instead of stopping at the first.</param>
+/// <param name="SkipBadRows">Leave out rows with a missing caption, bad labels or undecodable images, and row groups that cannot be read (counted in <see cref="PickapicReader.Skipped"/>), instead of stopping at the first. A row group whose label_0 itself cannot be read still stops the read: the rows after it cannot be numbered.</param>
 public sealed record PickapicReadOptions(bool SkipBadRows = false);
 
 /// <summary>

@@ -14,12 +14,25 @@ public sealed class PickapicShards
     readonly long[] firstIdx;
     readonly PickapicReadOptions options;
 
-    PickapicShards(IReadOnlyList<string> files, long[] firstIdx, long rowCount, bool hasTruth, PickapicReadOptions options) =>
-        (Files, this.firstIdx, RowCount, HasTruth, this.options) = (files, firstIdx, rowCount, hasTruth, options);
+    PickapicShards(IReadOnlyList<string> files, long[] firstIdx, long rowCount, long nonTieRows, bool hasTruth, PickapicReadOptions options) =>
+        (Files, this.firstIdx, RowCount, NonTieRows, HasTruth, this.options) = (files, firstIdx, rowCount, nonTieRows, hasTruth, options);
 
     public IReadOnlyList<string> Files { get; }
     /// <summary>Rows in all shards, bad and excluded ones included.</summary>
     public long RowCount { get; }
+    /// <summary>Rows whose label_0 is not 0.5: the official idx runs 0…NonTieRows − 1.</summary>
+    public long NonTieRows { get; }
+
+    /// <summary>
+    /// Refuses score or label files that name an idx past <see cref="NonTieRows"/>: files numbered another way (before
+    /// the official numbering, every raw row took a number) would otherwise attach to the wrong pairs.
+    /// </summary>
+    public void CheckIdx(long largest, string files)
+    {
+        if (largest >= NonTieRows)
+            throw new PreferenceDataException(files, $"names idx {largest}, but the shards have {NonTieRows:N0} non-tie rows (idx 0…{NonTieRows - 1}). " +
+                "idx counts the rows whose label_0 is not 0.5, as the official prepare_pickapic.py; files that numbered every raw row (semidpo before this rule) must be scored again.");
+    }
     /// <summary>True when every shard carries the miniature world's ground-truth columns.</summary>
     public bool HasTruth { get; }
     /// <summary>Bad rows skipped so far (with <see cref="PickapicReadOptions.SkipBadRows"/>).</summary>
@@ -28,8 +41,8 @@ public sealed class PickapicShards
     public SkippedRows Excluded { get; } = new();
 
     /// <summary>
-    /// Resolves <paramref name="spec"/> and checks every shard's footer and columns before anything is read; counts the
-    /// non-tie rows of every shard but the last (label_0 only) to number the next one's.
+    /// Resolves <paramref name="spec"/> and checks every shard's footer and columns before anything is read; counts each
+    /// shard's non-tie rows (label_0 only) to number the next one's.
     /// </summary>
     public static async Task<PickapicShards> OpenAsync(string spec, PickapicReadOptions? options = null, CancellationToken cancellation = default)
     {
@@ -42,11 +55,11 @@ public sealed class PickapicShards
         {
             await using var reader = await PickapicReader.OpenAsync(files[i], options, cancellation);
             firstIdx[i] = numbered;
-            if (i < files.Count - 1) numbered += await reader.NonTieRowsAsync(cancellation);
+            numbered += await reader.NonTieRowsAsync(cancellation);
             rows += reader.RowCount;
             truth &= reader.HasTruth;
         }
-        return new PickapicShards(files, firstIdx, rows, truth, options);
+        return new PickapicShards(files, firstIdx, rows, numbered, truth, options);
     }
 
     /// <summary>The shard files a spec names: one file, every *.parquet of a folder, or a glob in the last path part.</summary>

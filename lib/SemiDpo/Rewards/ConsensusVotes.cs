@@ -31,6 +31,8 @@ public sealed class ConsensusVotes
     public IReadOnlyList<string> Judges => judges;
     /// <summary>Scores of rows that are not among the pairs (rows the reader left out, or beyond the data).</summary>
     public long Unmatched { get; private set; }
+    /// <summary>The largest row any score named (−1 before the first).</summary>
+    public long LargestRow { get; private set; } = -1;
 
     /// <summary>Records one judge's scores of one row; a row scored twice must vote the same way both times.</summary>
     public void Add(string judge, long row, float score0, float score1, string file, int line)
@@ -42,6 +44,7 @@ public sealed class ConsensusVotes
             judges.Add(judge);
             k = judges.Count - 1;
         }
+        LargestRow = Math.Max(LargestRow, row);
         var i = Array.BinarySearch(rows, row);
         if (i < 0) { Unmatched++; return; }
         var bit = 1u << k;

@@ -72,6 +72,14 @@ public static class ScoreFiles
         return new ScoreTable(judges, [.. s0], [.. s1]);
     }
 
+    /// <summary>The largest row the files name (−1 for none): what <c>PickapicShards.CheckIdx</c> checks against the data.</summary>
+    public static long LargestRow(IEnumerable<string> paths)
+    {
+        long largest = -1;
+        foreach (var path in paths) Stream(path, (_, row, _, _, _) => largest = Math.Max(largest, row));
+        return largest;
+    }
+
     /// <summary>One score of a file: judge, pair row, both images' scores, and the 1-based line (parquet: row) it came from.</summary>
     public delegate void ScoreSink(string judge, int row, float score0, float score1, int line);
 

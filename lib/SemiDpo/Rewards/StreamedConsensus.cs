@@ -3,7 +3,8 @@ using SemiDpo.Data;
 namespace SemiDpo.Rewards;
 
 /// <summary>The outcome of a streamed consensus filter: the split (by position among the non-tie pairs), each position's official idx, and the stats.</summary>
-public sealed record StreamedConsensusResult(ConsensusSplit Split, long[] Rows, ConsensusStats Stats);
+/// <param name="Unmatched">Score lines naming rows that are not among the pairs (rows the reader left out by design or as bad).</param>
+public sealed record StreamedConsensusResult(ConsensusSplit Split, long[] Rows, ConsensusStats Stats, long Unmatched = 0);
 
 /// <summary>
 /// Multi-reward consensus filtering over shards too large to hold (what <c>semidpo filter --scores</c> runs): a
@@ -30,7 +31,8 @@ public static class StreamedConsensus
         long[] rowArray = [.. rows];
         var votes = new ConsensusVotes(rowArray, [.. human], config);
         votes.AddFiles(scoreFiles);
+        source.CheckIdx(votes.LargestRow, string.Join(", ", scoreFiles));
         var split = votes.Split(config, skipped) with { Ties = ties };
-        return new StreamedConsensusResult(split, rowArray, ConsensusFiles.Summarise([.. human], truth is null ? null : [.. truth], split));
+        return new StreamedConsensusResult(split, rowArray, ConsensusFiles.Summarise([.. human], truth is null ? null : [.. truth], split), votes.Unmatched);
     }
 }

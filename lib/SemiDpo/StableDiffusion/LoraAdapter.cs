@@ -52,7 +52,8 @@ public sealed class LoraAdapter : Module<Tensor, Tensor>
     public LoraLayer Layer()
     {
         using var noGrad = no_grad();
-        return new LoraLayer(lora_A.weight.detach().clone(), lora_B.weight.detach() * scale);
+        using var b = lora_B.weight.detach();
+        return new LoraLayer(lora_A.weight.detach().clone(), b * scale);
     }
 
     /// <summary>Sets A = down and B = up / (α/r): the adapter computes up·down·x; the ranks must agree.</summary>
@@ -61,14 +62,16 @@ public sealed class LoraAdapter : Module<Tensor, Tensor>
         if (layer.Down.shape[0] != lora_A.weight.shape[0] || layer.Down.shape[1] != lora_A.weight.shape[1] || layer.Up.shape[0] != lora_B.weight.shape[0])
             throw new ArgumentException($"LoRA layer {module}: down {string.Join("×", layer.Down.shape)} / up {string.Join("×", layer.Up.shape)} do not fit this adapter (A {string.Join("×", lora_A.weight.shape)}, B {string.Join("×", lora_B.weight.shape)}).");
         using var noGrad = no_grad();
+        using var b = layer.Up / scale;
         lora_A.weight.copy_(layer.Down);
-        lora_B.weight.copy_(layer.Up / scale);
+        lora_B.weight.copy_(b);
     }
 
     /// <summary>Fresh adapters, as at construction: A drawn from N(0, 1/r) with <paramref name="generator"/>, B = 0.</summary>
     public void Reset(TorchSharp.torch.Generator generator)
     {
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         lora_A.weight.copy_(randn(lora_A.weight.shape, generator: generator) / lora_A.weight.shape[0]);
         init.zeros_(lora_B.weight);
     }

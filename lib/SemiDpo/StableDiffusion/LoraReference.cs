@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace SemiDpo.StableDiffusion;
 
 /// <summary>
-/// The base model inside a LoRA-adapted <see cref="StableDiffusionModel"/>: the same UNet, every adapter switched off
-/// for the length of each prediction. The model owns the UNet; this view owns nothing.
+/// The model inside a LoRA-adapted <see cref="StableDiffusionModel"/> — the base model, or after fused iterations the
+/// previous iteration's — the same UNet, every adapter switched off for the length of each prediction. The model owns
+/// the UNet; this view owns nothing.
 /// </summary>
 internal sealed class LoraReference(StableDiffusionModel model) : IDiffusionModel
 {

@@ -43,28 +43,37 @@ public static class LoraWeightsFile
         var down = new Dictionary<string, Tensor>();
         var up = new Dictionary<string, Tensor>();
         var alpha = new Dictionary<string, double>();
-        foreach (var (key, tensor) in SafeTensors.Read(path, ScalarType.Float32))
+        var read = SafeTensors.Read(path, ScalarType.Float32);
+        foreach (var (key, tensor) in read)
         {
             var name = key.StartsWith("unet.", StringComparison.Ordinal) ? key["unet.".Length..] : key;
             if (name.StartsWith("text_encoder", StringComparison.Ordinal) || name.StartsWith("lora_te", StringComparison.Ordinal))
                 throw new InvalidDataException($"{path}: '{key}' adapts the text encoder; only UNet LoRA is supported.");
             if (Strip(name, ".lora.down.weight", ".lora_A.weight") is { } d) down[d] = tensor;
             else if (Strip(name, ".lora.up.weight", ".lora_B.weight") is { } u) up[u] = tensor;
-            else if (Strip(name, ".alpha") is { } a) alpha[a] = tensor.to_type(ScalarType.Float64).item<double>();
+            else if (Strip(name, ".alpha") is { } a) alpha[a] = tensor.to_type(ScalarType.Float64).item<double>();   // a 0-d tensor
             else throw new InvalidDataException($"{path}: '{key}' is not a LoRA weight (expected unet.<module>.lora.down/up.weight or lora_A/lora_B).");
         }
         if (down.Count == 0) throw new InvalidDataException($"{path}: no LoRA weights.");
         var layers = new Dictionary<string, LoraLayer>();
-        foreach (var (module, a) in down)
+        try
         {
-            if (!up.Remove(module, out var b)) throw new InvalidDataException($"{path}: '{module}' has lora.down but no lora.up.");
-            if (a.dim() != 2 || b.dim() != 2 || b.shape[1] != a.shape[0])
-                throw new InvalidDataException($"{path}: '{module}': down {Shape(a)} and up {Shape(b)} are not r × in and out × r.");
-            var scale = alpha.TryGetValue(module, out var al) ? al / a.shape[0] : 1.0;
-            layers[module] = new LoraLayer(a, scale == 1.0 ? b : b * scale);
+            foreach (var (module, a) in down)
+            {
+                if (!up.Remove(module, out var b)) throw new InvalidDataException($"{path}: '{module}' has lora.down but no lora.up.");
+                if (a.dim() != 2 || b.dim() != 2 || b.shape[1] != a.shape[0])
+                    throw new InvalidDataException($"{path}: '{module}': down {Shape(a)} and up {Shape(b)} are not r × in and out × r.");
+                var scale = alpha.TryGetValue(module, out var al) ? al / a.shape[0] : 1.0;
+                layers[module] = new LoraLayer(a, scale == 1.0 ? b : b * scale);
+            }
+            if (up.Count > 0) throw new InvalidDataException($"{path}: '{up.Keys.First()}' has lora.up but no lora.down.");
+            return layers;
         }
-        if (up.Count > 0) throw new InvalidDataException($"{path}: '{up.Keys.First()}' has lora.up but no lora.down.");
-        return layers;
+        finally
+        {
+            var kept = layers.Values.SelectMany(l => new[] { l.Down, l.Up }).ToHashSet(ReferenceEqualityComparer.Instance);
+            foreach (var tensor in read.Values.Where(t => !kept.Contains(t))) tensor.Dispose();   // alphas, scaled-away ups, or all on error
+        }
     }
 
     static string? Strip(string name, params string[] suffixes) =>

@@ -165,13 +165,18 @@ public sealed class StableDiffusionModel : IDiffusionModel
     {
         var lora = Lora ?? throw new InvalidOperationException("LoRA is off: nothing to fuse.");
         var copy = Copy();
-        copy.fusedLora = [.. fusedLora, UNet.LoraLayers()];
+        var merged = UNet.LoraLayers();
+        foreach (var layer in merged.Values) { layer.Down.DetachFromDisposeScope(); layer.Up.DetachFromDisposeScope(); }   // kept for the model's life
+        copy.fusedLora = [.. fusedLora, merged];
         using var generator = new Generator((ulong)(lora.Seed + iteration));
         copy.UNet.FuseLora(generator);
         return copy;
     }
 
-    /// <summary>Adapter updates merged into the UNet weights so far (one set per fused iteration), oldest first.</summary>
+    /// <summary>
+    /// Adapter updates merged into the UNet weights so far (one set per fused iteration), oldest first; shared with the
+    /// copies made after them, so left to the garbage collector (a few MB per iteration) rather than disposed with a model.
+    /// </summary>
     IReadOnlyList<Dictionary<string, LoraLayer>> fusedLora = [];
 
     /// <summary>
@@ -214,10 +219,17 @@ public sealed class StableDiffusionModel : IDiffusionModel
     public void EnableLora(string file, long seed = 0)
     {
         var layers = LoraWeightsFile.Read(file);
-        var rank = layers.Values.Select(l => l.Rank).Distinct().ToList();
-        if (rank.Count != 1) throw new ArgumentException($"{file}: layers of different ranks ({string.Join(", ", rank)}); one rank is supported.");
-        EnableLora(new LoraConfig((int)rank[0], rank[0], seed));
-        UNet.LoadLora(layers, file);
+        try
+        {
+            var rank = layers.Values.Select(l => l.Rank).Distinct().ToList();
+            if (rank.Count != 1) throw new ArgumentException($"{file}: layers of different ranks ({string.Join(", ", rank)}); one rank is supported.");
+            EnableLora(new LoraConfig((int)rank[0], rank[0], seed));
+            UNet.LoadLora(layers, file);
+        }
+        finally
+        {
+            foreach (var layer in layers.Values) { layer.Down.Dispose(); layer.Up.Dispose(); }   // copied into the adapters
+        }
     }
 
     /// <summary>SHA-256 of the folder's UNet weight files once LoRA is on (a LoRA checkpoint holds the adapters only).</summary>
@@ -231,8 +243,9 @@ public sealed class StableDiffusionModel : IDiffusionModel
         : UNet.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name).ToList();
 
     /// <summary>
-    /// The base model inside this LoRA model — the same UNet with every adapter off — as the Diffusion-DPO reference
-    /// (diffusers' DPO example does the same): no second UNet in memory.
+    /// The model inside this LoRA model — the same UNet with every adapter off — as the Diffusion-DPO reference
+    /// (diffusers' DPO example does the same): no second UNet in memory. That is the base model, or, after fused
+    /// iterations (<see cref="CopyFused"/>), the previous iteration's model.
     /// </summary>
     public IDiffusionModel AdaptersOff() =>
         Lora is null ? throw new InvalidOperationException("LoRA is off: the reference is a Copy() of the model.") : new LoraReference(this);

@@ -78,7 +78,7 @@ public static class UNetLora
         foreach (var (_, attention) in Attentions(unet))
         foreach (var (_, layer, adapter) in attention.Adapters())
         {
-            layer.weight.add_(adapter.Delta().to_type(layer.weight.dtype));
+            using (var scope = NewDisposeScope()) layer.weight.add_(adapter.Delta().to_type(layer.weight.dtype));   // ΔW freed per layer (SD1.5: 375 MB in all)
             adapter.Reset(generator);
         }
     }

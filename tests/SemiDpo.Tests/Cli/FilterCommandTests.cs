@@ -50,7 +50,8 @@ public class FilterCommandTests
         using var temp = TestPaths.NewTempFolder();
         var shard = await PickapicQuirksTests.WriteQuirkyShard(temp.Path);
         var scores = Path.Combine(temp.Path, "scores.jsonl");
-        WriteScores(scores, [0, 2, 3, 4, 5, 6], ["clip_score"], 3);                    // row 1 (undecodable) was never scored
+        // By official idx (the tie, raw row 4, has none; raw rows 5 and 6 are idx 4 and 5); idx 1 (undecodable) was never scored.
+        WriteScores(scores, [0, 2, 3, 4, 5], ["clip_score"], 3);
         var output = Path.Combine(temp.Path, "out");
 
         var strict = CliProcess.Run(temp.Path, ["filter", "--in", shard, "--scores", scores, "--out", output]);

@@ -44,4 +44,21 @@ public class OfficialNumberingTests
         Assert.Equal([0L], result.Split.CleanTrain.Select(i => result.Rows[i]));
         Assert.Equal([1L, 5], result.Split.Noisy.Select(i => result.Rows[i]));
     }
+
+    [Fact]
+    public async Task AScoreFileNumberedTheOldWay_IsRefused_NotAttachedToOtherPairs()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var shard = await PickapicQuirksTests.WriteQuirkyShard(temp.Path);
+        // Every raw row numbered (0…6), as semidpo did before: idx 6 does not exist among the 6 non-tie rows.
+        var scores = Path.Combine(temp.Path, "old.jsonl");
+        File.WriteAllLines(scores, Enumerable.Range(0, 7).Select(i => ScoreJsonl.Line(i, [("clip_score", 1f, 0f)])));
+        var source = await PickapicShards.OpenAsync(shard, new PickapicReadOptions(SkipBadRows: true));
+
+        var e = await Assert.ThrowsAsync<PreferenceDataException>(() => StreamedConsensus.RunAsync(source, [scores], new ConsensusConfig(TestFraction: 0)));
+
+        Assert.Equal(6, source.NonTieRows);
+        Assert.Contains("names idx 6, but the shards have 6 non-tie rows", e.Message);
+        Assert.Contains("scored again", e.Message);
+    }
 }

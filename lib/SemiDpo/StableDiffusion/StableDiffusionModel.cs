@@ -153,7 +153,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
         var unet = StateDictFile.Place(new UNet2DConditionModel(UNet.Config), Device, options.TrainedDType, frozen: false);
         if (Lora is { } lora) unet.AddLora(lora);
         unet.load_state_dict(UNet.state_dict());
-        return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false) { Lora = Lora, baseSha256 = baseSha256, fusedLora = fusedLora };
+        return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false) { Lora = Lora, baseSha256 = baseSha256, fusedLora = fusedLora, fusedSha256 = fusedSha256 };
     }
 
     /// <summary>
@@ -168,9 +168,29 @@ public sealed class StableDiffusionModel : IDiffusionModel
         var merged = UNet.LoraLayers();
         foreach (var layer in merged.Values) { layer.Down.DetachFromDisposeScope(); layer.Up.DetachFromDisposeScope(); }   // kept for the model's life
         copy.fusedLora = [.. fusedLora, merged];
+        copy.fusedSha256 = FusedHash(fusedSha256, merged);
         using var generator = new Generator((ulong)(lora.Seed + iteration));
         copy.UNet.FuseLora(generator);
         return copy;
+    }
+
+    /// <summary>SHA-256 chaining every fused update's values (null before the first): names what a checkpoint's frozen weights hold.</summary>
+    string? fusedSha256;
+
+    static string FusedHash(string? before, Dictionary<string, LoraLayer> merged)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        if (before is not null) sha.AppendData(System.Text.Encoding.ASCII.GetBytes(before));
+        foreach (var (module, layer) in merged.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(module));
+            foreach (var t in new[] { layer.Down, layer.Up })
+            {
+                using var values = t.to_type(ScalarType.Float32).cpu().contiguous();
+                sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.data<float>().ToArray().AsSpan()));
+            }
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     /// <summary>
@@ -259,7 +279,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
     }
 
     public string ConfigJson(string? runConfigJson = null) => Lora is { } lora
-        ? $"{{\"Model\":{UNet.Config.Json},\"Lora\":{{\"Rank\":{lora.Rank},\"Alpha\":{lora.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"BaseUNetSha256\":\"{baseSha256}\"{(fusedLora.Count > 0 ? $",\"FusedIterations\":{fusedLora.Count}" : "")}}},\"Run\":{runConfigJson ?? "null"}}}"
+        ? $"{{\"Model\":{UNet.Config.Json},\"Lora\":{{\"Rank\":{lora.Rank},\"Alpha\":{lora.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"BaseUNetSha256\":\"{baseSha256}\"{(fusedLora.Count > 0 ? $",\"FusedIterations\":{fusedLora.Count},\"FusedSha256\":\"{fusedSha256}\"" : "")}}},\"Run\":{runConfigJson ?? "null"}}}"
         : BaseConfigJson(runConfigJson);
 
     /// <summary>The config of the model without its adapters (what <see cref="AdaptersOff"/> reports).</summary>

@@ -27,7 +27,7 @@ public class RealDataEndToEndTests
         Ok(CliProcess.Run(temp.Path, ["filter", "--in", shards, "--scores", In("scores/scores_rank*.jsonl"), "--test-fraction", "0.2", "--out", In("filter")]), "filter");
         Ok(CliProcess.Run(TestPaths.RepoRoot, ["latents", "--filter", In("filter"), "--model", SdFixture.TinySd, "--resolution", "32", "--chunk", "16"]), "latents");
         string[] Train(string output) => ["train", "--filter", In("filter"), "--model", SdFixture.TinySd, "--lora", "2", "--resolution", "32",
-            "--iterations", "2", "--steps0", "40", "--steps", "4", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--lr", "1e-2",
+            "--iterations", "2", "--steps0", "40", "--steps", "12", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--lr", "1e-2",
             "--checkpoint-every", "2", "--threshold", "fixed", "--percentile", "50", "--out", output, "--export", Path.Combine(output, "final")];
 
         Ok(CliProcess.Run(TestPaths.RepoRoot, Train(In("whole"))), "train");
@@ -42,11 +42,25 @@ public class RealDataEndToEndTests
         }
         var resumed = CliProcess.Run(TestPaths.RepoRoot, Train(In("killed")));
         Ok(resumed, "resumed train");
+        // And killed inside Iter1, whose LoRA starts from Iter0's adapters fused into the UNet (the official rule).
+        using (var child = CliProcess.Start(TestPaths.RepoRoot, Train(In("killed1"))))
+        {
+            var checkpoint = In("killed1/iter1.ckpt");
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (!(File.Exists(checkpoint) && Checkpoint.ReadHeader(checkpoint).Step >= 2) && DateTime.UtcNow < deadline && !child.HasExited) Thread.Sleep(20);
+            child.Kill();
+            child.WaitForExit();
+            Assert.InRange(Checkpoint.ReadHeader(checkpoint).Step, 2, 11);
+        }
+        Ok(CliProcess.Run(TestPaths.RepoRoot, Train(In("killed1"))), "train resumed inside Iter1");
 
         Assert.Contains("(cached latents)", resumed.Output);
         foreach (var file in new[] { "iter0.ckpt", "iter1.ckpt", "train-log.csv", "official/iter1/confidence_rank000.jsonl", "official/iter1/summary.csv",
-                     "official/iter1/pseudo_labels.json", "final/unet/diffusion_pytorch_model.safetensors" })
+                     "official/iter1/pseudo_labels.json", "final/unet/diffusion_pytorch_model.safetensors", "iter1-lora/pytorch_lora_weights.safetensors" })
+        {
             Assert.True(File.ReadAllBytes(In($"whole/{file}")).SequenceEqual(File.ReadAllBytes(In($"killed/{file}"))), $"{file} differs after kill and resume");
+            Assert.True(File.ReadAllBytes(In($"whole/{file}")).SequenceEqual(File.ReadAllBytes(In($"killed1/{file}"))), $"{file} differs after a kill inside Iter1");
+        }
         Assert.True(ConsensusIndexFiles.ReadCleanIdx(In("filter/clean_idx.json")).Length > 0);
         Assert.NotEmpty(ConfidenceFiles.Read(In("killed/official/iter1")));
         await File.WriteAllLinesAsync(In("prompts.txt"), ["a red circle on a white background", "two blue squares"]);

@@ -31,27 +31,22 @@ public class RealDataEndToEndTests
             "--checkpoint-every", "2", "--threshold", "fixed", "--percentile", "50", "--out", output, "--export", Path.Combine(output, "final")];
 
         Ok(CliProcess.Run(TestPaths.RepoRoot, Train(In("whole"))), "train");
-        using (var child = CliProcess.Start(TestPaths.RepoRoot, Train(In("killed"))))
+        // SIGKILL once a checkpoint of the given iteration holds at least minStep steps, before that iteration ends.
+        void KillInside(string output, string checkpointName, int minStep, int lastStep)
         {
-            var checkpoint = In("killed/iter0.ckpt");
+            using var child = CliProcess.Start(TestPaths.RepoRoot, Train(output));
+            var checkpoint = Path.Combine(output, checkpointName);
             var deadline = DateTime.UtcNow.AddMinutes(3);
-            while (!(File.Exists(checkpoint) && Checkpoint.ReadHeader(checkpoint).Step >= 4) && DateTime.UtcNow < deadline && !child.HasExited) Thread.Sleep(20);
+            while (!(File.Exists(checkpoint) && Checkpoint.ReadHeader(checkpoint).Step >= minStep) && DateTime.UtcNow < deadline && !child.HasExited) Thread.Sleep(20);
             child.Kill();
             child.WaitForExit();
-            Assert.InRange(Checkpoint.ReadHeader(checkpoint).Step, 4, 39);
+            Assert.InRange(Checkpoint.ReadHeader(checkpoint).Step, minStep, lastStep);
         }
+        KillInside(In("killed"), "iter0.ckpt", 4, 39);
         var resumed = CliProcess.Run(TestPaths.RepoRoot, Train(In("killed")));
         Ok(resumed, "resumed train");
         // And killed inside Iter1, whose LoRA starts from Iter0's adapters fused into the UNet (the official rule).
-        using (var child = CliProcess.Start(TestPaths.RepoRoot, Train(In("killed1"))))
-        {
-            var checkpoint = In("killed1/iter1.ckpt");
-            var deadline = DateTime.UtcNow.AddMinutes(3);
-            while (!(File.Exists(checkpoint) && Checkpoint.ReadHeader(checkpoint).Step >= 2) && DateTime.UtcNow < deadline && !child.HasExited) Thread.Sleep(20);
-            child.Kill();
-            child.WaitForExit();
-            Assert.InRange(Checkpoint.ReadHeader(checkpoint).Step, 2, 11);
-        }
+        KillInside(In("killed1"), "iter1.ckpt", 2, 11);
         Ok(CliProcess.Run(TestPaths.RepoRoot, Train(In("killed1"))), "train resumed inside Iter1");
 
         Assert.Contains("(cached latents)", resumed.Output);

@@ -201,9 +201,7 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
         var all = Enumerable.Range(0, cleanTrain.Count).ToArray();
         if (iteration == 0 || config.Anchors == CleanAnchors.All) return all;
         var byRow = all.OrderBy(i => cleanTrain.Rows[i]).ThenBy(i => i).ToArray();
-        var part = (iteration - 1) % 3;
-        int Start(int k) => k * (byRow.Length / 3) + Math.Min(k, byRow.Length % 3);   // array_split: the first (n mod 3) parts get one more
-        var chosen = byRow[Start(part)..Start(part + 1)];
+        var chosen = byRow[CleanAnchorParts.Third(byRow.Length, (iteration - 1) % 3)];
         Array.Sort(chosen);
         return chosen;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SemiDpo.IO;
+using SemiDpo.Method;
 using SemiDpo.Rewards;
 
 namespace SemiDpo.Official;
@@ -20,9 +21,8 @@ public static class ConsensusIndexFiles
         AtomicFile.Write(Path.Combine(folder, CleanIdx), s => JsonSerializer.Serialize(s, clean));
         // The official README's per-iteration anchors: sorted(clean_idx) in np.array_split's three parts, part i-1 for Iter i.
         var sorted = clean.Order().ToArray();
-        int Start(int k) => k * (sorted.Length / 3) + Math.Min(k, sorted.Length % 3);
         for (var part = 0; part < 3; part++)
-            AtomicFile.Write(Path.Combine(folder, $"clean_idx_part{part}.json"), s => JsonSerializer.Serialize(s, sorted[Start(part)..Start(part + 1)]));
+            AtomicFile.Write(Path.Combine(folder, $"clean_idx_part{part}.json"), s => JsonSerializer.Serialize(s, sorted[CleanAnchorParts.Third(sorted.Length, part)]));
         var stats = new Dictionary<string, object>
         {
             ["criterion"] = "human_agree",

@@ -25,6 +25,7 @@ parser.add_argument("--tokens", type=int, default=77)
 parser.add_argument("--steps", type=int, default=5)
 parser.add_argument("--warmup", type=int, default=3)
 parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--lora-rank", type=int, default=0, help="train LoRA adapters of this rank on to_q/to_k/to_v/to_out.0 (alpha = rank) against the same UNet with them off")
 args = parser.parse_args()
 
 reference_stubs.install(os.path.abspath(args.reference))
@@ -35,12 +36,31 @@ torch.manual_seed(0)
 with open(args.config) as f:
     config = json.load(f)
 policy = UNet2DConditionModel.from_config(config)
-reference = UNet2DConditionModel.from_config(config)
-reference.load_state_dict(policy.state_dict())
-reference.eval()
-for p in reference.parameters():
-    p.requires_grad_(False)
-optimizer = torch.optim.AdamW(policy.parameters(), lr=1e-5, weight_decay=1e-2)
+if args.lora_rank > 0:
+    # diffusers 0.25.1 without peft: attention projections are LoRACompatibleLinear; cross_attention_kwargs scale 0 turns
+    # the adapters off for the reference forward (the official LoRA runs' adapters_disabled), so no second UNet exists.
+    from diffusers.models.lora import LoRALinearLayer  # noqa: E402
+    policy.requires_grad_(False)
+    for name, module in policy.named_modules():
+        if name.endswith(("to_q", "to_k", "to_v", "to_out.0")):
+            module.set_lora_layer(LoRALinearLayer(module.in_features, module.out_features, args.lora_rank, args.lora_rank))
+    policy.train()
+
+    class AdaptersOff:
+        def __call__(self, xt, t, encoder_hidden_states):
+            return policy(xt, t, encoder_hidden_states=encoder_hidden_states, cross_attention_kwargs={"scale": 0.0})
+
+        def parameters(self):
+            return policy.parameters()
+
+    reference = AdaptersOff()
+else:
+    reference = UNet2DConditionModel.from_config(config)
+    reference.load_state_dict(policy.state_dict())
+    reference.eval()
+    for p in reference.parameters():
+        p.requires_grad_(False)
+optimizer = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=1e-5, weight_decay=1e-2)
 betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000, dtype=torch.float64) ** 2
 alphas_cumprod = torch.cumprod(1 - betas, 0)
 sqrt_a, sqrt_1ma = alphas_cumprod.sqrt().float(), (1 - alphas_cumprod).sqrt().float()
@@ -55,4 +75,5 @@ def step(mark):
 
 
 times, phases = time_steps(step, args.warmup, args.steps)
-report(f"diffusers 0.25.1 on PyTorch {torch.__version__}", times, phases)
+trained = sum(p.numel() for p in policy.parameters() if p.requires_grad)
+report(f"diffusers 0.25.1 on PyTorch {torch.__version__}" + (f", LoRA rank {args.lora_rank} ({trained:,} trained)" if args.lora_rank else ""), times, phases)

@@ -58,6 +58,9 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--frozen-dtype <T>"), Description("With --model: dtype of the frozen VAE and text encoder: float32 | float16 | bfloat16 (half precision saves memory on a GPU; the UNet trains in float32 — TorchSharp has no autocast).")]
         public string FrozenDType { get; init; } = "float32";
 
+        [CommandOption("--reference-dtype <T>"), Description("With --model: dtype of a UNet from the moment it is only a DPO reference (the base after Iter0 starts, each iteration's model after the next starts): float32 | float16 | bfloat16 (the official bf16 run holds its reference UNet in bf16: half the memory; the policy copies the float32 weights first). Default float32; under --preset bfloat16 on CUDA, float16 on the CPU (libtorch's CPU bfloat16 UNet drifts 12 % from float32, float16 0.05 %).")]
+        public string ReferenceDType { get; init; } = "float32";
+
         [CommandOption("--export <DIR>"), Description("With --model: write the final model as a diffusers folder here (LoRA merged into the UNet).")]
         public string? Export { get; init; }
 
@@ -158,7 +161,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         /// The options that do not shape the configuration, so --config may come with them (--baseline with a Semi-DPO
         /// run's config.json trains that method with the run's budget).
         /// </summary>
-        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--lora-init", "--lora-iterations", "--resolution", "--frozen-dtype", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
+        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--lora-init", "--lora-iterations", "--resolution", "--frozen-dtype", "--reference-dtype", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
             "--baseline", "--poly-alpha", "--smoothing"];
 
         /// <summary>The options <c>--preset</c> sets (one source of truth: the preset, or these options without it).</summary>
@@ -168,7 +171,14 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         public string FrozenDTypeOrPreset(IReadOnlyList<string> arguments) =>
             Preset is not null && !arguments.Any(a => a.Split('=', 2)[0] == "--frozen-dtype") ? "bfloat16" : FrozenDType;
 
-        /// <summary>The dtype a <c>--frozen-dtype</c> value names, or null.</summary>
+        /// <summary>
+        /// The references' dtype: --reference-dtype, or under the official preset half precision as its bf16 mixed precision
+        /// keeps ref_unet: bfloat16 on CUDA, float16 on the CPU (where libtorch's bfloat16 UNet drifts 12 % from float32).
+        /// </summary>
+        public string ReferenceDTypeOrPreset(IReadOnlyList<string> arguments, bool cuda) =>
+            Preset is not null && !arguments.Any(a => a.Split('=', 2)[0] == "--reference-dtype") ? (cuda ? "bfloat16" : "float16") : ReferenceDType;
+
+        /// <summary>The dtype a <c>--frozen-dtype</c> or <c>--reference-dtype</c> value names, or null.</summary>
         public static ScalarType? DType(string name) => name switch
         {
             "float32" => ScalarType.Float32,
@@ -197,13 +207,14 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Model is null && (Lora != 0 || LoraInit is not null || Resolution is not null || Export is not null || FrozenDType != "float32" || Preset is not null))
-                return ValidationResult.Error("--lora, --lora-init, --resolution, --frozen-dtype, --preset and --export need --model (a diffusers Stable Diffusion folder).");
+            if (Model is null && (Lora != 0 || LoraInit is not null || Resolution is not null || Export is not null || FrozenDType != "float32" || ReferenceDType != "float32" || Preset is not null))
+                return ValidationResult.Error("--lora, --lora-init, --resolution, --frozen-dtype, --reference-dtype, --preset and --export need --model (a diffusers Stable Diffusion folder).");
             if (LoraIterations is not ("fuse" or "continue")) return ValidationResult.Error($"--lora-iterations: '{LoraIterations}' is not fuse or continue.");
             if (Preset is not null && Preset != OfficialPreset.Sd15) return ValidationResult.Error($"--preset: unknown preset '{Preset}'; known: {OfficialPreset.Sd15}.");
             if (Warmup < 0) return ValidationResult.Error("--warmup is a number of steps ≥ 0.");
             if (Lora < 0) return ValidationResult.Error("--lora is a rank ≥ 1, or 0 for the full UNet.");
             if (DType(FrozenDType) is null) return ValidationResult.Error($"--frozen-dtype: '{FrozenDType}' is not float32, float16 or bfloat16.");
+            if (DType(ReferenceDType) is null) return ValidationResult.Error($"--reference-dtype: '{ReferenceDType}' is not float32, float16 or bfloat16.");
             if (Baseline is { } key && !BaselineSuite.LossKeys.Contains(key))
                 return ValidationResult.Error($"--baseline: unknown method '{key}'; known: {string.Join(", ", BaselineSuite.LossKeys)} (realalign needs the world's renderer: `semidpo reproduce --baselines realalign`).");
             try
@@ -228,6 +239,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         if (settings.Preset is { } preset && context.Arguments.Select(a => a.Split('=', 2)[0]).Intersect(Settings.PresetOptions).ToList() is { Count: > 0 } set)
             throw new ArgumentException($"{string.Join(", ", set)} cannot be combined with --preset {preset}: the preset sets them (drop --preset to choose every value yourself).");
         var frozenDType = settings.FrozenDTypeOrPreset(context.Arguments);
+        var referenceDType = settings.ReferenceDTypeOrPreset(context.Arguments, TorchDevice.Default(settings.Device).type == TorchSharp.DeviceType.CUDA);
         var board = settings.LogDir is null ? null : new TensorBoardLog(settings.LogDir);
         var clock = Stopwatch.StartNew();
         var files = new ConsensusFiles(settings.Filter);
@@ -248,13 +260,16 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             using var data = loaded;
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
                 $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² {source}"));
-            PrintSchedule(config, $"UNet float32 (trained), VAE and text encoder {frozenDType} (frozen)");
-            // Fused iterations change the frozen weights: the base is then the loaded model itself (its adapters stay at B = 0).
+            PrintSchedule(config, $"UNet float32 (trained), reference UNets {referenceDType}, VAE and text encoder {frozenDType} (frozen)");
+            // Fused iterations change the frozen weights: the base is then the loaded model itself (its adapters stay at B = 0),
+            // and the previous model is the policy with its adapters off (the same merged weights), so it is not kept.
             var baseView = model.Lora is null || fuse ? null : (Func<StableDiffusionModel, IDiffusionModel>)(m => m.AdaptersOff());
             var loraFolder = (string name) => Path.Combine(settings.Out, $"{name}-lora");
+            var referenceType = Settings.DType(referenceDType)!.Value;
             var (reports, final, scored) = Train(model, baseView, data, settings, config, board, cancellation,
-                fuse ? (m, i) => m.CopyFused(i) : null,
-                model.Lora is null ? null : (report, m) => m.WriteLora(loraFolder(report.Name.ToLowerInvariant())));
+                fuse ? new PolicyRule<StableDiffusionModel>((m, i) => m.CopyFused(i), m => m.AdaptersOff()) : null,
+                model.Lora is null ? null : (report, m) => m.WriteLora(loraFolder(report.Name.ToLowerInvariant())),
+                referenceType == ScalarType.Float32 ? null : m => m.HoldAsReference(referenceType));
             using (final)
             {
                 if (model.Lora is not null && final is not null && settings.Baseline is { } key)
@@ -273,7 +288,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
             using var data = await StageTwoData.LoadAsync(files, baseModel.Tokenizer, cancellation, options: new PickapicReadOptions(settings.SkipBadRows), skipped: skipped);
             PrintSchedule(config, "float32");
-            var (reports, final, scored) = Train(baseModel, null, data, settings, config, board, cancellation, null, null);
+            var (reports, final, scored) = Train(baseModel, null, data, settings, config, board, cancellation, null, null, null);
             final?.Dispose();
             Report(reports, settings.Out);
             WriteOfficial(reports, data, scored, settings.Out);
@@ -289,7 +304,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     /// </summary>
     static (IReadOnlyList<IterationReport> Reports, TModel? Final, PairSet? Scored) Train<TModel>(TModel baseModel, Func<TModel, IDiffusionModel>? baseView,
         StageTwoData data, Settings settings, SemiDpoConfig config, TensorBoardLog? board, CancellationToken cancellation,
-        Func<TModel, int, TModel>? nextPolicy, Action<IterationReport, TModel>? afterIteration)
+        PolicyRule<TModel>? nextPolicy, Action<IterationReport, TModel>? afterIteration, Action<TModel>? asReference)
         where TModel : class, IDiffusionModel
     {
         AnsiConsole.MarkupLine($"clean train {data.CleanTrain.Count:N0}, clean test {data.CleanTest.Count:N0}, unlabeled {data.Unlabeled.Count:N0} pairs");
@@ -314,7 +329,11 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             });
             if (baseline is null)
             {
-                var pipeline = new SemiDpoPipeline<TModel>(config) { BaseView = baseView, NextPolicy = nextPolicy, GivenLabels = GivenLabels(settings.PseudoLabels) };
+                var pipeline = new SemiDpoPipeline<TModel>(config)
+                {
+                    BaseView = baseView, NextPolicy = nextPolicy?.Next, PreviousView = nextPolicy?.PreviousView, AsReference = asReference,
+                    GivenLabels = GivenLabels(settings.PseudoLabels),
+                };
                 var result = pipeline.Run(baseModel, data, settings.Out, progress, cancellation, afterIteration);
                 (reports, final, scored) = (result.Reports, result.Final, result.Scored);
                 return;
@@ -364,6 +383,9 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             PseudoLabelFile.Write(Path.Combine(official, "pseudo_labels.json"), idx, labels, reports[i].Anchors.Select(a => data.CleanTrain.Rows[a]));
         }
     }
+
+    /// <summary>How Iter i &gt; 0's policy starts from the previous model, and the previous model as seen from that policy.</summary>
+    sealed record PolicyRule<TModel>(Func<TModel, int, TModel> Next, Func<TModel, IDiffusionModel> PreviousView);
 
     /// <summary>What each iteration will do, printed before it starts: batch, accumulation, learning rates, steps and dtypes.</summary>
     static void PrintSchedule(SemiDpoConfig config, string dtypes)

@@ -72,6 +72,20 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
     public Func<TModel, int, TModel>? NextPolicy { get; init; }
 
     /// <summary>
+    /// The previous model as seen from the policy made from it by <see cref="NextPolicy"/> (LoRA under the fuse rule: the
+    /// policy with its adapters off holds the previous model's weights, merged), used where the previous model is the
+    /// reference; the previous model itself is then released as soon as the policy exists. Null: the previous model.
+    /// </summary>
+    public Func<TModel, IDiffusionModel>? PreviousView { get; init; }
+
+    /// <summary>
+    /// Called on a model from the moment it is never trained or copied again and serves only as a reference (the base
+    /// once Iter0's policy is copied from it, each iteration's model once the next policy is): e.g. to hold it in
+    /// bfloat16, as the official mixed-precision run holds its reference UNet. Null: kept as it is.
+    /// </summary>
+    public Action<TModel>? AsReference { get; init; }
+
+    /// <summary>
     /// Pseudo-labels given from outside for Iter i &gt; 0 over the scored pairs (e.g. the official pipeline's
     /// pseudo_labels.json, <see cref="Official.PseudoLabelFile"/>): when it returns labels, that iteration trains on
     /// them instead of scoring the pairs and fitting thresholds. Null, or null for an iteration: computed here.
@@ -161,8 +175,14 @@ public class SemiDpoPipeline<TModel>(SemiDpoConfig config) where TModel : class,
                 foreach (var old in models.Skip(1).SkipLast(1)) old.Dispose();
                 models.RemoveRange(1, Math.Max(0, models.Count - 2));
                 var policy = i > 0 && NextPolicy is { } next ? next(previous, i) : (TModel)previous.Copy();
+                if (i > 0 && (config.TrainingReference == ReferenceChoice.Base || PreviousView is not null) && config.ConfidenceReference == ReferenceChoice.Base)
+                {
+                    previous.Dispose();   // no later use: neither this iteration's reference (or it is seen from the policy) nor the next one's
+                    models.RemoveAt(models.Count - 1);
+                }
+                else AsReference?.Invoke(previous);
                 models.Add(policy);
-                var trainingReference = i == 0 || config.TrainingReference == ReferenceChoice.Base ? Base(policy) : previous;
+                var trainingReference = i == 0 || config.TrainingReference == ReferenceChoice.Base ? Base(policy) : PreviousView?.Invoke(policy) ?? previous;
                 var checkpoint = outputFolder is null ? null : Path.Combine(outputFolder, $"iter{i}.ckpt");
                 var log = new DpoTrainer(trainConfig with { Seed = trainConfig.Seed + i }).Train(name, policy, trainingReference,
                     data.CleanTrain, unlabeled, examples, checkpoint, progress, cancellation);

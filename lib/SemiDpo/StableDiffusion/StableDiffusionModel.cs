@@ -130,10 +130,25 @@ public sealed class StableDiffusionModel : IDiffusionModel
     public Tensor PredictNoise(Tensor xt, Tensor t, Tensor tokens)
     {
         using var fast = OneDnnSwitch.ForForward();
-        var dtype = options.TrainedDType;
+        var dtype = unetDType ?? options.TrainedDType;
         Tensor context;
         using (no_grad()) context = TextEncoder.forward(tokens).to_type(dtype);
         return UNet.forward(xt.to_type(dtype), t, context).to_type(ScalarType.Float32);
+    }
+
+    /// <summary>The UNet's dtype once <see cref="HoldAsReference"/> changed it; null: <see cref="StableDiffusionOptions.TrainedDType"/>.</summary>
+    ScalarType? unetDType;
+
+    /// <summary>
+    /// Holds this model's UNet in <paramref name="dtype"/> from now on, frozen and in eval mode, for a model that is
+    /// only a reference from here on (the official mixed-precision run keeps its reference UNet in bf16: half the
+    /// memory of float32). ε̂ is then computed in that dtype and returned in float32. Trained gradients are dropped.
+    /// </summary>
+    public void HoldAsReference(ScalarType dtype)
+    {
+        foreach (var p in UNet.parameters()) p.grad = null;
+        StateDictFile.Place(UNet, Device, dtype, frozen: true);
+        unetDType = dtype;
     }
 
     /// <summary>DDIM with the scheduler's steps_offset / set_alpha_to_one / clip_sample (SD: 1, false, false).</summary>

@@ -107,6 +107,47 @@ public class SemiDpoPipelineTests
     }
 
     [Fact]
+    public void ModelsThatAreOnlyReferences_AreHandedToAsReference_AndAPreviousModelSeenFromThePolicy_IsReleasedAtOnce_WithTheSameRun()
+    {
+        var (baseModel, data) = Small(13);
+        using var _ = baseModel;
+        using var __ = data;
+
+        (IReadOnlyList<IterationReport> Reports, List<DiffusionModel> Held, bool Iter0AliveAfterIter1) Run(bool seenFromPolicy)
+        {
+            var held = new List<DiffusionModel>();
+            var trained = new List<DiffusionModel>();
+            var snapshots = new Dictionary<DiffusionModel, DiffusionModel>();   // the previous model's weights, kept beside each policy
+            var iter0Alive = false;
+            var pipeline = new SemiDpoPipeline(Quick(3))
+            {
+                AsReference = held.Add,
+                NextPolicy = seenFromPolicy ? (m, i) => { var policy = (DiffusionModel)m.Copy(); snapshots[policy] = (DiffusionModel)m.Copy(); return policy; } : null,
+                PreviousView = seenFromPolicy ? policy => snapshots[policy] : null,
+            };
+            using (var result = pipeline.Run(baseModel, data, null, afterIteration: (report, model) =>
+            {
+                trained.Add(model);
+                if (report.Name == "Iter1") iter0Alive = ((SemiDpo.Diffusion.IDiffusionModel)trained[0]).Network.parameters().Any(p => !p.IsInvalid);
+            }))
+            {
+                foreach (var snapshot in snapshots.Values) snapshot.Dispose();
+                return (result.Reports, held, iter0Alive);
+            }
+        }
+
+        var kept = Run(seenFromPolicy: false);
+        var released = Run(seenFromPolicy: true);
+
+        Assert.Equal(3, kept.Held.Count);                 // the base once Iter0 starts, Iter0 and Iter1 once the next starts
+        Assert.Same(baseModel, kept.Held[0]);
+        Assert.True(kept.Iter0AliveAfterIter1, "Iter0 is Iter1's reference");
+        Assert.Equal([baseModel], released.Held);        // the later models are released, not held
+        Assert.False(released.Iter0AliveAfterIter1, "Iter0 should be released once Iter1's policy exists");
+        Assert.Equal(kept.Reports.Select(r => r.Log.Loss), released.Reports.Select(r => r.Log.Loss));
+    }
+
+    [Fact]
     public void Controls_RunTheSameIterationsWithoutPseudoLabels_OnTheCleanAnchorsOrOnEveryPairWithItsHumanLabel()
     {
         var (baseModel, data) = Small(12);

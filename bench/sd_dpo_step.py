@@ -50,9 +50,6 @@ if args.lora_rank > 0:
         def __call__(self, xt, t, encoder_hidden_states):
             return policy(xt, t, encoder_hidden_states=encoder_hidden_states, cross_attention_kwargs={"scale": 0.0})
 
-        def parameters(self):
-            return policy.parameters()
-
     reference = AdaptersOff()
 else:
     reference = UNet2DConditionModel.from_config(config)

@@ -124,7 +124,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (shard.WorldSize > 1 && settings.Shards is null) throw new ArgumentException($"{shard.WorldSize} shards need --shards <DIR> for their files.");
         var device = TorchDevice.Default(settings.Device);
         var prompts = PromptFile.ReadAsync(settings.PromptFile!, settings.Column, cancellation).GetAwaiter().GetResult().Take(settings.Prompts).ToList();
-        var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer, dtype: JudgeDTypeOption.Parse(settings.JudgeDType));
+        var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer, dtype: DTypeOption.Parse(settings.JudgeDType, "--judge-dtype"));
         var names = settings.Models.Select(folder => Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))).ToList();
         if (names.Distinct().Count() < names.Count) names = [.. settings.Models];   // two folders of one name: tell them apart by path
         if (names.Distinct().Count() < names.Count) throw new ArgumentException("--model names the same folder twice.");

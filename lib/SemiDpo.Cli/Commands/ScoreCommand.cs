@@ -62,7 +62,7 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         var shard = Shard.Resolve(settings.Rank, settings.WorldSize);
         TorchRuntime.Init();
         var device = TorchDevice.Default(settings.Device);
-        var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer, dtype: JudgeDTypeOption.Parse(settings.JudgeDType));
+        var judges = RealJudges.Load(settings.Judges, device, settings.Tokenizer, dtype: DTypeOption.Parse(settings.JudgeDType, "--judge-dtype"));
         var output = settings.Out ?? shard.FileName("scores", ".jsonl");
         using var outputLock = OutputLock.AcquireFile(output);
         using var file = ScoreJsonl.Open(output, judges.Select(j => j.Name).ToList());

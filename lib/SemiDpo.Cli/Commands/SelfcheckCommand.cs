@@ -43,7 +43,7 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
         public override ValidationResult Validate() =>
             FolderSize is null ? ValidationResult.Error($"--size: '{Size}' is not sd15 or tiny.")
             : Resolution < 16 || Resolution % 8 != 0 ? ValidationResult.Error("--resolution is a multiple of 8, at least 16.")
-            : ReferenceDType is not ("float32" or "float16" or "bfloat16") ? ValidationResult.Error($"--reference-dtype: '{ReferenceDType}' is not float32, float16 or bfloat16.")
+            : DTypeOption.Named(ReferenceDType) is null ? ValidationResult.Error($"--reference-dtype: '{ReferenceDType}' is not {DTypeOption.Choices}.")
             : Pairs < 100 ? ValidationResult.Error("--pairs: at least 100, so that the filter leaves clean training and test pairs.")
             : ValidationResult.Success();
     }

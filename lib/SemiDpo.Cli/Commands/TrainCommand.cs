@@ -168,24 +168,17 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         public static readonly string[] PresetOptions = ["--iterations", "--steps0", "--steps", "--lr0", "--lr", "--batch", "--warmup", "--beta", "--scale-lr", "--checkpoint-every", "--training-reference"];
 
         /// <summary>The frozen parts' dtype: --frozen-dtype, or bfloat16 under the official preset (its bf16 mixed precision).</summary>
-        public string FrozenDTypeOrPreset(IReadOnlyList<string> arguments) =>
-            Preset is not null && !arguments.Any(a => a.Split('=', 2)[0] == "--frozen-dtype") ? "bfloat16" : FrozenDType;
+        public string FrozenDTypeOrPreset(IReadOnlyList<string> arguments) => PresetChooses(arguments, "--frozen-dtype") ? "bfloat16" : FrozenDType;
 
         /// <summary>
         /// The references' dtype: --reference-dtype, or under the official preset half precision as its bf16 mixed precision
         /// keeps ref_unet: bfloat16 on CUDA, float16 on the CPU (where libtorch's bfloat16 UNet drifts 12 % from float32).
         /// </summary>
         public string ReferenceDTypeOrPreset(IReadOnlyList<string> arguments, bool cuda) =>
-            Preset is not null && !arguments.Any(a => a.Split('=', 2)[0] == "--reference-dtype") ? (cuda ? "bfloat16" : "float16") : ReferenceDType;
+            PresetChooses(arguments, "--reference-dtype") ? (cuda ? "bfloat16" : "float16") : ReferenceDType;
 
-        /// <summary>The dtype a <c>--frozen-dtype</c> or <c>--reference-dtype</c> value names, or null.</summary>
-        public static ScalarType? DType(string name) => name switch
-        {
-            "float32" => ScalarType.Float32,
-            "float16" => ScalarType.Float16,
-            "bfloat16" => ScalarType.BFloat16,
-            _ => null,
-        };
+        /// <summary>Whether the preset sets <paramref name="option"/>: a preset is given and the option is not.</summary>
+        bool PresetChooses(IReadOnlyList<string> arguments, string option) => Preset is not null && !arguments.Any(a => a.Split('=', 2)[0] == option);
 
         /// <summary>The method <c>--baseline</c> names, with its hyperparameters; null for Semi-DPO.</summary>
         public Baseline? ToBaseline(double beta) => Baseline is { } key ? BaselineSuite.Of([key], beta, Smoothing, PolyAlpha)[0] : null;
@@ -213,8 +206,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             if (Preset is not null && Preset != OfficialPreset.Sd15) return ValidationResult.Error($"--preset: unknown preset '{Preset}'; known: {OfficialPreset.Sd15}.");
             if (Warmup < 0) return ValidationResult.Error("--warmup is a number of steps ≥ 0.");
             if (Lora < 0) return ValidationResult.Error("--lora is a rank ≥ 1, or 0 for the full UNet.");
-            if (DType(FrozenDType) is null) return ValidationResult.Error($"--frozen-dtype: '{FrozenDType}' is not float32, float16 or bfloat16.");
-            if (DType(ReferenceDType) is null) return ValidationResult.Error($"--reference-dtype: '{ReferenceDType}' is not float32, float16 or bfloat16.");
+            if (DTypeOption.Named(FrozenDType) is null) return ValidationResult.Error($"--frozen-dtype: '{FrozenDType}' is not {DTypeOption.Choices}.");
+            if (DTypeOption.Named(ReferenceDType) is null) return ValidationResult.Error($"--reference-dtype: '{ReferenceDType}' is not {DTypeOption.Choices}.");
             if (Baseline is { } key && !BaselineSuite.LossKeys.Contains(key))
                 return ValidationResult.Error($"--baseline: unknown method '{key}'; known: {string.Join(", ", BaselineSuite.LossKeys)} (realalign needs the world's renderer: `semidpo reproduce --baselines realalign`).");
             try
@@ -239,14 +232,15 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         if (settings.Preset is { } preset && context.Arguments.Select(a => a.Split('=', 2)[0]).Intersect(Settings.PresetOptions).ToList() is { Count: > 0 } set)
             throw new ArgumentException($"{string.Join(", ", set)} cannot be combined with --preset {preset}: the preset sets them (drop --preset to choose every value yourself).");
         var frozenDType = settings.FrozenDTypeOrPreset(context.Arguments);
-        var referenceDType = settings.ReferenceDTypeOrPreset(context.Arguments, TorchDevice.Default(settings.Device).type == TorchSharp.DeviceType.CUDA);
+        var device = TorchDevice.Default(settings.Device);
+        var referenceDType = settings.ReferenceDTypeOrPreset(context.Arguments, device.type == TorchSharp.DeviceType.CUDA);
         var board = settings.LogDir is null ? null : new TensorBoardLog(settings.LogDir);
         var clock = Stopwatch.StartNew();
         var files = new ConsensusFiles(settings.Filter);
         var skipped = new SkippedRows();
         if (settings.Model is { } folder)
         {
-            using var model = StableDiffusionModel.Load(folder, TorchDevice.Default(settings.Device), new StableDiffusionOptions(FrozenDType: Settings.DType(frozenDType)!.Value));
+            using var model = StableDiffusionModel.Load(folder, device, new StableDiffusionOptions(FrozenDType: DTypeOption.Named(frozenDType)!.Value));
             if (settings.LoraInit is { } init)
             {
                 model.EnableLora(init);
@@ -265,7 +259,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             // and the previous model is the policy with its adapters off (the same merged weights), so it is not kept.
             var baseView = model.Lora is null || fuse ? null : (Func<StableDiffusionModel, IDiffusionModel>)(m => m.AdaptersOff());
             var loraFolder = (string name) => Path.Combine(settings.Out, $"{name}-lora");
-            var referenceType = Settings.DType(referenceDType)!.Value;
+            var referenceType = DTypeOption.Named(referenceDType)!.Value;
             var (reports, final, scored) = Train(model, baseView, data, settings, config, board, cancellation,
                 fuse ? new PolicyRule<StableDiffusionModel>((m, i) => m.CopyFused(i), m => m.AdaptersOff()) : null,
                 model.Lora is null ? null : (report, m) => m.WriteLora(loraFolder(report.Name.ToLowerInvariant())),
@@ -285,7 +279,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         }
         else
         {
-            using var baseModel = BaseModelFile.Load(settings.Base, TorchDevice.Default(settings.Device));
+            using var baseModel = BaseModelFile.Load(settings.Base, device);
             using var data = await StageTwoData.LoadAsync(files, baseModel.Tokenizer, cancellation, options: new PickapicReadOptions(settings.SkipBadRows), skipped: skipped);
             PrintSchedule(config, "float32");
             var (reports, final, scored) = Train(baseModel, null, data, settings, config, board, cancellation, null, null, null);

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using SemiDpo.IO;
-using SemiDpo.Torch;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Diffusion;
@@ -90,7 +89,6 @@ public static class Checkpoint
             writer.Flush();
             buffered.Write(hashed.Digest());
         });
-        TorchGarbage.Release();
     }
 
     static long Section(BinaryWriter writer, HashingStream hashed, Action write)
@@ -148,7 +146,6 @@ public static class Checkpoint
                 if (!hashed.Digest().AsSpan().SequenceEqual(trailer))
                     throw new CheckpointException(path, "corrupt or truncated: the file does not match its SHA-256 trailer.");
             }
-            TorchGarbage.Release();
             if (unreadable is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unreadable);
             if (optimizer is not null)
             {

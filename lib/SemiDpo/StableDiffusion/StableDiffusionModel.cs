@@ -78,7 +78,6 @@ public sealed class StableDiffusionModel : IDiffusionModel
             throw new ModelFormatException($"{files.Tokenizer}: {tokenizer.VocabularySize} tokens, but the text encoder embeds only {text.Config.VocabSize}.");
         if (unet.Config.CrossAttentionDim != text.Config.HiddenSize)
             throw new ModelFormatException($"{files.Root}: the UNet attends to {unet.Config.CrossAttentionDim}-wide context, the text encoder gives {text.Config.HiddenSize}.");
-        TorchGarbage.Release();   // the weight files' tensors, copied into the modules
         return new StableDiffusionModel(unet, new FrozenParts(vae, text, tokenizer, files.Root, unetFiles), scheduler, options, device, ownsFrozen: true);
     }
 
@@ -150,7 +149,6 @@ public sealed class StableDiffusionModel : IDiffusionModel
         foreach (var p in UNet.parameters()) p.grad = null;
         StateDictFile.Place(UNet, Device, dtype, frozen: true);
         unetDType = dtype;
-        TorchGarbage.Release();   // the float32 weights the dtype change replaced
     }
 
     /// <summary>DDIM with the scheduler's steps_offset / set_alpha_to_one / clip_sample (SD: 1, false, false).</summary>
@@ -170,7 +168,6 @@ public sealed class StableDiffusionModel : IDiffusionModel
         var unet = StateDictFile.Place(new UNet2DConditionModel(UNet.Config), Device, options.TrainedDType, frozen: false);
         if (Lora is { } lora) unet.AddLora(lora);
         unet.load_state_dict(UNet.state_dict());
-        TorchGarbage.Release();
         return new StableDiffusionModel(unet, frozen, scheduler, options, Device, ownsFrozen: false) { Lora = Lora, baseSha256 = baseSha256, fusedLora = fusedLora, fusedSha256 = fusedSha256 };
     }
 

@@ -32,11 +32,11 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
         [CommandOption("--pairs <N>"), Description("Pairs in the world that is filtered.")]
         public int Pairs { get; init; } = 200;
 
-        [CommandOption("--lora-only"), Description("Skip full fine-tuning (≈ 17 GB of memory at SD1.5's size with the references in half precision).")]
+        [CommandOption("--lora-only"), Description("Skip full fine-tuning (at SD1.5's size it outgrew 24 GB of memory here, with the references in float16 too).")]
         public bool LoraOnly { get; init; }
 
-        [CommandOption("--reference-dtype <T>"), Description("train's --reference-dtype: float32 | float16 | bfloat16 (float16 halves the reference UNets, so full fine-tuning fits 24 GB).")]
-        public string ReferenceDType { get; init; } = "float16";
+        [CommandOption("--reference-dtype <T>"), Description("train's --reference-dtype: float32 | float16 | bfloat16 (float16 halves the reference UNets, but libtorch's CPU float16 made the tiny run's train step 6.6× slower here).")]
+        public string ReferenceDType { get; init; } = "float32";
 
         public RandomFolderSize? FolderSize => Size switch { "sd15" => RandomFolderSize.Sd15, "tiny" => RandomFolderSize.Tiny, _ => null };
 

@@ -54,6 +54,9 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
         [CommandOption("--biased-slice"), Description("Bias the clean subset against one prompt slice, as Pick-a-Pic's: the consensus fails on 75 % of the clean training pairs whose prompt asks for 3 or 4 objects (they become noisy); the evaluation draws half its prompts from that slice and half from the rest, and slices.md compares the arms on each side.")]
         public bool BiasedSlice { get; init; }
 
+        [CommandOption("--threshold-population <WHICH>"), Description("The |z| values each interval's percentile is taken over: allscored (default: the clean training pairs and the unlabeled pairs, a pair labelled earlier counting as 0) | official (as the official scripts: from Iter2 on the earlier clean anchors count as 0 too, so more pseudo-labels pass) | stillunlabelled (the unlabeled pairs not labelled yet).")]
+        public ThresholdPopulation? Population { get; init; }
+
         [CommandOption("--baselines <KEYS>"), Description("Comma-separated baselines trained from the base model with Semi-DPO's total step budget at Iter0's learning rate: sft, dpo, kto (Diffusion-KTO's official single-image data), kto-pairs (Diffusion-KTO on the pairs), cdpo, poly (Poly-DPO), adaptive (Adaptive-DPO), realalign (RealAlign: DRO then DPO on real-vs-degraded pairs), 'all' (every one but kto-pairs) or 'none'. Default: none (the default runs the arms that bear on the claim: Semi-DPO, the controls and the ceilings).")]
         public string? Baselines { get; init; }
 
@@ -84,6 +87,8 @@ public sealed class ReproduceCommand : Command<ReproduceCommand.Settings>
             if (NoCeilings) config = config with { Ceilings = false };
             if (CleanKeep != 1) config = config with { Study = config.Study with { CleanKeep = CleanKeep } };
             if (BiasedSlice) config = config with { Study = config.Study with { Bias = new SliceBias() } };
+            if (Population is { } population)
+                config = config with { SemiDpo = config.SemiDpo with { Thresholds = config.SemiDpo.Thresholds with { Population = population } } };
             if (Baselines is { } keys)
                 config = config with
                 {

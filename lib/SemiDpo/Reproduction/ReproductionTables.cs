@@ -232,7 +232,8 @@ public sealed class ReproductionTables(ReproductionResult result)
         if (config.Iterations < 2) return lines;
         var laterDraws = config.Later.Steps * config.Later.BatchSize;
         lines.Add($"Iter1…: {config.Later.Steps} steps ({(double)config.Later.Steps / config.Iter0.Steps:G3}× Iter0's) at learning rate {config.Later.PeakLearningRate:G3} " +
-                  $"({config.Later.PeakLearningRate / config.Iter0.PeakLearningRate:G3}× Iter0's; paper: 2.5× as long at 0.1×).");
+                  $"({config.Later.PeakLearningRate / config.Iter0.PeakLearningRate:G3}× Iter0's; paper: 2.5× as long at 0.1×); " +
+                  $"threshold percentile over {Population(config.Thresholds.Population)}.");
         for (var k = 1; k < config.Iterations; k++)
         {
             var reports = result.Seeds.Where(s => s.Iterations.Count > k).Select(s => s.Iterations[k]).ToList();
@@ -246,6 +247,13 @@ public sealed class ReproductionTables(ReproductionResult result)
         }
         return lines;
     }
+
+    static string Population(ThresholdPopulation population) => population switch
+    {
+        ThresholdPopulation.AllScored => "the clean training and unlabeled pairs, pairs labelled earlier as 0",
+        ThresholdPopulation.Official => "the clean training and unlabeled pairs, pairs labelled earlier and earlier clean anchors as 0 (the official scripts')",
+        _ => "the unlabeled pairs not labelled yet",
+    };
 
     /// <summary>
     /// The biased slice (<see cref="StudyConfig.Bias"/>): per side of the slice, the arms' mean true utility and the

@@ -24,6 +24,7 @@ public class ExitCodeTests
     [InlineData("reproduce --baselines dpo,nonsense", "Unknown baseline 'nonsense'")]
     [InlineData("reproduce --clean-keep 0", "kept share of the clean pairs")]
     [InlineData("reproduce --flip-rate 0.6", "flip rate")]
+    [InlineData("reproduce --threshold-population half", "half")]
     [InlineData("train --batch 6 --micro-batch 4", "MicroBatch must divide")]
     [InlineData("sweep --values 1,x", "not a comma-separated list")]
     [InlineData("sweep --method cdpo --values 0,0.6", "Label smoothing must be in [0, 0.5)")]

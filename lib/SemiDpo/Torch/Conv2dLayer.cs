@@ -32,7 +32,8 @@ public sealed class Conv2dLayer : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        if (x.device.type == TorchSharp.DeviceType.CPU && is_grad_enabled() && OneDnnSwitch.ForwardOnly)
+        if (x.device.type == TorchSharp.DeviceType.CPU && is_grad_enabled() && OneDnnSwitch.ForwardOnly
+            && (x.requires_grad || weight.requires_grad || bias.requires_grad))
             return ConvolutionViaForward.Apply(x, weight, bias, stride, padding);
         using var oneDnn = OneDnnSwitch.ForForward();
         return F.conv2d(x, weight, bias, strides: [stride, stride], padding: [padding, padding]);

@@ -12,7 +12,9 @@ namespace SemiDpo.Torch;
 /// ∂L/∂x = conv(g dilated by s, Wᵀ flipped, padding k−1−p), cropped to x's size (the transposed convolution);
 /// ∂L/∂W = conv(xᵀ, gᵀ, padding p, dilation s)ᵀ cropped to k×k (batch and channel axes swapped), and for 1×1
 /// kernels a plain matrix product (oneDNN's forward is wrong when the kernel covers the whole unpadded input);
-/// ∂L/∂b = Σ g over batch and positions. Checked against float64 autograd in the tests.
+/// ∂L/∂b = Σ g over batch and positions. Only the gradients of inputs that require one are computed, and only what
+/// they need is saved (a frozen weight, as in LoRA or a frozen UNet's convolutions, costs neither its gradient nor a
+/// saved copy of x). Checked against float64 autograd in the tests.
 /// </summary>
 public sealed class ConvolutionViaForward : SingleTensorFunction<ConvolutionViaForward>
 {
@@ -30,7 +32,12 @@ public sealed class ConvolutionViaForward : SingleTensorFunction<ConvolutionViaF
     public override Tensor forward(AutogradContext ctx, params object[] vars)
     {
         var (x, weight, bias, stride, padding) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (long)vars[3], (long)vars[4]);
-        ctx.save_for_backward([x, weight]);
+        var needs = new Needs(x.requires_grad, weight.requires_grad, bias.requires_grad);
+        // ∂L/∂x needs W (and x's size), ∂L/∂W needs x.
+        ctx.save_for_backward([needs.Weight ? x : empty(0), needs.Input ? weight : empty(0)]);
+        ctx.save_data(nameof(Needs), needs);
+        ctx.save_data("size", x.shape);
+        ctx.save_data("kernel", weight.shape[2]);
         ctx.save_data(nameof(stride), stride);
         ctx.save_data(nameof(padding), padding);
         using var oneDnn = OneDnnSwitch.ForForward();
@@ -41,32 +48,42 @@ public sealed class ConvolutionViaForward : SingleTensorFunction<ConvolutionViaF
     {
         var saved = ctx.get_saved_variables();
         var (x, weight) = (saved[0], saved[1]);
-        var (s, p) = ((long)ctx.get_data("stride"), (long)ctx.get_data("padding"));
-        var (n, outChannels, oh, ow) = (g.shape[0], g.shape[1], g.shape[2], g.shape[3]);
-        var (h, w, k) = (x.shape[2], x.shape[3], weight.shape[2]);
+        var needs = (Needs)ctx.get_data(nameof(Needs));
+        var size = (long[])ctx.get_data("size");
+        var (k, s, p) = ((long)ctx.get_data("kernel"), (long)ctx.get_data("stride"), (long)ctx.get_data("padding"));
         using var oneDnn = OneDnnSwitch.ForForward();
+        return [needs.Input ? GradInput(g, weight, size, s, p) : null!, needs.Weight ? GradWeight(g, x, k, s, p) : null!,
+            needs.Bias ? g.sum([0, 2, 3]) : null!, null!, null!];
+    }
+
+    /// <summary>Which of x, W and b require a gradient (PyTorch's <c>ctx.needs_input_grad</c>).</summary>
+    sealed record Needs(bool Input, bool Weight, bool Bias);
+
+    static Tensor GradInput(Tensor g, Tensor weight, long[] size, long s, long p)
+    {
+        var (n, outChannels, oh, ow) = (g.shape[0], g.shape[1], g.shape[2], g.shape[3]);
+        var (h, w, k) = (size[2], size[3], weight.shape[2]);
 
         // Dilate g by s (zeros after each row and column; the trailing ones play output_padding), then correlate with
         // the flipped, channel-transposed kernel.
         var dilated = s == 1 ? g : F.pad(g.reshape(n, outChannels, oh, 1, ow, 1), [0, s - 1, 0, 0, 0, s - 1]).reshape(n, outChannels, oh * s, ow * s);
         var gradInput = F.conv2d(dilated, weight.transpose(0, 1).flip(2, 3), padding: [k - 1 - p, k - 1 - p]);
-        if (gradInput.shape[2] != h || gradInput.shape[3] != w) gradInput = gradInput[.., .., ..(int)h, ..(int)w];
+        return gradInput.shape[2] != h || gradInput.shape[3] != w ? gradInput[.., .., ..(int)h, ..(int)w] : gradInput;
+    }
 
-        Tensor gradWeight;
+    static Tensor GradWeight(Tensor g, Tensor x, long k, long s, long p)
+    {
+        var outChannels = g.shape[1];
         if (k == 1 && p == 0)
         {
             // 1×1: a plain matrix product over batch and positions (as a convolution its kernel would cover the whole
             // unpadded input, the case where oneDNN's forward is wrong).
             var xs = s == 1 ? x : x[.., .., TensorIndex.Slice(null, null, s), TensorIndex.Slice(null, null, s)];
-            gradWeight = matmul(g.transpose(0, 1).reshape(outChannels, -1), xs.transpose(0, 1).reshape(x.shape[1], -1).T)
-                .view(weight.shape);
+            return matmul(g.transpose(0, 1).reshape(outChannels, -1), xs.transpose(0, 1).reshape(x.shape[1], -1).T)
+                .view(outChannels, x.shape[1], 1, 1);
         }
-        else
-        {
-            // Batch and channel axes swapped: the input's channels become the batch, g's the kernels (dilated by s).
-            gradWeight = F.conv2d(x.transpose(0, 1), g.transpose(0, 1), padding: [p, p], dilation: [s, s]);
-            gradWeight = gradWeight[.., .., ..(int)k, ..(int)k].transpose(0, 1);
-        }
-        return [gradInput, gradWeight, g.sum([0, 2, 3]), null!, null!];
+        // Batch and channel axes swapped: the input's channels become the batch, g's the kernels (dilated by s).
+        var gradWeight = F.conv2d(x.transpose(0, 1), g.transpose(0, 1), padding: [p, p], dilation: [s, s]);
+        return gradWeight[.., .., ..(int)k, ..(int)k].transpose(0, 1);
     }
 }

@@ -72,6 +72,40 @@ public class ConvolutionViaForwardTests
         }
     }
 
+    /// <summary>
+    /// A frozen convolution (LoRA's, or a frozen UNet's) gives its input's gradient and computes none for its weight and
+    /// bias; a first convolution (input without gradient) gives the weight's and bias's and none for its input.
+    /// </summary>
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void OnlyTheGradientsRequired_AreComputed_AndTheyMatchFloat64(bool inputGrad, bool weightGrad)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(11);
+        var x = randn([2, 6, 9, 9], generator: generator);
+        var w = randn([5, 6, 3, 3], generator: generator) * 0.2;
+        var b = randn([5], generator: generator);
+        var (xa, wa, ba) = (x.clone().requires_grad_(inputGrad), w.clone().requires_grad_(weightGrad), b.clone().requires_grad_(weightGrad));
+        var (xr, wr, br) = (x.to(float64).requires_grad_(inputGrad), w.to(float64).requires_grad_(weightGrad), b.to(float64).requires_grad_(weightGrad));
+
+        var y = ConvolutionViaForward.Apply(xa, wa, ba, 2, 1);
+        var reference = F.conv2d(xr, wr, br, strides: [2, 2], padding: [1, 1]);
+        var upstream = randn(reference.shape, generator: generator);
+        y.backward([upstream]);
+        reference.backward([upstream.to(float64)]);
+
+        Assert.Equal(inputGrad, xa.grad is not null);
+        Assert.Equal(weightGrad, wa.grad is not null);
+        Assert.Equal(weightGrad, ba.grad is not null);
+        if (inputGrad) Assert.True(RelativeError(xa.grad!, xr.grad!) < 1e-5);
+        if (weightGrad)
+        {
+            Assert.True(RelativeError(wa.grad!, wr.grad!) < 1e-5);
+            Assert.True(RelativeError(ba.grad!, br.grad!) < 1e-5);
+        }
+    }
+
     [Fact]
     public void Conv2dLayer_NamesItsParametersLikeNnConv2d()
     {

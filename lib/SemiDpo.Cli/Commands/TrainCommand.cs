@@ -5,6 +5,7 @@ using SemiDpo.Analysis;
 using SemiDpo.Baselines;
 using SemiDpo.Cli.Common;
 using SemiDpo.Data;
+using SemiDpo.Distributed;
 using SemiDpo.Diffusion;
 using SemiDpo.Health;
 using SemiDpo.IO;
@@ -225,16 +226,17 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        using var outputLock = OutputLock.Acquire(settings.Out);
+        var world = DistributedRun.Join();
+        using var outputLock = world.IsRoot ? OutputLock.Acquire(settings.Out) : null;
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(TorchRuntime.Init().ToString())}[/]");
         var config = ConfigOption.Resolve<SemiDpoConfig, Settings>(settings.Config, context.Arguments, settings.ToConfig, Settings.RunOptions);
         config.Validate();
         if (settings.Preset is { } preset && context.Arguments.Select(a => a.Split('=', 2)[0]).Intersect(Settings.PresetOptions).ToList() is { Count: > 0 } set)
             throw new ArgumentException($"{string.Join(", ", set)} cannot be combined with --preset {preset}: the preset sets them (drop --preset to choose every value yourself).");
         var frozenDType = settings.FrozenDTypeOrPreset(context.Arguments);
-        var device = TorchDevice.Default(settings.Device);
+        var device = TorchDevice.Default(DistributedRun.Device(world, settings.Device));
         var referenceDType = settings.ReferenceDTypeOrPreset(context.Arguments, device.type == TorchSharp.DeviceType.CUDA);
-        var board = settings.LogDir is null ? null : new TensorBoardLog(settings.LogDir);
+        var board = settings.LogDir is null || !world.IsRoot ? null : new TensorBoardLog(settings.LogDir);
         var clock = Stopwatch.StartNew();
         var files = new ConsensusFiles(settings.Filter);
         var skipped = new SkippedRows();
@@ -262,10 +264,11 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             var referenceType = DTypeOption.Named(referenceDType)!.Value;
             var (reports, final, scored) = Train(model, baseView, data, settings, config, board, cancellation,
                 fuse ? new PolicyRule<StableDiffusionModel>((m, i) => m.CopyFused(i), m => m.AdaptersOff()) : null,
-                model.Lora is null ? null : (report, m) => m.WriteLora(loraFolder(report.Name.ToLowerInvariant())),
+                model.Lora is null || !world.IsRoot ? null : (report, m) => m.WriteLora(loraFolder(report.Name.ToLowerInvariant())),
                 referenceType == ScalarType.Float32 ? null : m => m.HoldAsReference(referenceType));
             using (final)
             {
+                if (!world.IsRoot) return 0;
                 if (model.Lora is not null && final is not null && settings.Baseline is { } key)
                     AnsiConsole.MarkupLine(Markup.Escape($"LoRA for diffusers' load_lora_weights: {final.WriteLora(loraFolder(key))}"));
                 if (settings.Export is { } export && final is not null)
@@ -284,6 +287,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             PrintSchedule(config, "float32");
             var (reports, final, scored) = Train(baseModel, null, data, settings, config, board, cancellation, null, null, null);
             final?.Dispose();
+            if (!world.IsRoot) return 0;
             Report(reports, settings.Out);
             WriteOfficial(reports, data, scored, settings.Out);
         }
@@ -303,8 +307,11 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     {
         AnsiConsole.MarkupLine($"clean train {data.CleanTrain.Count:N0}, clean test {data.CleanTest.Count:N0}, unlabeled {data.Unlabeled.Count:N0} pairs");
         Directory.CreateDirectory(settings.Out);
-        RunConfigFile.Write(Path.Combine(settings.Out, RunConfigFile.FileName), config);
-        RunRecord.Capture(RunRecord.CommandLine(), baseModel.Device).AppendTo(settings.Out);
+        if (DataParallel.World.IsRoot)
+        {
+            RunConfigFile.Write(Path.Combine(settings.Out, RunConfigFile.FileName), config);
+            RunRecord.Capture(RunRecord.CommandLine(), baseModel.Device).AppendTo(settings.Out);
+        }
         var baseline = settings.ToBaseline(config.Iter0.Beta);
         IReadOnlyList<IterationReport> reports = [];
         TModel? final = null;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SemiDpo.Data;
 using SemiDpo.Diffusion;
+using SemiDpo.Distributed;
 using SemiDpo.Pretrained;
 using SemiDpo.Rewards;
 using SemiDpo.Torch;
@@ -31,7 +32,7 @@ public static class ExitCodes
                 error.WriteLine("semidpo: interrupted; run the same command again to resume where its last checkpoint or output left off.");
                 return Interrupted;
             case var known when IsInputError(known):
-                error.WriteLine($"semidpo: {OneLine(known.Message)}");
+                error.WriteLine($"semidpo: {(DataParallel.JoinedAs is { } rank && !known.Message.StartsWith("rank ", StringComparison.Ordinal) ? rank + ": " : "")}{OneLine(known.Message)}");
                 return InputError;
             default:
                 error.WriteLine($"semidpo: internal error (a bug; please report it with what follows): {e}");
@@ -41,7 +42,7 @@ public static class ExitCodes
 
     static bool IsInputError(Exception e) => e is PreferenceDataException or ScoreFileException or ModelFormatException or CheckpointException
         or TrainingException or TorchRuntimeException or JsonException or ArgumentException or FormatException or IOException
-        or UnauthorizedAccessException or InvalidDataException or OutOfMemoryException;
+        or UnauthorizedAccessException or InvalidDataException or OutOfMemoryException or DataParallelException or DllNotFoundException;
 
     public static string OneLine(string message) => string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

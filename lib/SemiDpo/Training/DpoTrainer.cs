@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SemiDpo.Diffusion;
 using SemiDpo.Losses;
+using SemiDpo.Distributed;
 using SemiDpo.Preferences;
 using SemiDpo.Torch;
 using static TorchSharp.torch;
@@ -41,31 +42,52 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         var termBatch = config.BatchSize / terms.Length;
         reference.Network.eval();
         policy.Network.train();
+        var world = DataParallel.World;
+        var microBatches = terms.Sum(_ => (termBatch + config.MicroBatch - 1) / config.MicroBatch);
+        if (microBatches < world.Size)
+            throw new ArgumentException($"{stage}: a step of {config.BatchSize} pairs in micro-batches of {config.MicroBatch} has {microBatches} micro-batch(es), fewer than the {world.Size} ranks: lower --micro-batch or use fewer ranks.");
+        if (world.IsDistributed && loss is IStatefulPreferenceLoss)
+            throw new ArgumentException($"{stage}: {loss.Name} keeps state from each batch, which ranks would keep apart; train it in one process.");
         while (run.Next(cancellation))
         {
             var rng = new Random(StableHash.Mix(config.Seed ^ 0x7D9, run.Step));
-            double stepLoss = 0, stepAccuracy = 0;
-            var denoising = new DenoisingMeans();
-            for (var k = 0; k < terms.Length; k++)
+            // Per micro-batch: its share of the step's loss and accuracy, its denoising losses (NaN: none) and a non-finite
+            // flag, filled by the rank that computed it and summed across ranks (the others add zeros), so every rank
+            // logs exactly what one process would.
+            var results = new double[microBatches * MicroResult.Width];
+            string? nonFinite = null;
+            var m = 0;
+            for (var k = 0; k < terms.Length && nonFinite is null; k++)
             {
                 var batch = orders[k].Batch(run.Step, termBatch).Select(i => terms[k].Examples[i]).ToArray();
-                for (var start = 0; start < batch.Length; start += config.MicroBatch)
+                for (var start = 0; start < batch.Length && nonFinite is null; start += config.MicroBatch, m++)
                 {
                     using var scope = NewDisposeScope();
                     var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
+                    // Every rank draws every micro-batch's timesteps and noise, so each one's draws are the single process's.
                     var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng, run.Generator, config.HorizontalFlip);
                     if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w), policy.ToTrainingSpace(l));
-                    var output = loss.Compute(policy, reference, w, l, tokens, t, Noise.Like(w, run.Generator));
+                    var noise = Noise.Like(w, run.Generator);
+                    if (m % world.Size != world.Rank) continue;
+                    var output = loss.Compute(policy, reference, w, l, tokens, t, noise);
                     var value = output.Loss.item<float>();
                     if (!float.IsFinite(value))
-                        throw run.NonFinite(value, $" on pairs [{string.Join(", ", micro.Select(e => (e.FromUnlabeled ? "u" : "c") + e.Index))}]");
+                    {
+                        nonFinite = $"loss is {value} on pairs [{string.Join(", ", micro.Select(e => (e.FromUnlabeled ? "u" : "c") + e.Index))}]";
+                        MicroResult.NonFinite(results, m);
+                        break;
+                    }
                     var share = terms[k].Weight * micro.Length / batch.Length;   // Eq. 8: mean over each term, the unlabeled one × λ
                     (output.Loss * share).backward();
-                    stepLoss += value * share;
-                    stepAccuracy += output.Accuracy() * micro.Length / config.BatchSize;
-                    denoising.Add(output, micro.Length / (double)config.BatchSize);
+                    var (model, referenceLoss) = output.DenoisingLosses();
+                    MicroResult.Write(results, m, value * share, output.Accuracy() * micro.Length / config.BatchSize, model, referenceLoss, micro.Length / (double)config.BatchSize);
                 }
             }
+            world.AllReduceSum(results, $"{stage} step {run.Step}'s losses");
+            if (nonFinite is not null || MicroResult.AnyNonFinite(results))
+                throw run.NonFinite(nonFinite ?? "a loss is not finite on another rank's micro-batch");
+            GradientAllReduce.Apply(world, run.Parameters);
+            var (stepLoss, stepAccuracy, denoising) = MicroResult.Sum(results);
             run.EndStep(stepLoss, stepAccuracy, progress, denoising.Model, denoising.Reference);
         }
         return run.Log;
@@ -128,8 +150,44 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         public void Add(LossOutput output, double share)
         {
             var (model, reference) = output.DenoisingLosses();
+            Add(model, reference, share);
+        }
+
+        public void Add(double? model, double? reference, double share)
+        {
             if (model is { } m) Model = (Model ?? 0) + m * share;
             if (reference is { } r) Reference = (Reference ?? 0) + r * share;
+        }
+    }
+
+    /// <summary>A micro-batch's slot in a step's results: loss share, accuracy share, denoising losses and their weight, non-finite flag.</summary>
+    static class MicroResult
+    {
+        public const int Width = 6;
+
+        public static void Write(double[] results, int m, double loss, double accuracy, double? model, double? reference, double weight)
+        {
+            var slot = results.AsSpan(m * Width, Width);
+            (slot[0], slot[1], slot[2], slot[3], slot[4]) = (loss, accuracy, model ?? double.NaN, reference ?? double.NaN, weight);
+        }
+
+        public static void NonFinite(double[] results, int m) => results[m * Width + 5] = 1;
+
+        public static bool AnyNonFinite(double[] results) => Enumerable.Range(0, results.Length / Width).Any(m => results[m * Width + 5] != 0);
+
+        /// <summary>The step's loss, accuracy and denoising means, summed in micro-batch order as one process sums them.</summary>
+        public static (double Loss, double Accuracy, DenoisingMeans Denoising) Sum(double[] results)
+        {
+            double loss = 0, accuracy = 0;
+            var denoising = new DenoisingMeans();
+            for (var m = 0; m < results.Length / Width; m++)
+            {
+                var slot = results.AsSpan(m * Width, Width);
+                loss += slot[0];
+                accuracy += slot[1];
+                denoising.Add(double.IsNaN(slot[2]) ? null : slot[2], double.IsNaN(slot[3]) ? null : slot[3], slot[4]);
+            }
+            return (loss, accuracy, denoising);
         }
     }
 

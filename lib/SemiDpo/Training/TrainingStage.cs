@@ -1,5 +1,6 @@
 using SemiDpo.Diffusion;
 using SemiDpo.Losses;
+using SemiDpo.Distributed;
 using static TorchSharp.torch;
 
 namespace SemiDpo.Training;
@@ -55,8 +56,14 @@ internal sealed class TrainingStage : IDisposable
     }
 
     /// <summary>The error for a non-finite loss: the step, what was in the batch, the weights untouched and the last good checkpoint.</summary>
-    public TrainingException NonFinite(float value, string batch) =>
-        new($"{name} step {Step}: loss is {value}{batch}; weights not updated; last good checkpoint: {(checkpoint is not null && File.Exists(checkpoint) ? checkpoint : "none")}.");
+    public TrainingException NonFinite(float value, string batch) => NonFinite($"loss is {value}{batch}");
+
+    /// <summary>The same, with the finding spelt out (e.g. which pairs, or that another rank found it).</summary>
+    public TrainingException NonFinite(string finding) =>
+        new($"{name} step {Step}: {finding}; weights not updated; last good checkpoint: {(checkpoint is not null && File.Exists(checkpoint) ? checkpoint : "none")}.");
+
+    /// <summary>The trained parameters (their gradients are summed across ranks before the step).</summary>
+    public IReadOnlyList<TorchSharp.Modules.Parameter> Parameters => parameters;
 
     /// <summary>Applies the accumulated gradients and records the step.</summary>
     public void EndStep(double loss, double accuracy, IProgress<TrainingProgress>? progress, double? modelLoss = null, double? referenceLoss = null)
@@ -68,7 +75,12 @@ internal sealed class TrainingStage : IDisposable
         Log.Accuracy.Add(accuracy);
         progress?.Report(new TrainingProgress(name, Step, config.Steps, loss, accuracy, rate, modelLoss, referenceLoss));
         if (checkpoint is not null && ((config.CheckpointEvery > 0 && Step % config.CheckpointEvery == 0) || Step == config.Steps))
-            policy.Save(checkpoint, optimizer, Step, runJson, (Log.Loss, Log.Accuracy), Generator, stateful?.SaveState());
+        {
+            // Rank 0 writes; the others wait until it is on disk, so a rank that reads it next (a resume) finds it whole.
+            var world = DataParallel.World;
+            if (world.IsRoot) policy.Save(checkpoint, optimizer, Step, runJson, (Log.Loss, Log.Accuracy), Generator, stateful?.SaveState());
+            world.Barrier($"{name} step {Step}'s checkpoint");
+        }
     }
 
     public void Dispose()

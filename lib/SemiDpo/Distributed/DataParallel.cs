@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using static SemiDpo.Distributed.MpiLibrary;
+
+namespace SemiDpo.Distributed;
+
+/// <summary>A failure of the processes training together (an MPI error, or ranks that stopped answering).</summary>
+public sealed class DataParallelException(string message) : Exception(message);
+
+/// <summary>
+/// The processes that train one model together. A process started by <c>mpirun</c>/<c>mpiexec</c> (MPICH's Hydra sets
+/// <c>PMI_RANK</c>/<c>PMI_SIZE</c>) or by <c>srun</c> with PMI/PMIx joins the MPI world of its launch; any other process
+/// is a world of one, where every collective is a no-op. Collectives wait at most <see cref="Timeout"/> for the other
+/// ranks (<c>SEMIDPO_MPI_TIMEOUT</c>, seconds; default 600): a rank that died or hangs ends the job with one line on
+/// every rank still alive instead of a hang. Errors are returned by MPI, not fatal, and become one-line
+/// <see cref="DataParallelException"/>s.
+/// </summary>
+public sealed unsafe class DataParallel
+{
+    /// <summary>Elements per MPI call: 64 Mi floats (256 MiB), so counts stay well inside MPI's <c>int</c>.</summary>
+    public const int ChunkElements = 64 << 20;
+    public const string TimeoutVariable = "SEMIDPO_MPI_TIMEOUT";
+
+    static readonly Lazy<DataParallel> world = new(Join);
+
+    DataParallel(int rank, int size, int localRank, int localSize, string library)
+    {
+        (Rank, Size, LocalRank, LocalSize, Library) = (rank, size, localRank, localSize, library);
+        Timeout = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable(TimeoutVariable) is { } s && double.TryParse(s, out var seconds) && seconds > 0 ? seconds : 600);
+    }
+
+    /// <summary>This process's world: MPI's when launched under an MPI launcher, else a world of one.</summary>
+    public static DataParallel World => world.Value;
+
+    /// <summary>This process's rank and world size, once it has joined a world of more than one ("rank 1 of 2"); else null.</summary>
+    public static string? JoinedAs => world.IsValueCreated && world.Value.IsDistributed ? $"rank {world.Value.Rank} of {world.Value.Size}" : null;
+
+    /// <summary>Whether this process was started by an MPI launcher with more than one rank (without joining MPI yet).</summary>
+    public static bool Launched => LaunchedSize() > 1 || Environment.GetEnvironmentVariable("PMIX_RANK") is not null;
+
+    public int Rank { get; }
+    public int Size { get; }
+
+    /// <summary>Rank among the processes on this machine (picks the GPU: <c>cuda:LocalRank</c>).</summary>
+    public int LocalRank { get; }
+    public int LocalSize { get; }
+
+    /// <summary>The MPI library (empty for a world of one).</summary>
+    public string Library { get; }
+
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Rank 0: the one that writes checkpoints, logs and result files.</summary>
+    public bool IsRoot => Rank == 0;
+
+    public bool IsDistributed => Size > 1;
+
+    public override string ToString() => IsDistributed
+        ? $"MPI rank {Rank} of {Size} (local {LocalRank} of {LocalSize}; {Library})"
+        : "one process";
+
+    static int LaunchedSize()
+    {
+        if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null)
+            throw new DataParallelException("launched by Open MPI, whose ABI this build does not bind: launch with MPICH's mpiexec (Debian: apt-get install mpich) or an MPI with MPICH's ABI (Intel MPI, MVAPICH, Cray MPICH).");
+        return int.TryParse(Environment.GetEnvironmentVariable("PMI_SIZE"), out var size) ? size : 1;
+    }
+
+    static DataParallel Join()
+    {
+        if (!Launched) return new DataParallel(0, 1, 0, 1, "");
+        int initialized;
+        try
+        {
+            Check(MPI_Initialized(out initialized), "MPI_Initialized");
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new DataParallelException(e.Message);
+        }
+        if (initialized == 0) Check(MPI_Init_thread(null, null, ThreadFunneled, out _), "MPI_Init_thread");
+        Check(MPI_Comm_set_errhandler(CommWorld, ErrorsReturn), "MPI_Comm_set_errhandler");
+        Check(MPI_Comm_rank(CommWorld, out var rank), "MPI_Comm_rank");
+        Check(MPI_Comm_size(CommWorld, out var size), "MPI_Comm_size");
+        Check(MPI_Comm_split_type(CommWorld, CommTypeShared, rank, InfoNull, out var local), "MPI_Comm_split_type");
+        Check(MPI_Comm_rank(local, out var localRank), "MPI_Comm_rank");
+        Check(MPI_Comm_size(local, out var localSize), "MPI_Comm_size");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (MPI_Finalized(out var done) == Success && done == 0) MPI_Finalize();
+        };
+        return new DataParallel(rank, size, localRank, localSize, $"{Loaded}: {Version()}");
+    }
+
+    /// <summary>Sums <paramref name="count"/> floats in place across the ranks, in chunks of <see cref="ChunkElements"/>.</summary>
+    public void AllReduceSum(float* values, long count, string what)
+    {
+        if (!IsDistributed) return;
+        for (long start = 0; start < count; start += ChunkElements)
+            Wait(() =>
+            {
+                Check(MPI_Iallreduce(InPlace, values + start, (int)Math.Min(ChunkElements, count - start), Float, Sum, CommWorld, out var request), "MPI_Iallreduce");
+                return request;
+            }, what);
+    }
+
+    /// <summary>Sums doubles in place across the ranks.</summary>
+    public void AllReduceSum(double[] values, string what)
+    {
+        if (!IsDistributed) return;
+        fixed (double* p = values)
+        {
+            var pointer = p;
+            Wait(() =>
+            {
+                Check(MPI_Iallreduce(InPlace, pointer, values.Length, MpiLibrary.Double, Sum, CommWorld, out var request), "MPI_Iallreduce");
+                return request;
+            }, what);
+        }
+    }
+
+    /// <summary>Waits until every rank has arrived (e.g. rank 0's checkpoint is on disk).</summary>
+    public void Barrier(string what)
+    {
+        if (!IsDistributed) return;
+        Wait(() =>
+        {
+            Check(MPI_Ibarrier(CommWorld, out var request), "MPI_Ibarrier");
+            return request;
+        }, what);
+    }
+
+    /// <summary>Ends every rank of the job now (after this rank has printed why).</summary>
+    public static void Abort(int code)
+    {
+        if (world.IsValueCreated && world.Value.IsDistributed) MPI_Abort(CommWorld, code);
+    }
+
+    void Wait(Func<int> start, string what)
+    {
+        var request = start();
+        var clock = Stopwatch.StartNew();
+        for (var polls = 0; ; polls++)
+        {
+            Check(MPI_Test(ref request, out var done, StatusIgnore), "MPI_Test");
+            if (done != 0) return;
+            if (clock.Elapsed > Timeout)
+                throw new DataParallelException($"rank {Rank} of {Size}: no answer from the other ranks for {Timeout.TotalSeconds:F0} s in {what} (a rank died or hangs; {TimeoutVariable} sets the wait).");
+            if (polls > 1000) Thread.Sleep(1);
+        }
+    }
+
+    static void Check(int code, string call)
+    {
+        if (code != Success) throw new DataParallelException($"{call} failed: {ErrorText(code)}");
+    }
+}

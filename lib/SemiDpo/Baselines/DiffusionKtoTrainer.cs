@@ -93,7 +93,7 @@ public sealed class DiffusionKtoTrainer(DpoTrainConfig config, DiffusionKtoLoss 
                 var across = tensor(of.Select(i => mirrored[i]).ToArray(), device: policy.Device).view(-1, 1, 1, 1);
                 x = where(across, x.flip(-1), x);
             }
-            parts.Add((sets[s].IsLatent ? x : policy.ToTrainingSpace(x), tokens));
+            parts.Add((sets[s].IsLatent ? x : policy.ToTrainingSpace(x, generator), tokens));
             order.AddRange(of);
         }
         var desirable = tensor(order.Select(i => members[i].Desirable).ToArray(), device: policy.Device);

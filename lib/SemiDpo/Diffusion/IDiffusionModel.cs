@@ -17,8 +17,11 @@ public interface IDiffusionModel : IDisposable
     /// <summary>The ε-network: its parameters are what an optimiser trains; train()/eval() switch its mode.</summary>
     TorchSharp.torch.nn.Module Network { get; }
 
-    /// <summary>Images (B, 3, H, W) in −1…1 on the model's device → x_0 in the training space (no gradient).</summary>
-    Tensor ToTrainingSpace(Tensor pixels);
+    /// <summary>
+    /// Images (B, 3, H, W) in −1…1 on the model's device → x_0 in the training space (no gradient); a model that samples
+    /// x_0 (SD's VAE posterior) draws from <paramref name="generator"/>.
+    /// </summary>
+    Tensor ToTrainingSpace(Tensor pixels, Generator? generator = null);
 
     /// <summary>x_0 of the training space → images (B, 3, H, W) in about −1…1.</summary>
     Tensor ToPixels(Tensor x0);

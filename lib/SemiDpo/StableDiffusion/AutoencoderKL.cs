@@ -11,7 +11,8 @@ namespace SemiDpo.StableDiffusion;
 /// <summary>The VAE's diagonal Gaussian over latents: mean and standard deviation (log-variance clamped to [−30, 20]).</summary>
 public sealed record LatentDistribution(Tensor Mean, Tensor Std)
 {
-    public Tensor Sample() => Mean + Std * randn_like(Mean);
+    /// <summary>A sample, its noise from <paramref name="generator"/> (a training run's own, so runs repeat and data-parallel ranks agree).</summary>
+    public Tensor Sample(Generator? generator) => Mean + Std * Noise.Like(Mean, generator);
 }
 
 /// <summary>

@@ -15,7 +15,7 @@ internal sealed class LoraReference(StableDiffusionModel model) : IDiffusionMode
     public IPromptTokenizer Tokenizer => model.Tokenizer;
     public nn.Module Network => model.UNet;
 
-    public Tensor ToTrainingSpace(Tensor pixels) => model.ToTrainingSpace(pixels);
+    public Tensor ToTrainingSpace(Tensor pixels, Generator? generator = null) => model.ToTrainingSpace(pixels, generator);
     public Tensor ToPixels(Tensor x0) => model.ToPixels(x0);
     public long[] TrainingShape(int height, int width) => model.TrainingShape(height, width);
     public DdimSampler Sampler() => model.Sampler();

@@ -86,12 +86,12 @@ public sealed class StableDiffusionModel : IDiffusionModel
         .Replace(".query.", ".to_q.").Replace(".key.", ".to_k.").Replace(".value.", ".to_v.").Replace(".proj_attn.", ".to_out.0.");
 
     /// <summary>Scaled VAE latents: (mean or a sample of the latent distribution) × scaling factor, in float32, without grad.</summary>
-    public Tensor ToTrainingSpace(Tensor pixels)
+    public Tensor ToTrainingSpace(Tensor pixels, Generator? generator = null)
     {
         using var noGrad = no_grad();
         using var fast = OneDnnSwitch.ForForward();
         var posterior = Vae.Encode(pixels.to(Device).to_type(options.FrozenDType));
-        var latents = options.SampleLatents ? posterior.Sample() : posterior.Mean;
+        var latents = options.SampleLatents ? posterior.Sample(generator) : posterior.Mean;
         return (latents * Vae.Config.ScalingFactor).to_type(ScalarType.Float32);
     }
 

@@ -66,7 +66,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
                     var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
                     // Every rank draws every micro-batch's timesteps and noise, so each one's draws are the single process's.
                     var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng, run.Generator, config.HorizontalFlip);
-                    if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w), policy.ToTrainingSpace(l));
+                    if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w, run.Generator), policy.ToTrainingSpace(l, run.Generator));
                     var noise = Noise.Like(w, run.Generator);
                     if (m % world.Size != world.Rank) continue;
                     var output = loss.Compute(policy, reference, w, l, tokens, t, noise);

@@ -32,7 +32,7 @@ public sealed class DiffusionModel : IDiffusionModel
     TorchSharp.torch.nn.Module IDiffusionModel.Network => UNet;
 
     /// <summary>Pixel space: x_0 is the image itself.</summary>
-    public Tensor ToTrainingSpace(Tensor pixels) => pixels;
+    public Tensor ToTrainingSpace(Tensor pixels, Generator? generator = null) => pixels;
 
     public Tensor ToPixels(Tensor x0) => x0;
 

@@ -23,6 +23,7 @@ public static class ExitCodes
     public static int Handle(Exception exception, TextWriter error)
     {
         var e = exception is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerException! : exception;
+        DataParallel.Failed();
         switch (e)
         {
             case CommandParseException or CommandRuntimeException:

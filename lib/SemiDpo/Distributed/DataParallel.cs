@@ -86,7 +86,9 @@ public sealed unsafe class DataParallel
         Check(MPI_Comm_size(local, out var localSize), "MPI_Comm_size");
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            if (MPI_Finalized(out var done) == Success && done == 0) MPI_Finalize();
+            // MPI_Finalize waits for the other ranks: after a failure (one may be dead or hung) the process just exits,
+            // non-zero, and the launcher ends the rest.
+            if (!failed && MPI_Finalized(out var done) == Success && done == 0) MPI_Finalize();
         };
         return new DataParallel(rank, size, localRank, localSize, $"{Loaded}: {Version()}");
     }
@@ -129,11 +131,10 @@ public sealed unsafe class DataParallel
         }, what);
     }
 
-    /// <summary>Ends every rank of the job now (after this rank has printed why).</summary>
-    public static void Abort(int code)
-    {
-        if (world.IsValueCreated && world.Value.IsDistributed) MPI_Abort(CommWorld, code);
-    }
+    static volatile bool failed;
+
+    /// <summary>This rank is ending with an error: it leaves without MPI_Finalize, which would wait for ranks that may be gone.</summary>
+    public static void Failed() => failed = true;
 
     void Wait(Func<int> start, string what)
     {

@@ -50,7 +50,6 @@ internal static unsafe partial class MpiLibrary
     [LibraryImport(Name)] public static partial int MPI_Finalized(out int flag);
     [LibraryImport(Name)] public static partial int MPI_Init_thread(void* argc, void* argv, int required, out int provided);
     [LibraryImport(Name)] public static partial int MPI_Finalize();
-    [LibraryImport(Name)] public static partial int MPI_Abort(int comm, int code);
     [LibraryImport(Name)] public static partial int MPI_Comm_set_errhandler(int comm, int handler);
     [LibraryImport(Name)] public static partial int MPI_Comm_rank(int comm, out int rank);
     [LibraryImport(Name)] public static partial int MPI_Comm_size(int comm, out int size);

@@ -81,6 +81,8 @@ public static class SemiDpoCommandApp
                 bench.AddCommand<BenchSdStepCommand>("sd-step").WithDescription("One Diffusion-DPO step of our Stable Diffusion UNet vs diffusers' UNet2DConditionModel (bench/sd_dpo_step.py): ratio and peak memory.");
                 bench.AddCommand<BenchLoraCommand>("lora").WithDescription("One Diffusion-DPO step of the SD-shaped UNet trained in full vs through LoRA (reference = adapters off): trained parameters, peak memory, step-time ratio.");
                 bench.AddCommand<BenchClipScoreCommand>("clip-score").WithDescription("CLIP scoring (text tower, image tower, cosine) here vs openai/CLIP's model.py (bench/clip_score.py): images/s ratio.");
+                bench.AddCommand<BenchAllReduceCommand>("allreduce").WithDescription("Under mpiexec -n N: the gradient all-reduce of one step for SD1.5's UNet (3.44 GB) and its LoRA rank 4: median time and rate.");
+                bench.AddCommand<BenchDataParallelCommand>("data-parallel").WithDescription("Iter0 on the world by mpiexec -n R (1 thread each) vs 1 process with R threads, alternating rounds: ratio of wall times.");
                 bench.AddCommand<BenchFilterCommand>("filter").WithDescription("Consensus filtering of N synthetic pre-scored pairs (pairs/s).");
             });
         });

@@ -42,6 +42,27 @@ internal static class SelfProcess
         return (await output, clock.Elapsed.TotalSeconds, peak);
     }
 
+    /// <summary>
+    /// Runs <c>semidpo &lt;args&gt;</c>, under <c>mpiexec -n ranks</c> when <paramref name="ranks"/> ≥ 1, with
+    /// <c>OMP_NUM_THREADS=threads</c>; its wall time in seconds (an error naming its standard error when it fails).
+    /// </summary>
+    public static async Task<double> RunTimedAsync(IReadOnlyList<string> args, int ranks, int threads, CancellationToken cancellation = default)
+    {
+        var start = new ProcessStartInfo(ranks > 0 ? "mpiexec" : Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (ranks > 0) foreach (var arg in new[] { "-n", $"{ranks}", Environment.ProcessPath! }) start.ArgumentList.Add(arg);
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(SelfProcess).Assembly.Location);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["OMP_NUM_THREADS"] = $"{threads}";
+        var clock = Stopwatch.StartNew();
+        using var child = Process.Start(start)!;
+        var output = child.StandardOutput.ReadToEndAsync(cancellation);
+        var error = child.StandardError.ReadToEndAsync(cancellation);
+        await child.WaitForExitAsync(cancellation);
+        var seconds = clock.Elapsed.TotalSeconds;
+        if (child.ExitCode != 0) throw new InvalidDataException($"{(ranks > 0 ? $"mpiexec -n {ranks} " : "")}semidpo {string.Join(" ", args)} failed: {await error}{await output}");
+        return seconds;
+    }
+
     static long PeakMb(int pid)
     {
         try

@@ -138,15 +138,16 @@ public sealed unsafe class DataParallel
 
     void Wait(Func<int> start, string what)
     {
+        // MPICH moves a non-blocking collective forward inside MPI_Test, so it is polled without sleeping (as a blocking
+        // MPI_Allreduce polls): a 1 ms sleep between polls cut the rate to 0.08 GB/s.
         var request = start();
         var clock = Stopwatch.StartNew();
-        for (var polls = 0; ; polls++)
+        for (var polls = 1L; ; polls++)
         {
             Check(MPI_Test(ref request, out var done, StatusIgnore), "MPI_Test");
             if (done != 0) return;
-            if (clock.Elapsed > Timeout)
+            if (polls % 4096 == 0 && clock.Elapsed > Timeout)
                 throw new DataParallelException($"rank {Rank} of {Size}: no answer from the other ranks for {Timeout.TotalSeconds:F0} s in {what} (a rank died or hangs; {TimeoutVariable} sets the wait).");
-            if (polls > 1000) Thread.Sleep(1);
         }
     }
 

@@ -391,8 +391,10 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     /// <summary>What each iteration will do, printed before it starts: batch, accumulation, learning rates, steps and dtypes.</summary>
     static void PrintSchedule(SemiDpoConfig config, string dtypes)
     {
-        static string Line(string name, DpoTrainConfig c) =>
-            $"{name}: {c.Steps:N0} steps of {c.BatchSize} pairs (micro-batch {c.MicroBatch} × accumulation {c.BatchSize / c.MicroBatch}), " +
+        var ranks = DataParallel.World.Size;
+        string Line(string name, DpoTrainConfig c) =>
+            $"{name}: {c.Steps:N0} steps of {c.BatchSize} pairs (micro-batch {c.MicroBatch} × accumulation {c.BatchSize / c.MicroBatch}" +
+            $"{(ranks > 1 ? $", ≈ {(double)c.BatchSize / c.MicroBatch / ranks:G3} per rank × {ranks} ranks" : "")}), " +
             $"learning rate {c.PeakLearningRate:G3}{(c.ScaleLearningRate ? $" ({c.LearningRate:G3} × batch {c.BatchSize}, scale_lr)" : "")} after {c.WarmupSteps} warm-up steps, " +
             $"β {c.Beta:G4}, a checkpoint every {c.CheckpointEvery} steps";
         AnsiConsole.MarkupLine(Markup.Escape(Line("Iter0", config.Iter0)));

@@ -1,4 +1,5 @@
 using SemiDpo.Diffusion;
+using SemiDpo.Distributed;
 using SemiDpo.Losses;
 using SemiDpo.Preferences;
 using static TorchSharp.torch;
@@ -42,6 +43,11 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
 
     /// <param name="only">Score only these pairs (ascending indices into <paramref name="pairs"/>); the others' z is 0.
     /// A pair's noise depends on its index in <paramref name="pairs"/>, so its z is the same either way.</param>
+    /// <remarks>
+    /// Under MPI (<see cref="DataParallel"/>) rank r scores batches r, r + N, … of the same batches one process forms,
+    /// and the ranks sum their z and newly computed reference margins (zeros elsewhere, so the sums are exact): every
+    /// rank ends with one process's table and cache.
+    /// </remarks>
     public ConfidenceTable Score(IDiffusionModel model, IDiffusionModel reference, PairSet pairs, IProgress<(int Done, int Total)>? progress = null,
         CancellationToken cancellation = default, IReadOnlyList<int>? only = null)
     {
@@ -53,15 +59,19 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
             ? cached
             : (new float[pairs.Count * config.NoiseDraws * anchors], new bool[pairs.Count]);   // [pair, draw, anchor]
         if (cache is not null) cache.Margins[key] = (referenceMargins, known);
+        var world = DataParallel.World;
+        var fresh = world.IsDistributed ? new float[referenceMargins.Length] : referenceMargins;   // this rank's new margins
+        var freshKnown = new float[pairs.Count];
         using var noGrad = no_grad();
         var (modelWasTraining, referenceWasTraining) = (model.Network.training, reference.Network.training);
         model.Network.eval();
         reference.Network.eval();
         try
         {
-            for (var start = 0; start < chosen.Length; start += config.BatchSize)
+            for (var (start, batch) = (0, 0); start < chosen.Length; start += config.BatchSize, batch++)
             {
                 cancellation.ThrowIfCancellationRequested();
+                if (batch % world.Size != world.Rank) continue;
                 using var scope = NewDisposeScope();
                 var members = chosen[start..Math.Min(chosen.Length, start + config.BatchSize)];
                 var count = members.Length;
@@ -83,7 +93,7 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
                         {
                             referenceMargin = DiffusionDpoLoss.Margin(reference, w, l, tokens, t, noise);
                             var computed = referenceMargin.cpu().data<float>().ToArray();
-                            for (var b = 0; b < count; b++) referenceMargins[(members[b] * config.NoiseDraws + draw) * anchors + j] = computed[b];
+                            for (var b = 0; b < count; b++) fresh[(members[b] * config.NoiseDraws + draw) * anchors + j] = computed[b];
                         }
                         else
                         {
@@ -92,13 +102,14 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
                         sum[.., j] += loss.LogitFromMargins(referenceMargin, modelMargin);
                     }
                 }
-                foreach (var i in members) known[i] = true;
+                foreach (var i in members) (known[i], freshKnown[i]) = (known[i] || !world.IsDistributed, haveReference ? 0 : 1);
                 var values = (sum / config.NoiseDraws).cpu().data<float>().ToArray();
                 for (var b = 0; b < count; b++)
                 for (var j = 0; j < anchors; j++)
                     z[members[b], j] = values[b * anchors + j];
                 progress?.Report((start + count, chosen.Length));
             }
+            if (world.IsDistributed) Gather(world, z, referenceMargins, known, fresh, freshKnown);
         }
         finally
         {
@@ -106,5 +117,21 @@ public sealed class ConfidenceScorer(DiffusionDpoLoss loss, ConfidenceConfig con
             if (referenceWasTraining) reference.Network.train();
         }
         return new ConfidenceTable(z);
+    }
+
+    /// <summary>Sums the ranks' z (each pair scored by one rank) and adds the reference margins any rank computed to every rank's cache.</summary>
+    static unsafe void Gather(DataParallel world, float[,] z, float[] referenceMargins, bool[] known, float[] fresh, float[] freshKnown)
+    {
+        if (z.Length == 0) return;
+        fixed (float* values = &z[0, 0]) world.AllReduceSum(values, z.Length, "the confidence scores");
+        fixed (float* values = fresh) world.AllReduceSum(values, fresh.Length, "the reference margins");
+        fixed (float* values = freshKnown) world.AllReduceSum(values, freshKnown.Length, "the reference margins");
+        var perPair = referenceMargins.Length / known.Length;
+        for (var i = 0; i < known.Length; i++)
+        {
+            if (freshKnown[i] == 0) continue;
+            Array.Copy(fresh, i * perPair, referenceMargins, i * perPair, perPair);
+            known[i] = true;
+        }
     }
 }

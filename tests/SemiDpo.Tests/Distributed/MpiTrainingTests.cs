@@ -22,7 +22,7 @@ public class MpiTrainingTests
 
     static void AssertSameRun(string expected, string actual)
     {
-        foreach (var file in new[] { "iter0.ckpt", "iter1.ckpt", "train-log.csv", "official/iter1/pseudo_labels.json" })
+        foreach (var file in new[] { "iter0.ckpt", "iter1.ckpt", "train-log.csv", "official/iter1/confidence_rank000.jsonl", "official/iter1/pseudo_labels.json" })
             Assert.True(File.ReadAllBytes(Path.Combine(expected, file)).SequenceEqual(File.ReadAllBytes(Path.Combine(actual, file))), $"{actual}/{file} differs from {expected}'s");
     }
 

@@ -10,4 +10,18 @@ using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = !cancellation.IsCancellationRequested; cancellation.Cancel(); };
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; cancellation.Cancel(); });
 
+try
+{
+    if (SemiDpo.Cli.Common.DistributedRun.Refusal(args) is { } refusal)
+    {
+        Console.Error.WriteLine($"semidpo: {refusal}");
+        return SemiDpo.Cli.Common.ExitCodes.UsageError;
+    }
+}
+catch (SemiDpo.Distributed.DataParallelException e)
+{
+    Console.Error.WriteLine($"semidpo: {e.Message}");
+    return SemiDpo.Cli.Common.ExitCodes.InputError;
+}
+
 return await SemiDpoCommandApp.Create().RunAsync(args, cancellation.Token);

@@ -21,6 +21,15 @@ public static class DistributedRun
         return world;
     }
 
+    /// <summary>
+    /// Why a command launched under MPI cannot run (null when it can): only <c>train</c> and <c>bench allreduce</c>
+    /// share their work across ranks; any other command would run whole on every rank, each writing the same files.
+    /// </summary>
+    public static string? Refusal(string[] args) =>
+        args is ["train", ..] or ["bench", "allreduce", ..] || args.Contains("--help") || args.Contains("-h") || !DataParallel.Launched
+            ? null
+            : $"'semidpo {string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')))}' does not run under mpiexec or srun: only train (and bench allreduce) share their work across ranks; run it as one process.";
+
     /// <summary>The device a rank trains on: the one asked for, else under MPI with CUDA the GPU of its local rank.</summary>
     public static string? Device(DataParallel world, string? asked) =>
         asked ?? (world.IsDistributed && cuda.is_available() ? $"cuda:{world.LocalRank % (int)cuda.device_count()}" : null);

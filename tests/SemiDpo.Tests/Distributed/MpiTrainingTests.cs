@@ -83,6 +83,16 @@ public class MpiTrainingTests
     }
 
     [MpiFact]
+    public void ACommandThatDoesNotShareItsWork_IsRefusedUnderMpi_WithOneLinePerRank()
+    {
+        var run = CliProcess.Run(TestPaths.RepoRoot, ["reproduce", "--quick", "--out", Path.Combine(Path.GetTempPath(), $"semidpo-mpi-{Guid.NewGuid():N}")], ranks: 2);
+        Assert.Equal(2, run.ExitCode);
+        var lines = run.Error.Split('\n').Where(l => l.StartsWith("semidpo:")).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, l => Assert.Equal("semidpo: 'semidpo reproduce' does not run under mpiexec or srun: only train (and bench allreduce) share their work across ranks; run it as one process.", l));
+    }
+
+    [MpiFact]
     public void AHungRank_EndsTheJobWithOneLinePerLiveRank_AfterTheTimeout()
     {
         using var temp = TestPaths.NewTempFolder();

@@ -25,7 +25,8 @@ public sealed unsafe class DataParallel
     DataParallel(int rank, int size, int localRank, int localSize, string library)
     {
         (Rank, Size, LocalRank, LocalSize, Library) = (rank, size, localRank, localSize, library);
-        Timeout = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable(TimeoutVariable) is { } s && double.TryParse(s, out var seconds) && seconds > 0 ? seconds : 600);
+        Timeout = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable(TimeoutVariable) is { } s
+            && double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 600);
     }
 
     /// <summary>This process's world: MPI's when launched under an MPI launcher, else a world of one.</summary>
@@ -35,7 +36,7 @@ public sealed unsafe class DataParallel
     public static string? JoinedAs => world.IsValueCreated && world.Value.IsDistributed ? $"rank {world.Value.Rank} of {world.Value.Size}" : null;
 
     /// <summary>Whether this process was started by an MPI launcher with more than one rank (without joining MPI yet).</summary>
-    public static bool Launched => LaunchedSize() > 1 || Environment.GetEnvironmentVariable("PMIX_RANK") is not null;
+    public static bool Launched => LaunchedSize() > 1;
 
     public int Rank { get; }
     public int Size { get; }
@@ -62,7 +63,10 @@ public sealed unsafe class DataParallel
     {
         if (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null)
             throw new DataParallelException("launched by Open MPI, whose ABI this build does not bind: launch with MPICH's mpiexec (Debian: apt-get install mpich) or an MPI with MPICH's ABI (Intel MPI, MVAPICH, Cray MPICH).");
-        return int.TryParse(Environment.GetEnvironmentVariable("PMI_SIZE"), out var size) ? size : 1;
+        // Hydra and PMI-2 set PMI_SIZE; under srun with PMIx, SLURM_NTASKS counts the ranks. One rank is no world.
+        foreach (var name in new[] { "PMI_SIZE", "PMIX_SIZE" })
+            if (int.TryParse(Environment.GetEnvironmentVariable(name), out var size)) return size;
+        return Environment.GetEnvironmentVariable("PMIX_RANK") is not null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_NTASKS"), out var tasks) ? tasks : 1;
     }
 
     static DataParallel Join()
@@ -77,10 +81,17 @@ public sealed unsafe class DataParallel
         {
             throw new DataParallelException(e.Message);
         }
-        if (initialized == 0) Check(MPI_Init_thread(null, null, ThreadFunneled, out _), "MPI_Init_thread");
+        // Serialized: collectives may run on any thread (after an await), one at a time.
+        if (initialized == 0)
+        {
+            Check(MPI_Init_thread(null, null, ThreadSerialized, out var provided), "MPI_Init_thread");
+            if (provided < ThreadSerialized) throw new DataParallelException($"this MPI gives thread level {provided}; semidpo needs MPI_THREAD_SERIALIZED ({ThreadSerialized}).");
+        }
         Check(MPI_Comm_set_errhandler(CommWorld, ErrorsReturn), "MPI_Comm_set_errhandler");
         Check(MPI_Comm_rank(CommWorld, out var rank), "MPI_Comm_rank");
         Check(MPI_Comm_size(CommWorld, out var size), "MPI_Comm_size");
+        if (size != LaunchedSize())
+            throw new DataParallelException($"the launcher started {LaunchedSize()} ranks but MPI joined a world of {size}: this MPI library ({Loaded}) does not match the launcher (use the mpiexec of the same MPI, or srun --mpi= the PMI it was built for).");
         Check(MPI_Comm_split_type(CommWorld, CommTypeShared, rank, InfoNull, out var local), "MPI_Comm_split_type");
         Check(MPI_Comm_rank(local, out var localRank), "MPI_Comm_rank");
         Check(MPI_Comm_size(local, out var localSize), "MPI_Comm_size");

@@ -23,9 +23,9 @@ public static class GradientAllReduce
         if (!world.IsDistributed) return;
         if (grads.Any(g => g.dtype != ScalarType.Float32))
             throw new DataParallelException($"the gradient all-reduce sums float32 gradients; found {string.Join(", ", grads.Select(g => g.dtype).Distinct())}.");
-        var inPlace = grads.Where(g => g.numel() >= InPlaceElements && g.device.type == TorchSharp.DeviceType.CPU && g.is_contiguous()).ToHashSet();
-        foreach (var g in inPlace) Sum(world, g);
-        var rest = grads.Where(g => !inPlace.Contains(g)).ToList();
+        bool InPlace(Tensor g) => g.numel() >= InPlaceElements && g.device.type == TorchSharp.DeviceType.CPU && g.is_contiguous();
+        foreach (var g in grads.Where(InPlace)) Sum(world, g);
+        var rest = grads.Where(g => !InPlace(g)).ToList();
         for (var start = 0; start < rest.Count;)
         {
             var end = start;

@@ -21,7 +21,7 @@ internal static unsafe partial class MpiLibrary
     public const int ErrorsReturn = 0x54000001;
     public const int InfoNull = 0x1c000000;
     public const int CommTypeShared = 1;
-    public const int ThreadFunneled = 1;
+    public const int ThreadSerialized = 2;
     public const int Success = 0;
     public static readonly void* InPlace = (void*)-1;
     public static readonly void* StatusIgnore = (void*)1;
@@ -64,7 +64,7 @@ internal static unsafe partial class MpiLibrary
     /// <summary>MPI's text for an error code.</summary>
     public static string ErrorText(int code)
     {
-        var text = stackalloc byte[512];
+        var text = stackalloc byte[1024];   // MPI_MAX_ERROR_STRING is 512 in MPICH 4.0; room for others
         return MPI_Error_string(code, text, out var length) == Success ? System.Text.Encoding.ASCII.GetString(text, length).Trim() : $"MPI error {code}";
     }
 

@@ -31,13 +31,28 @@ internal sealed class TrainingStage : IDisposable
         Generator = new Generator((ulong)config.Seed);
         Log = new TrainingLog(name, [], []);
         stateful?.Start(policy);
-        if (checkpoint is null || !File.Exists(checkpoint)) return;
-        var header = policy.Resume(checkpoint, optimizer, runJson, Generator);
-        Step = header.Step;
-        Log.Loss.AddRange(header.Loss ?? []);
-        Log.Accuracy.AddRange(header.Accuracy ?? []);
-        if (stateful is not null)
-            stateful.LoadState(header.LossState ?? throw new CheckpointException(checkpoint, $"has no state for {stateful.Name}: written by an older version, or for another loss."));
+        if (checkpoint is not null && File.Exists(checkpoint))
+        {
+            var header = policy.Resume(checkpoint, optimizer, runJson, Generator);
+            Step = header.Step;
+            Log.Loss.AddRange(header.Loss ?? []);
+            Log.Accuracy.AddRange(header.Accuracy ?? []);
+            if (stateful is not null)
+                stateful.LoadState(header.LossState ?? throw new CheckpointException(checkpoint, $"has no state for {stateful.Name}: written by an older version, or for another loss."));
+        }
+        AgreeOnStart();
+    }
+
+    /// <summary>Under MPI every rank must start (or resume) at the same step: a rank that cannot see rank 0's checkpoints would silently train on.</summary>
+    void AgreeOnStart()
+    {
+        var world = DataParallel.World;
+        if (!world.IsDistributed) return;
+        var steps = new double[world.Size];
+        steps[world.Rank] = Step;
+        world.AllReduceSum(steps, $"{name}'s start");
+        if (steps.Distinct().Count() > 1)
+            throw new DataParallelException($"rank {world.Rank} of {world.Size}: {name} starts at step {string.Join(", ", steps)} on ranks 0…{world.Size - 1}: every rank must see the same --out folder (a shared file system).");
     }
 
     public Generator Generator { get; }

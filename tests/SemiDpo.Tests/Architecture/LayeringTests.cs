@@ -12,7 +12,7 @@ public class LayeringTests
     static readonly string[][] LibraryLayers =
     [
         ["SemiDpo.IO", "SemiDpo.Imaging"],
-        ["SemiDpo.Torch"],
+        ["SemiDpo.Torch", "SemiDpo.Distributed"],
         ["SemiDpo.Pretrained", "SemiDpo.Data"],
         ["SemiDpo.Diffusion"],
         ["SemiDpo.Clip"],

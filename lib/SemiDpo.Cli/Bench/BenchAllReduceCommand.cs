@@ -45,10 +45,9 @@ public sealed class BenchAllReduceCommand : Command<BenchAllReduceCommand.Settin
             }
             var expected = Math.Pow(world.Size, settings.Rounds + 1);
             if (layers.Any(l => l[0].item<float>() != (float)expected)) throw new InvalidDataException("the all-reduce summed wrongly.");
-            times.Sort();
-            var median = times[times.Count / 2];
+            var median = PeerBench.Median(times);
             AnsiConsole.MarkupLine(Markup.Escape($"{world.Size} ranks, {elements:N0} float32 ({elements * 4 / 1e9:F2} GB): median {median * 1000:F1} ms " +
-                $"(min {times[0] * 1000:F1}, max {times[^1] * 1000:F1}; {settings.Rounds} rounds) = {elements * 4 / median / 1e9:F2} GB/s per rank"));
+                $"(min {times.Min() * 1000:F1}, max {times.Max() * 1000:F1}; {settings.Rounds} rounds) = {elements * 4 / median / 1e9:F2} GB/s per rank"));
         }
         return 0;
     }

@@ -54,9 +54,8 @@ public sealed class BenchDataParallelCommand : AsyncCommand<BenchDataParallelCom
                 ratios.Add(ranks[^1] / single[^1]);
                 AnsiConsole.MarkupLine($"round {round}: {settings.Ranks} ranks × 1 thread {ranks[^1]:F1} s, 1 process × {settings.Ranks} threads {single[^1]:F1} s, ratio {ratios[^1]:F2}");
             }
-            static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-            AnsiConsole.MarkupLine($"ratio {settings.Ranks} ranks × 1 thread / 1 process × {settings.Ranks} threads = {Median(ratios):F2} (median of {settings.Rounds} per-round ratios, " +
-                $"min {ratios.Min():F2}, max {ratios.Max():F2}); medians {Median(ranks):F1} s and {Median(single):F1} s whole process, Iter0 {settings.Steps} steps × {settings.Batch} pairs " +
+            AnsiConsole.MarkupLine($"ratio {settings.Ranks} ranks × 1 thread / 1 process × {settings.Ranks} threads = {PeerBench.Median(ratios):F2} (median of {settings.Rounds} per-round ratios, " +
+                $"min {ratios.Min():F2}, max {ratios.Max():F2}); medians {PeerBench.Median(ranks):F1} s and {PeerBench.Median(single):F1} s whole process, Iter0 {settings.Steps} steps × {settings.Batch} pairs " +
                 $"in micro-batches of {settings.MicroBatch}, the world's model");
             return 0;
         }

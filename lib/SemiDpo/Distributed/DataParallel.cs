@@ -71,7 +71,8 @@ public sealed unsafe class DataParallel
 
     static DataParallel Join()
     {
-        if (!Launched) return new DataParallel(0, 1, 0, 1, "");
+        var launched = LaunchedSize();
+        if (launched < 2) return new DataParallel(0, 1, 0, 1, "");
         int initialized;
         try
         {
@@ -90,8 +91,8 @@ public sealed unsafe class DataParallel
         Check(MPI_Comm_set_errhandler(CommWorld, ErrorsReturn), "MPI_Comm_set_errhandler");
         Check(MPI_Comm_rank(CommWorld, out var rank), "MPI_Comm_rank");
         Check(MPI_Comm_size(CommWorld, out var size), "MPI_Comm_size");
-        if (size != LaunchedSize())
-            throw new DataParallelException($"the launcher started {LaunchedSize()} ranks but MPI joined a world of {size}: this MPI library ({Loaded}) does not match the launcher (use the mpiexec of the same MPI, or srun --mpi= the PMI it was built for).");
+        if (size != launched)
+            throw new DataParallelException($"the launcher started {launched} ranks but MPI joined a world of {size}: this MPI library ({Loaded}) does not match the launcher (use the mpiexec of the same MPI, or srun --mpi= the PMI it was built for).");
         Check(MPI_Comm_split_type(CommWorld, CommTypeShared, rank, InfoNull, out var local), "MPI_Comm_split_type");
         Check(MPI_Comm_rank(local, out var localRank), "MPI_Comm_rank");
         Check(MPI_Comm_size(local, out var localSize), "MPI_Comm_size");

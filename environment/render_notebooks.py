@@ -4,7 +4,8 @@ shows neither the notebooks' Plotly charts nor anything we do not commit).
 
 Reads the executed notebooks the tests write (artifacts/notebooks/*.ipynb) and writes docs/notebooks/<name>.md, with
 tables as HTML, image grids as PNG files and Plotly charts as PNG screenshots taken by Debian's headless Chromium
-(apt-get install chromium-headless-shell). Progress lines are left out. Only the notebooks in that folder are rendered:
+(apt-get install chromium-headless-shell). Progress lines are left out, but for the last line of a cell's live
+progress (NotebookProgress: the time the cell took). Only the notebooks in that folder are rendered:
 their old pages and images are replaced, the other notebooks' pages stay. Run after `dotnet test` (or give the folder
 of executed notebooks):  python3 environment/render_notebooks.py [artifacts/notebooks]
 """
@@ -24,6 +25,7 @@ IMAGES = os.path.join(OUT, "img")
 PROGRESS = re.compile(r"(step \d+/\d+|: \d+/\d+ (pairs|prompts|images)|^starting$|^Installing Packages|^Loading extensions from)")
 PLOTLY_INLINE = re.compile(r'<script type="text/javascript">\(function \(define, module, exports\) \{\n(.*?)\n\}\)\.call\(window\);</script>', re.S)
 IMAGE = re.compile(r'<img src="data:image/png;base64,([^"]+)"[^>]*/?>(?:<figcaption[^>]*>(.*?)</figcaption>)?', re.S)
+LIVE_PROGRESS = 'class="semidpo-progress"'
 BROWSER = shutil.which("chromium-headless-shell") or shutil.which("chromium")
 
 
@@ -95,7 +97,11 @@ def render(path, plotly_file):
         if source.startswith("#r "):
             continue
         parts.append("```csharp\n" + source + "\n```")
-        for k, output in enumerate(cell.get("outputs", [])):
+        cell_outputs = cell.get("outputs", [])
+        live = [k for k, output in enumerate(cell_outputs) if LIVE_PROGRESS in text(output.get("data", {}).get("text/html"))]
+        for k, output in enumerate(cell_outputs):
+            if k in live[:-1]:
+                continue
             data = output.get("data", {})
             rich, plain = text(data.get("text/html")), text(data.get("text/plain") or output.get("text"))
             shown = re.sub(r"<[^>]+>", " ", rich).strip() if rich else plain.strip()

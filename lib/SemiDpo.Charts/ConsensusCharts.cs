@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using Microsoft.FSharp.Core;
 using Plotly.NET;
 using Plotly.NET.CSharp;
 using SemiDpo.World.Judges;
@@ -9,13 +10,26 @@ namespace SemiDpo.Charts;
 /// <summary>Plotly charts of Stage 1 (judges and consensus filtering).</summary>
 public static class ConsensusCharts
 {
-    /// <summary>The judge × dimension agreement matrix (<see cref="JudgeSpecialisation"/>) as a heatmap.</summary>
+    /// <summary>
+    /// The judge × dimension agreement matrix (<see cref="JudgeSpecialisation"/>) as a heatmap with each share written in
+    /// its cell; the colour scale runs from 0 (always disagrees) through 0.5 (a coin) to 1 (always agrees) whatever the
+    /// values, so a difference of a few points between judges does not look like one from one end of the scale to the other.
+    /// </summary>
     public static GenericChart Specialisation(DataFrame matrix)
     {
         var judges = matrix.Columns[0].Cast<string>().ToArray();
         var dimensions = matrix.Columns.Skip(1).Select(c => c.Name).ToArray();
         var z = judges.Select((_, r) => matrix.Columns.Skip(1).Select(c => Convert.ToDouble(c[r])).ToArray()).ToArray();
-        return Chart.Heatmap<double, string, string, string>(zData: z, X: dimensions, Y: judges, Name: "agreement")
+        var chart = Chart.Heatmap<double, string, string, string>(zData: z, X: dimensions, Y: judges, Name: "agreement");
+        var text = z.Select(row => row.Select(v => v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        return GenericChart.mapTrace(FuncConvert.FromFunc<Trace, Trace>(trace =>
+            {
+                trace.SetProperty("zmin", 0.0);
+                trace.SetProperty("zmax", 1.0);
+                trace.SetProperty("text", text);
+                trace.SetProperty("texttemplate", "%{text}");
+                return trace;
+            }), chart)
             .WithXAxisStyle<double, double, string>(TitleText: "dimension of the truth")
             .WithYAxisStyle<double, double, string>(TitleText: "judge");
     }

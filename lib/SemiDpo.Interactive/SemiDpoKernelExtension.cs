@@ -27,6 +27,8 @@ public sealed class SemiDpoKernelExtension : IKernelExtension
         Formatter.Register<ImageGrid>(grid => HtmlFormatters.ImageGrid(grid), HtmlFormatter.MimeType);
         Formatter.Register<torch.Tensor>(tensor => HtmlFormatters.Tensor(tensor), HtmlFormatter.MimeType);
         Formatter.Register<DataFrame>(frame => HtmlFormatters.DataFrame(frame), HtmlFormatter.MimeType);
+        Formatter.Register<Table>(table => table.Html(), HtmlFormatter.MimeType);
+        Formatter.Register<ProgressLine>(line => line.Html(), HtmlFormatter.MimeType);
         var charts = new NotebookCharts();
         Formatter.Register<Plotly.NET.GenericChart>(chart => charts.Html(chart), HtmlFormatter.MimeType);
         return report;

@@ -6,17 +6,20 @@ namespace SemiDpo.Data;
 /// <summary>Preference pairs as image grids: image 0 and image 1 side by side, captioned with label and (if known) truth.</summary>
 public static class PairGrids
 {
-    /// <summary>Two cells per pair: "✓"/"✗"/"=" marks the human label, then the oracle's alignment/aesthetics/detail and utility.</summary>
-    public static ImageGrid Of(IEnumerable<PreferencePair> pairs, int pairsPerRow = 3)
+    /// <summary>
+    /// Two cells per pair: "✓"/"✗"/"=" marks the human label, then the oracle's alignment/aesthetics/detail and utility;
+    /// <paramref name="notes"/> (one per pair, e.g. the judges' votes) go under image B.
+    /// </summary>
+    public static ImageGrid Of(IEnumerable<PreferencePair> pairs, int pairsPerRow = 3, IReadOnlyList<string>? notes = null)
     {
         var images = new List<RgbImage>();
         var captions = new List<string>();
-        foreach (var pair in pairs)
+        foreach (var (pair, index) in pairs.Select((p, i) => (p, i)))
         {
             images.Add(pair.Image0);
             images.Add(pair.Image1);
             captions.Add(Cell(pair, 0));
-            captions.Add(Cell(pair, 1));
+            captions.Add(notes is null ? Cell(pair, 1) : $"{Cell(pair, 1)} | {notes[index]}");
         }
         return new ImageGrid(images, captions, Columns: 2 * pairsPerRow);
     }

@@ -32,7 +32,7 @@ public sealed class ReferenceMarginCache
 }
 
 /// <summary>
-/// The previous model as an implicit classifier (paper §3.4): for each pair (human winner first) and anchor t, z^(t)
+/// The previous model as an implicit classifier (the paper's Stage 2): for each pair (human winner first) and anchor t, z^(t)
 /// of <see cref="DiffusionDpoLoss"/> with the model as policy against a reference; z &gt; 0 agrees with the human label.
 /// With a <see cref="ReferenceMarginCache"/>, the reference's forwards run once per pair set.
 /// </summary>

@@ -35,7 +35,7 @@ public enum UnlabeledTerm
 }
 
 /// <summary>
-/// The whole Stage 2 (paper §3.4): Iter0 on the clean set, then iterations that pseudo-label the unlabeled pairs
+/// The whole Stage 2 (the paper's Stage 2): Iter0 on the clean set, then iterations that pseudo-label the unlabeled pairs
 /// with the previous model and train on labeled + pseudo-labeled pairs. The official code computes confidence
 /// against the BASE model but trains Iter1/2 against the PREVIOUS checkpoint; both are options here.
 /// </summary>
@@ -73,6 +73,18 @@ public sealed record SemiDpoConfig(
     /// rate, warmup, β and seed.
     /// </summary>
     public DpoTrainConfig TotalBudget => Iter0 with { Steps = Iter0.Steps + (Iterations - 1) * Later.Steps };
+
+    /// <summary>
+    /// This configuration as <c>semidpo reproduce</c> runs it for one seed: both training stages seeded with
+    /// <paramref name="seed"/>, the confidence draws offset by it. A notebook that runs Semi-DPO this way gets the
+    /// numbers of that seed's reproduction, whatever ran before it.
+    /// </summary>
+    public SemiDpoConfig ForSeed(int seed) => this with
+    {
+        Iter0 = Iter0 with { Seed = seed },
+        Later = Later with { Seed = seed },
+        Confidence = Confidence with { Seed = Confidence.Seed + seed },
+    };
 
     public void Validate()
     {

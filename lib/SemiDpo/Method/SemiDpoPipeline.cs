@@ -47,7 +47,7 @@ public sealed class SemiDpoResult<TModel>(IReadOnlyList<IterationReport> reports
 }
 
 /// <summary>
-/// Runs Iter0 → Iter1 → … (paper §3.4, Eq. 8–10): Iter0 trains on the clean pairs; Iter i &gt; 0 scores the unlabeled
+/// Runs Iter0 → Iter1 → … (the paper's Stage 2, Eq. 8–10): Iter0 trains on the clean pairs; Iter i &gt; 0 scores the unlabeled
 /// pairs with the previous model (<see cref="ConfidenceScorer"/>), sets per-interval thresholds on the clean test split
 /// (<see cref="ThresholdSchedule"/>), pseudo-labels (<see cref="PseudoLabeler"/>) and trains the previous model further
 /// on its clean anchors (<see cref="SemiDpoConfig.Anchors"/>) + the pseudo-labeled pairs. With

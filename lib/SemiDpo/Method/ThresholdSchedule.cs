@@ -8,8 +8,8 @@ public enum ThresholdMode
     /// <summary>τ_j = the configured percentile of |z| in every interval.</summary>
     Fixed,
     /// <summary>
-    /// The paper's rule (§3.4 with Table 7; the official README): the configured percentile (80) in every interval,
-    /// raised to <see cref="ThresholdConfig.RaisedPercentile"/> (90) in each interval where the previous model's accuracy
+    /// The paper's rule with Table 7 (raise τ where the interval is less than 70 % accurate) and the official README's
+    /// value: the configured percentile (80) in every interval, raised to <see cref="ThresholdConfig.RaisedPercentile"/> (90) in each interval where the previous model's accuracy
     /// on ALL clean test pairs is below the target (70 %; t &gt; 650 for SD1.5).
     /// </summary>
     Interval,
@@ -42,7 +42,7 @@ public enum ThresholdPopulation
     Official,
 }
 
-/// <summary>Threshold settings (paper §3.4; defaults: 80th percentile, 90th where the interval is below 70 % accurate).</summary>
+/// <summary>Threshold settings (the paper's Stage 2; defaults: 80th percentile, the official README's 90th where the interval is below 70 % accurate).</summary>
 /// <param name="Mode">The paper's interval rule (default), fixed, accepted-accuracy or the official hand-set percentiles.</param>
 /// <param name="Percentile">Percentile of the unlabeled |z| per interval (the starting one for the rules that raise it).</param>
 /// <param name="TargetAccuracy">Interval and accepted-accuracy rules: the clean-test accuracy below which τ is raised.</param>
@@ -81,7 +81,7 @@ public sealed record IntervalThreshold(
     int Accepted, int Swapped, double? PseudoLabelPrecision, double? HumanPrecision);
 
 /// <summary>
-/// Per-interval thresholds τ_j on |z| (paper §3.4): τ_j is a percentile of the scored pairs' |z^(t_j)|
+/// Per-interval thresholds τ_j on |z| (the paper's Stage 2): τ_j is a percentile of the scored pairs' |z^(t_j)|
 /// (<see cref="ThresholdPopulation"/>), chosen per <see cref="ThresholdMode"/> from the previous model's accuracy on the
 /// clean test split. Test pairs only measure; they are never labelled or trained on.
 /// </summary>

@@ -40,7 +40,7 @@ public static class PaperNumbers
     public const string Table4 = "Iter0 < Iter1 < Iter2 on most reward models (each iteration improves).";
 
     /// <summary>Table 5's claim, and the clean share with all five judges.</summary>
-    public const string Table5 = "More judges in the consensus: a smaller, cleaner subset and a better model; all five keep ≈ 21 % of Pick-a-Pic v2.";
+    public const string Table5 = "More judges in the consensus: a smaller, cleaner subset and a better model. (Separately, the paper counts ≈ 21 % of Pick-a-Pic v2 as clean with all five.)";
 
     /// <summary>Table 7: implicit accuracy on the clean test split per timestep (fractions).</summary>
     public static IReadOnlyList<double> Table7 => ThresholdTable.PaperTable7.Select(v => v / 100).ToList();

@@ -58,7 +58,7 @@ public sealed record ReproduceConfig(StudyConfig Study, SemiDpoConfig SemiDpo, I
     /// <summary>
     /// A smoke run of every stage of the default, with its arms: a 600-pair world (and 600 for the clean test split), a
     /// few steps, 150 scored pairs, 32 prompts at 10 sampling steps. <c>--baselines all --judge-count</c> adds every
-    /// compared method (at quick-sized RealAlign candidates) and Table 5's runs, as CI does.
+    /// compared method (at quick-sized RealAlign candidates) and Table 5's runs, as notebook 05 does.
     /// </summary>
     public static ReproduceConfig Quick { get; } = new(
         new StudyConfig() with { World = new WorldConfig(Pairs: 600), CleanTestPairs = 600, EvalPrompts = 32, Sampler = new SamplerConfig(Steps: 10) },

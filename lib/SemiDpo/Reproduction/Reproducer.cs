@@ -48,7 +48,7 @@ public static class Reproducer
     public static SeedRun RunSeed(MiniatureStudy study, ReproduceConfig config, int seed, ImageSetScores baseScores, string? folder,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
-        var semi = WithSeed(config.SemiDpo, seed);
+        var semi = config.SemiDpo.ForSeed(seed);
         var run = RunSemiDpo(study, semi, study.Data, folder, null, Tagged(progress, seed), cancellation);
         var methods = new List<ImageSetScores> { baseScores };
         methods.AddRange(run.Scores);
@@ -141,7 +141,7 @@ public static class Reproducer
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         var order = JudgePanel.PaperOrder.Where(study.Scores.Judges.Contains).ToList();
-        var iter0 = WithSeed(config.SemiDpo, config.Seeds[0]).Iter0;
+        var iter0 = config.SemiDpo.ForSeed(config.Seeds[0]).Iter0;
         var runs = new List<JudgeCountRun>();
         for (var k = 2; k < order.Count; k++)
         {
@@ -157,13 +157,6 @@ public static class Reproducer
         }
         return runs;
     }
-
-    static SemiDpoConfig WithSeed(SemiDpoConfig config, int seed) => config with
-    {
-        Iter0 = config.Iter0 with { Seed = seed },
-        Later = config.Later with { Seed = seed },
-        Confidence = config.Confidence with { Seed = config.Confidence.Seed + seed },
-    };
 
     static string? Folder(string? parent, string name)
     {

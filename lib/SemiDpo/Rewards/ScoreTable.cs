@@ -25,6 +25,10 @@ public sealed class ScoreTable
         throw new ArgumentException($"No scores for judge '{judge}'; the table has {string.Join(", ", Judges)}.");
     }
 
+    /// <summary>Each judge's vote on one pair, as a caption: "MiniClip A · MiniAesthetic B · …" (= where it scores both alike).</summary>
+    public string Votes(int row) => string.Join(" · ", Judges.Select((judge, k) =>
+        $"{judge} {(Score0[k][row] > Score1[k][row] ? "A" : Score0[k][row] < Score1[k][row] ? "B" : "=")}"));
+
     /// <summary>The same rows with only the named judges, in that order.</summary>
     public ScoreTable Select(IReadOnlyList<string> judges)
     {

@@ -5,8 +5,8 @@ namespace SemiDpo.Tests.Notebooks;
 
 /// <summary>
 /// Executes every notebook in notebooks/ top to bottom with dotnet-repl (the local tool of .config/dotnet-tools.json),
-/// from the notebooks folder as VS Code does, and fails on any failing cell. The executed copies are kept in
-/// artifacts/notebooks/ for inspection.
+/// from the notebooks folder as VS Code does, and fails on any failing cell or on a number its text quotes (in code style,
+/// <see cref="QuotedNumbers"/>) that no output shows. The executed copies are kept in artifacts/notebooks/ for inspection.
 /// </summary>
 public class NotebookExecutionTests
 {
@@ -37,6 +37,10 @@ public class NotebookExecutionTests
             $"{notebook}: dotnet repl exited with {exitCode}; failing cells: {string.Join(" | ", errors)}\n{Tail(log)}");
         Assert.True(File.Exists(executed), $"{notebook}: no executed notebook was written.\n{Tail(log)}");
         Assert.DoesNotContain("cdn.plot.ly/plotly-", File.ReadAllText(executed));   // charts load no plotly.js from the internet (NotebookCharts)
+        var outputs = QuotedNumbers.Outputs(executed);
+        var missing = QuotedNumbers.In(QuotedNumbers.Markdown(executed)).Where(q => !QuotedNumbers.OccursIn(q, outputs)).ToList();
+        Assert.True(missing.Count == 0, $"{notebook}: its text quotes {string.Join(", ", missing)}, which no output of the executed notebook shows " +
+            "(a number in code style is a quote of an output: update the text, or write the number without backticks if it is not one)");
     }
 
     static List<string> CellErrors(string ipynb)

@@ -27,7 +27,7 @@ public class RealDataEndToEndTests
         Ok(CliProcess.Run(temp.Path, ["filter", "--in", shards, "--scores", In("scores/scores_rank*.jsonl"), "--test-fraction", "0.2", "--out", In("filter")]), "filter");
         Ok(CliProcess.Run(TestPaths.RepoRoot, ["latents", "--filter", In("filter"), "--model", SdFixture.TinySd, "--resolution", "32", "--chunk", "16"]), "latents");
         string[] Train(string output) => ["train", "--filter", In("filter"), "--model", SdFixture.TinySd, "--lora", "2", "--resolution", "32",
-            "--iterations", "2", "--steps0", "40", "--steps", "12", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--lr", "1e-2",
+            "--iterations", "2", "--steps0", "16", "--steps", "8", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--lr", "1e-2",
             "--checkpoint-every", "2", "--threshold", "fixed", "--percentile", "50", "--out", output, "--export", Path.Combine(output, "final")];
 
         Ok(CliProcess.Run(TestPaths.RepoRoot, Train(In("whole"))), "train");
@@ -42,11 +42,11 @@ public class RealDataEndToEndTests
             child.WaitForExit();
             Assert.InRange(Checkpoint.ReadHeader(checkpoint).Step, minStep, lastStep);
         }
-        KillInside(In("killed"), "iter0.ckpt", 4, 39);
+        KillInside(In("killed"), "iter0.ckpt", 4, 15);
         var resumed = CliProcess.Run(TestPaths.RepoRoot, Train(In("killed")));
         Ok(resumed, "resumed train");
         // And killed inside Iter1, whose LoRA starts from Iter0's adapters fused into the UNet (the official rule).
-        KillInside(In("killed1"), "iter1.ckpt", 2, 11);
+        KillInside(In("killed1"), "iter1.ckpt", 2, 7);
         Ok(CliProcess.Run(TestPaths.RepoRoot, Train(In("killed1"))), "train resumed inside Iter1");
 
         Assert.Contains("(cached latents)", resumed.Output);

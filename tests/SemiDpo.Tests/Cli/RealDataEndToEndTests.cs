@@ -28,7 +28,7 @@ public class RealDataEndToEndTests
         Ok(CliProcess.Run(TestPaths.RepoRoot, ["latents", "--filter", In("filter"), "--model", SdFixture.TinySd, "--resolution", "32", "--chunk", "16"]), "latents");
         string[] Train(string output) => ["train", "--filter", In("filter"), "--model", SdFixture.TinySd, "--lora", "2", "--resolution", "32",
             "--iterations", "2", "--steps0", "16", "--steps", "8", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--lr", "1e-2",
-            "--checkpoint-every", "2", "--threshold", "fixed", "--percentile", "50", "--out", output, "--export", Path.Combine(output, "final")];
+            "--checkpoint-every", "2", "--threshold", "fixed", "--percentile", "50", "--unlabeled-sample", "32", "--out", output, "--export", Path.Combine(output, "final")];
 
         Ok(CliProcess.Run(TestPaths.RepoRoot, Train(In("whole"))), "train");
         // SIGKILL once a checkpoint of the given iteration holds at least minStep steps, before that iteration ends.

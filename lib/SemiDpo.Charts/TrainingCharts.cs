@@ -36,8 +36,8 @@ public static class TrainingCharts
             [
                 Chart.Line<int, double, string>(x: t, y: thresholds.Select(r => r.TestAccuracy).ToArray(), Name: "this run (clean test)", ShowMarkers: true),
                 Chart.Line<int, double, string>(x: t, y: thresholds.Select(r => ThresholdTable.PaperTable7[r.Interval] / 100).ToArray(), Name: "paper, SD1.5 (Table 7)", ShowMarkers: true),
-                Reference(t, 0.7, "70 %: the rule's switch to the 90th percentile"),
-                Reference(t, 0.5, "50 %: chance"),
+                Reference(t, 0.7, "70 %: the rule's switch to the 90th percentile", StyleParam.DrawingStyle.Dash),
+                Reference(t, 0.5, "50 %: chance", StyleParam.DrawingStyle.Dot),
             ])
             .WithXAxisStyle<double, double, string>(TitleText: "timestep t")
             .WithYAxisStyle<double, double, string>(TitleText: "implicit-classifier accuracy");
@@ -51,7 +51,7 @@ public static class TrainingCharts
             [
                 Chart.Line<int, double, string>(x: t, y: thresholds.Select(r => r.PseudoLabelPrecision ?? double.NaN).ToArray(), Name: "pseudo-labels", ShowMarkers: true),
                 Chart.Line<int, double, string>(x: t, y: thresholds.Select(r => r.HumanPrecision ?? double.NaN).ToArray(), Name: "human labels (same pairs)", ShowMarkers: true),
-                Reference(t, 0.5, "50 %: chance"),
+                Reference(t, 0.5, "50 %: chance", StyleParam.DrawingStyle.Dot),
             ])
             .WithXAxisStyle<double, double, string>(TitleText: "timestep interval (anchor t)")
             .WithYAxisStyle<double, double, string>(TitleText: "precision vs true preference");
@@ -84,8 +84,7 @@ public static class TrainingCharts
             .WithYAxisStyle<double, double, string>(TitleText: "pairs per bin");
     }
 
-    static GenericChart Reference(int[] t, double level, string name) =>
-        Chart.Line<int, double, string>(x: [t.Min(), t.Max()], y: [level, level], Name: name,
-            LineColor: ChartPalette.Reference, LineDash: level >= 0.7 ? StyleParam.DrawingStyle.Dash : StyleParam.DrawingStyle.Dot);
+    static GenericChart Reference(int[] t, double level, string name, StyleParam.DrawingStyle dash) =>
+        Chart.Line<int, double, string>(x: [t.Min(), t.Max()], y: [level, level], Name: name, LineColor: ChartPalette.Reference, LineDash: dash);
 
 }

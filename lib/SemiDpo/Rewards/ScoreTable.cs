@@ -25,9 +25,20 @@ public sealed class ScoreTable
         throw new ArgumentException($"No scores for judge '{judge}'; the table has {string.Join(", ", Judges)}.");
     }
 
-    /// <summary>Each judge's vote on one pair, as a caption: "MiniClip A · MiniAesthetic B · …" (= where it scores both alike).</summary>
-    public string Votes(int row) => string.Join(" · ", Judges.Select((judge, k) =>
-        $"{judge} {(Score0[k][row] > Score1[k][row] ? "A" : Score0[k][row] < Score1[k][row] ? "B" : "=")}"));
+    /// <summary>
+    /// Each judge's vote on one pair, as a caption: "MiniClip A · MiniAesthetic B · …", "=" where the two scores differ
+    /// by no more than <see cref="ConsensusFilter"/>'s default tie tolerance (a judge tie is not a vote).
+    /// </summary>
+    public string Votes(int row)
+    {
+        var tolerance = (float)new ConsensusConfig().JudgeTieTolerance;
+        string Vote(int k)
+        {
+            var margin = Score0[k][row] - Score1[k][row];
+            return margin > tolerance ? "A" : -margin > tolerance ? "B" : "=";
+        }
+        return string.Join(" · ", Judges.Select((judge, k) => $"{judge} {Vote(k)}"));
+    }
 
     /// <summary>The same rows with only the named judges, in that order.</summary>
     public ScoreTable Select(IReadOnlyList<string> judges)

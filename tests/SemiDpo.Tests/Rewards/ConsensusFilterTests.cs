@@ -125,4 +125,12 @@ public class ConsensusFilterTests
         var e = Assert.Throws<ArgumentException>(() => ConsensusFilter.Split([1.0, 0], [0.0, 1], Table([(1f, 0f)])));
         Assert.Contains("2 labels for 1 scored rows", e.Message);
     }
+
+    [Fact]
+    public void Votes_NameEachJudgesSide_WithTheFiltersTieTolerance()
+    {
+        var scores = new ScoreTable(["a", "b", "c"], [[0.9f], [0.1f], [0.5f]], [[0.1f], [0.9f], [0.5f + 1e-7f]]);
+
+        Assert.Equal("a A · b B · c =", scores.Votes(0));
+    }
 }

@@ -113,7 +113,7 @@ public static class Checkpoint
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferBytes);
             var (header, version) = ReadHeader(file, path);
-            if (!JsonEquals(header.ConfigJson, expectedConfigJson))
+            if (!JsonEquals(path, header.ConfigJson, expectedConfigJson))
                 throw new CheckpointException(path, $"written for config {header.ConfigJson}, but this run has {expectedConfigJson}.");
             if (optimizer is not null && version >= 4 && header.OptimizerBytes == 0) throw new CheckpointException(path, "has no optimizer state to resume from.");
             file.Position = 0;
@@ -234,6 +234,12 @@ public static class Checkpoint
         return bytes;
     }
 
-    static bool JsonEquals(string a, string b) =>
-        JsonSerializer.Serialize(JsonDocument.Parse(a).RootElement) == JsonSerializer.Serialize(JsonDocument.Parse(b).RootElement);
+    /// <summary>Whether the stored config equals the run's; a stored config that is not JSON (a damaged byte inside it) is a corrupt file.</summary>
+    static bool JsonEquals(string path, string stored, string expected)
+    {
+        string storedCanonical;
+        try { storedCanonical = JsonSerializer.Serialize(JsonDocument.Parse(stored).RootElement); }
+        catch (JsonException) { throw new CheckpointException(path, "corrupt: its stored run config is not valid JSON."); }
+        return storedCanonical == JsonSerializer.Serialize(JsonDocument.Parse(expected).RootElement);
+    }
 }

@@ -17,8 +17,8 @@ public class MpiTrainingTests
     static void Ok((int ExitCode, string Output, string Error) run) => Assert.True(run.ExitCode == 0, run.Error + run.Output);
 
     static string[] Train(string filter, string output) =>
-        ["train", "--filter", filter, "--out", output, "--iterations", "2", "--steps0", "12", "--steps", "4", "--batch", "8", "--micro-batch", "4",
-         "--unlabeled-sample", "60", "--checkpoint-every", "2"];
+        ["train", "--filter", filter, "--out", output, "--iterations", "2", "--steps0", "8", "--steps", "4", "--batch", "8", "--micro-batch", "4",
+         "--unlabeled-sample", "32", "--checkpoint-every", "2"];
 
     static void AssertSameRun(string expected, string actual)
     {
@@ -119,7 +119,7 @@ public class MpiTrainingTests
         string In(string name) => Path.Combine(temp.Path, name);
         var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 3);
         string[] Lora(string output) => ["train", "--filter", filter, "--model", SdFixture.TinySd, "--lora", "2", "--iterations", "2", "--steps0", "4", "--steps", "3",
-            "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--lr", "1e-2", "--resolution", "32", "--unlabeled-sample", "40", "--threshold", "fixed",
+            "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--lr", "1e-2", "--resolution", "32", "--unlabeled-sample", "24", "--threshold", "fixed",
             "--percentile", "50", "--out", output];
         Ok(CliProcess.Run(TestPaths.RepoRoot, Lora(In("one")), environment: OneThread));
         Ok(CliProcess.Run(TestPaths.RepoRoot, Lora(In("two")), ranks: 2));

@@ -8,6 +8,7 @@ namespace SemiDpo.Tests.Notebooks;
 /// from the notebooks folder as VS Code does, and fails on any failing cell or on a number its text quotes (in code style,
 /// <see cref="QuotedNumbers"/>) that no output shows. The executed copies are kept in artifacts/notebooks/ for inspection.
 /// </summary>
+[Collection(ChildProcessCollection.Name)]
 public class NotebookExecutionTests
 {
     static readonly TimeSpan Limit = TimeSpan.FromMinutes(30);   // a hang guard, not a speed check: a busy 2-core machine took 15 min for notebook 04

@@ -10,8 +10,8 @@ namespace SemiDpo.Tests;
 /// xunit's own framework with one change to when collections run. xunit runs the collections that disable
 /// parallelization (<see cref="TorchRandomCollection"/>) one at a time after every parallel collection has finished,
 /// so the torch-generator tests would wait for the notebooks (≈ 16 minutes of child processes) and then run alone on a
-/// 2-core CI machine. Here they wait only for the in-process collections: the <see cref="ChildProcessCollection"/>
-/// runs from the start to its end beside everything else.
+/// 2-core CI machine. Here they wait only for the in-process collections: the child-process collections
+/// (<see cref="ChildProcessCollection"/>) run from the start to their end beside everything else.
 /// </summary>
 public sealed class OverlappingTestFramework(IMessageSink diagnosticMessageSink) : XunitTestFramework(diagnosticMessageSink)
 {
@@ -41,7 +41,7 @@ public sealed class OverlappingTestFramework(IMessageSink diagnosticMessageSink)
             foreach (var (collection, cases) in OrderTestCollections())
             {
                 Task<RunSummary> Run() => RunTestCollectionAsync(messageBus, collection, cases, cancellationTokenSource);
-                if (collection.DisplayName == ChildProcessCollection.Name) childProcesses.Add(Task.Run(Run));
+                if (ChildProcessCollection.Contains(collection.DisplayName)) childProcesses.Add(Task.Run(Run));
                 else if (RunsAlone(collection)) alone.Add(Run);
                 else inProcess.Add(Task.Run(Run));
             }

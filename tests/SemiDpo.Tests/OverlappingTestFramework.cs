@@ -33,30 +33,26 @@ public sealed class OverlappingTestFramework(IMessageSink diagnosticMessageSink)
         IMessageSink executionMessageSink, ITestFrameworkExecutionOptions executionOptions)
         : XunitTestAssemblyRunner(testAssembly, testCases, diagnosticMessageSink, executionMessageSink, executionOptions)
     {
+        /// <summary>
+        /// xunit's own scheduling (its limit on parallel tests, then the collections that run alone) for everything but
+        /// the child-process collections, which start at once and run beside it to their end.
+        /// </summary>
         protected override async Task<RunSummary> RunTestCollectionsAsync(IMessageBus messageBus, CancellationTokenSource cancellationTokenSource)
         {
             if (ExecutionOptions.DisableParallelization() == true) return await base.RunTestCollectionsAsync(messageBus, cancellationTokenSource);
-
-            var (childProcesses, inProcess, alone) = (new List<Task<RunSummary>>(), new List<Task<RunSummary>>(), new List<Func<Task<RunSummary>>>());
-            foreach (var (collection, cases) in OrderTestCollections())
-            {
-                Task<RunSummary> Run() => RunTestCollectionAsync(messageBus, collection, cases, cancellationTokenSource);
-                if (ChildProcessCollection.Contains(collection.DisplayName)) childProcesses.Add(Task.Run(Run));
-                else if (RunsAlone(collection)) alone.Add(Run);
-                else inProcess.Add(Task.Run(Run));
-            }
-            var summaries = new List<RunSummary>(await Task.WhenAll(inProcess));
-            foreach (var run in alone)
-            {
-                if (cancellationTokenSource.IsCancellationRequested) break;
-                summaries.Add(await Task.Run(run));
-            }
+            var childProcesses = OrderTestCollections().Where(c => ChildProcessCollection.Contains(c.Item1.DisplayName))
+                .Select(c => Task.Run(() => RunTestCollectionAsync(messageBus, c.Item1, c.Item2, cancellationTokenSource))).ToList();
+            TestCollectionOrderer = new Without(TestCollectionOrderer);
+            var summaries = new List<RunSummary> { await base.RunTestCollectionsAsync(messageBus, cancellationTokenSource) };
             summaries.AddRange(await Task.WhenAll(childProcesses));
             return new RunSummary { Total = summaries.Sum(s => s.Total), Failed = summaries.Sum(s => s.Failed), Skipped = summaries.Sum(s => s.Skipped) };
         }
 
-        static bool RunsAlone(ITestCollection collection) =>
-            collection.CollectionDefinition?.GetCustomAttributes(typeof(CollectionDefinitionAttribute)).SingleOrDefault()
-                ?.GetNamedArgument<bool>(nameof(CollectionDefinitionAttribute.DisableParallelization)) == true;
+        /// <summary>The collections xunit schedules: all but the child-process ones.</summary>
+        sealed class Without(ITestCollectionOrderer inner) : ITestCollectionOrderer
+        {
+            public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
+                inner.OrderTestCollections(testCollections.Where(c => !ChildProcessCollection.Contains(c.DisplayName)));
+        }
     }
 }

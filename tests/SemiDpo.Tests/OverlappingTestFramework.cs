@@ -10,8 +10,8 @@ namespace SemiDpo.Tests;
 /// xunit's own framework with one change to when collections run. xunit runs the collections that disable
 /// parallelization (<see cref="TorchRandomCollection"/>) one at a time after every parallel collection has finished,
 /// so the torch-generator tests would wait for the notebooks (≈ 16 minutes of child processes) and then run alone on a
-/// 2-core CI machine. Here they wait only for the in-process collections: the child-process collections
-/// (<see cref="ChildProcessCollection"/>) run from the start to their end beside everything else.
+/// 2-core CI machine. Here they wait only for the in-process collections: the child-process collection
+/// (<see cref="ChildProcessCollection"/>) runs from the start to its end beside everything else.
 /// </summary>
 public sealed class OverlappingTestFramework(IMessageSink diagnosticMessageSink) : XunitTestFramework(diagnosticMessageSink)
 {
@@ -35,12 +35,12 @@ public sealed class OverlappingTestFramework(IMessageSink diagnosticMessageSink)
     {
         /// <summary>
         /// xunit's own scheduling (its limit on parallel tests, then the collections that run alone) for everything but
-        /// the child-process collections, which start at once and run beside it to their end.
+        /// the child-process collection, which starts at once and runs beside it to its end.
         /// </summary>
         protected override async Task<RunSummary> RunTestCollectionsAsync(IMessageBus messageBus, CancellationTokenSource cancellationTokenSource)
         {
             if (ExecutionOptions.DisableParallelization() == true) return await base.RunTestCollectionsAsync(messageBus, cancellationTokenSource);
-            var childProcesses = OrderTestCollections().Where(c => ChildProcessCollection.Contains(c.Item1.DisplayName))
+            var childProcesses = OrderTestCollections().Where(c => c.Item1.DisplayName == ChildProcessCollection.Name)
                 .Select(c => Task.Run(() => RunTestCollectionAsync(messageBus, c.Item1, c.Item2, cancellationTokenSource))).ToList();
             TestCollectionOrderer = new Without(TestCollectionOrderer);
             var summaries = new List<RunSummary> { await base.RunTestCollectionsAsync(messageBus, cancellationTokenSource) };
@@ -48,11 +48,11 @@ public sealed class OverlappingTestFramework(IMessageSink diagnosticMessageSink)
             return new RunSummary { Total = summaries.Sum(s => s.Total), Failed = summaries.Sum(s => s.Failed), Skipped = summaries.Sum(s => s.Skipped) };
         }
 
-        /// <summary>The collections xunit schedules: all but the child-process ones.</summary>
+        /// <summary>The collections xunit schedules: all but the child-process one.</summary>
         sealed class Without(ITestCollectionOrderer inner) : ITestCollectionOrderer
         {
             public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
-                inner.OrderTestCollections(testCollections.Where(c => !ChildProcessCollection.Contains(c.DisplayName)));
+                inner.OrderTestCollections(testCollections.Where(c => c.DisplayName != ChildProcessCollection.Name));
         }
     }
 }

@@ -4,9 +4,10 @@ namespace SemiDpo.Tests.Cli;
 
 /// <summary>
 /// <c>semidpo train --pseudo-labels DIR</c>: Iter i &gt; 0 trains on the official-format pseudo_labels.json in
-/// DIR/iter{i}/ instead of computing them, so a stage can be swapped with the official Python pipeline's.
+/// DIR/iter{i}/ instead of computing them, so a stage can be swapped with the official Python pipeline's. The tests
+/// share one filtered world and one train run that computes its pseudo-labels (<see cref="ComputedRun"/>).
 /// </summary>
-public class GivenPseudoLabelsTests
+public class GivenPseudoLabelsTests(GivenPseudoLabelsTests.ComputedRun computed) : IClassFixture<GivenPseudoLabelsTests.ComputedRun>
 {
     static void Ok((int ExitCode, string Output, string Error) run) => Assert.True(run.ExitCode == 0, run.Error + run.Output);
 
@@ -14,23 +15,40 @@ public class GivenPseudoLabelsTests
         ["train", "--filter", filter, "--out", output, "--iterations", "2", "--steps0", "3", "--steps", "2", "--batch", "4", "--micro-batch", "2", "--seed", "3",
             "--unlabeled-sample", "40", .. more];
 
+    /// <summary>A 300-pair world, filtered, and <see cref="Train"/> into <see cref="Output"/> (Iter0 → Iter1, pseudo-labels computed).</summary>
+    public sealed class ComputedRun : IDisposable
+    {
+        readonly TestPaths.TempFolder temp = TestPaths.NewTempFolder();
+
+        public ComputedRun()
+        {
+            Filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 9);
+            Ok(CliProcess.Run(TestPaths.RepoRoot, Train(Filter, Output)));
+        }
+
+        public string Filter { get; }
+
+        public string Output => Path.Combine(temp.Path, "computed");
+
+        public void Dispose() => temp.Dispose();
+    }
+
     [Fact]
     public void OfficialPseudoLabelFile_OfARun_TrainsIter1ToTheSameModel_AndAHandWrittenOneTrainsItsPairs()
     {
         using var temp = TestPaths.NewTempFolder();
         string In(string name) => Path.Combine(temp.Path, name);
-        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 9);
+        var (filter, computedRun) = (computed.Filter, computed.Output);
 
-        Ok(CliProcess.Run(TestPaths.RepoRoot, Train(filter, In("computed"))));
-        var given = CliProcess.Run(TestPaths.RepoRoot, Train(filter, In("given"), "--pseudo-labels", In("computed/official")));
+        var given = CliProcess.Run(TestPaths.RepoRoot, Train(filter, In("given"), "--pseudo-labels", Path.Combine(computedRun, "official")));
 
         Ok(given);
         Assert.Contains("labelled by", given.Output);
-        Assert.Equal(File.ReadAllBytes(In("computed/iter1.ckpt")), File.ReadAllBytes(In("given/iter1.ckpt")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(computedRun, "iter1.ckpt")), File.ReadAllBytes(In("given/iter1.ckpt")));
         Assert.False(Directory.Exists(In("given/official/iter1")));                       // nothing scored: no confidence file to write
 
         // A file as the official build_pseudo_labels.py writes it, naming one noisy pair (by source idx) and an unknown idx.
-        var noisyIdx = File.ReadAllLines(In("computed/official/iter1/confidence_rank000.jsonl"))
+        var noisyIdx = File.ReadAllLines(Path.Combine(computedRun, "official/iter1/confidence_rank000.jsonl"))
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("idx").GetInt64()).First();
         Directory.CreateDirectory(In("hand/iter1"));
         var labels = Enumerable.Range(0, 10).ToDictionary(j => $"timestep_{50 + 100 * j}", j => j < 5 ? -1 : 0);
@@ -40,7 +58,7 @@ public class GivenPseudoLabelsTests
 
         Ok(hand);
         Assert.Contains("Iter1: 1 of", hand.Output);
-        Assert.NotEqual(File.ReadAllBytes(In("computed/iter1.ckpt")), File.ReadAllBytes(In("hand-run/iter1.ckpt")));
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(computedRun, "iter1.ckpt")), File.ReadAllBytes(In("hand-run/iter1.ckpt")));
     }
 
     [Fact]
@@ -48,8 +66,7 @@ public class GivenPseudoLabelsTests
     {
         using var temp = TestPaths.NewTempFolder();
         string In(string name) => Path.Combine(temp.Path, name);
-        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 9);
-        Ok(CliProcess.Run(TestPaths.RepoRoot, Train(filter, In("whole"))));
+        var filter = computed.Filter;
 
         // Iter0 alone, Iter1's scoring in two shards (as two array tasks would), then Iter1 on their pseudo-labels.
         var iter0 = Train(filter, In("staged"));
@@ -62,7 +79,7 @@ public class GivenPseudoLabelsTests
 
         Ok(iter1);
         Assert.Contains("labelled by", iter1.Output);
-        Assert.Equal(File.ReadAllBytes(In("whole/iter1.ckpt")), File.ReadAllBytes(In("staged/iter1.ckpt")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(computed.Output, "iter1.ckpt")), File.ReadAllBytes(In("staged/iter1.ckpt")));
     }
 
     [Fact]
@@ -70,7 +87,7 @@ public class GivenPseudoLabelsTests
     {
         using var temp = TestPaths.NewTempFolder();
         string In(string name) => Path.Combine(temp.Path, name);
-        var filter = CliProcess.FilteredWorld(temp.Path, pairs: 300, seed: 9);
+        var filter = computed.Filter;
         var train = Train(filter, In("train"));
         train[Array.IndexOf(train, "--iterations") + 1] = "3";
         Ok(CliProcess.Run(TestPaths.RepoRoot, train));

@@ -20,7 +20,7 @@ public class ShardedConfidenceTests
         Ok(CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--out", In("train"), "--iterations", "1", "--steps0", "4", "--batch", "4", "--micro-batch", "4"]));
         string[] Confidence(string output, params string[] shard) =>
             ["confidence", "--model", In("train/iter0.ckpt"), "--filter", filter, "--out", output, "--threshold", "fixed", "--percentile", "50",
-              "--unlabeled-sample", "70", .. shard];
+              "--unlabeled-sample", "50", .. shard];   // 4 batches of 16: 2, 1 and 1 per shard
 
         Ok(CliProcess.Run(TestPaths.RepoRoot, Confidence(In("one"))));
         var shards = Enumerable.Range(0, 3).Select(r => CliProcess.Start(TestPaths.RepoRoot, Confidence(In("three"), "--rank", $"{r}", "--world-size", "3"))).ToList();

@@ -7,49 +7,20 @@ namespace SemiDpo.Tests.Notebooks;
 /// Executes every notebook in notebooks/ top to bottom with dotnet-repl (the local tool of .config/dotnet-tools.json),
 /// from the notebooks folder as VS Code does, and fails on any failing cell or on a number its text quotes (in code style,
 /// <see cref="QuotedNumbers"/>) that no output shows. The executed copies are kept in artifacts/notebooks/ for inspection.
-/// The notebooks run in two lanes (this class and <see cref="NotebookExecutionSecondLaneTests"/>, each a child-process
-/// collection), balanced by the run time each notebook's header states, so two kernels share the machine.
+/// A child-process collection: the notebooks run from the start of a test run to their end, one at a time, beside the
+/// other tests (<see cref="OverlappingTestFramework"/>).
 /// </summary>
 [Collection(ChildProcessCollection.Name)]
-public partial class NotebookExecutionTests
+public class NotebookExecutionTests
 {
     static readonly TimeSpan Limit = TimeSpan.FromMinutes(30);   // a hang guard, not a speed check: a busy 2-core machine took 15 min for notebook 04
 
-    public static TheoryData<string> Notebooks() => new(Files().Select(Path.GetFileName)!);
-
-    public static TheoryData<string> FirstLane() => new(Lanes()[0]);
-
-    public static TheoryData<string> SecondLane() => new(Lanes()[1]);
+    public static TheoryData<string> Notebooks() =>
+        new(Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "notebooks"), "*.ipynb").Order().Select(Path.GetFileName)!);
 
     [Theory]
-    [MemberData(nameof(FirstLane))]
-    public void Notebook_RunsTopToBottomWithoutAFailingCell(string notebook) => Execute(notebook);
-
-    static string[] Files() => Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "notebooks"), "*.ipynb").Order().ToArray();
-
-    /// <summary>Longest first, each to the lane with less time so far (by the "Runs in ≈ …" of each header).</summary>
-    static List<string>[] Lanes()
-    {
-        var lanes = new[] { (Seconds: 0.0, Names: new List<string>()), (Seconds: 0.0, Names: new List<string>()) };
-        foreach (var (name, seconds) in Files().Select(f => (Path.GetFileName(f), HeaderSeconds(f))).OrderByDescending(n => n.Item2).ThenBy(n => n.Item1))
-        {
-            var lane = lanes[0].Seconds <= lanes[1].Seconds ? 0 : 1;
-            lanes[lane] = (lanes[lane].Seconds + seconds, lanes[lane].Names.Append(name).ToList());
-        }
-        return [lanes[0].Names, lanes[1].Names];
-    }
-
-    static double HeaderSeconds(string notebook)
-    {
-        var runTime = RunTime().Match(File.ReadAllText(notebook));
-        if (!runTime.Success) return 0;   // NotebookTextTests fails such a notebook
-        return double.Parse(runTime.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * (runTime.Groups[2].Value == "min" ? 60 : 1);
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"\*\*Runs in\*\*\s+≈ ([\d.]+) (s|min)")]
-    private static partial System.Text.RegularExpressions.Regex RunTime();
-
-    internal static void Execute(string notebook)
+    [MemberData(nameof(Notebooks))]
+    public void Notebook_RunsTopToBottomWithoutAFailingCell(string notebook)
     {
         var notebooks = Path.Combine(TestPaths.RepoRoot, "notebooks");
         var outputDir = Directory.CreateDirectory(Path.Combine(TestPaths.RepoRoot, "artifacts", "notebooks")).FullName;
@@ -102,13 +73,4 @@ public partial class NotebookExecutionTests
     }
 
     static string Tail(string log) => log.Length <= 4000 ? log : "…" + log[^4000..];
-}
-
-/// <summary>The second lane of <see cref="NotebookExecutionTests"/>: its own child-process collection, so it runs beside the first.</summary>
-[Collection(ChildProcessCollection.SecondLane)]
-public class NotebookExecutionSecondLaneTests
-{
-    [Theory]
-    [MemberData(nameof(NotebookExecutionTests.SecondLane), MemberType = typeof(NotebookExecutionTests))]
-    public void Notebook_RunsTopToBottomWithoutAFailingCell(string notebook) => NotebookExecutionTests.Execute(notebook);
 }

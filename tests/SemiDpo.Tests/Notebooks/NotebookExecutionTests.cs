@@ -7,16 +7,18 @@ namespace SemiDpo.Tests.Notebooks;
 /// Executes every notebook in notebooks/ top to bottom with dotnet-repl (the local tool of .config/dotnet-tools.json),
 /// from the notebooks folder as VS Code does, and fails on any failing cell or on a number its text quotes (in code style,
 /// <see cref="QuotedNumbers"/>) that no output shows. The executed copies are kept in artifacts/notebooks/ for inspection.
-/// A child-process collection: the notebooks run from the start of a test run to their end, one at a time, beside the
-/// other tests (<see cref="OverlappingTestFramework"/>).
 /// </summary>
-[Collection(ChildProcessCollection.Name)]
 public class NotebookExecutionTests
 {
     static readonly TimeSpan Limit = TimeSpan.FromMinutes(30);   // a hang guard, not a speed check: a busy 2-core machine took 15 min for notebook 04
 
-    public static TheoryData<string> Notebooks() =>
-        new(Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "notebooks"), "*.ipynb").Order().Select(Path.GetFileName)!);
+    public static TheoryData<string> Notebooks()
+    {
+        var data = new TheoryData<string>();
+        foreach (var path in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "notebooks"), "*.ipynb").Order())
+            data.Add(Path.GetFileName(path));
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Notebooks))]

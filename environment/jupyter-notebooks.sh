@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Executes notebooks through a real Jupyter client (nbconvert) and the .NET Interactive kernel, the way Jupyter users
-# run them (the tests run every notebook through dotnet-repl). Needs Debian's jupyter-nbconvert + python3-ipykernel
+# run them (the tests run them through dotnet-repl). Needs Debian's jupyter-nbconvert + python3-ipykernel
 # (CI installs them) and the local dotnet-interactive tool (.config/dotnet-tools.json). Fails on the first cell error.
 # Usage: environment/jupyter-notebooks.sh [notebook ...]   (default: 00-quickstart 00b-miniature-world 01-consensus-filtering)
 set -euo pipefail

@@ -4,25 +4,57 @@ using System.Text.Json;
 namespace SemiDpo.Tests.Notebooks;
 
 /// <summary>
-/// Executes every notebook in notebooks/ top to bottom with dotnet-repl (the local tool of .config/dotnet-tools.json),
+/// Executes the notebooks in notebooks/ top to bottom with dotnet-repl (the local tool of .config/dotnet-tools.json),
 /// from the notebooks folder as VS Code does, and fails on any failing cell or on a number its text quotes (in code style,
 /// <see cref="QuotedNumbers"/>) that no output shows. The executed copies are kept in artifacts/notebooks/ for inspection.
+/// The three experiment notebooks (<see cref="ExperimentNotebooks"/>) run only when <c>SEMIDPO_NOTEBOOKS=all</c>;
+/// <see cref="NotebookCompilationTests"/> compiles them in every run.
 /// </summary>
 public class NotebookExecutionTests
 {
     static readonly TimeSpan Limit = TimeSpan.FromMinutes(30);   // a hang guard, not a speed check: a busy 2-core machine took 15 min for notebook 04
 
-    public static TheoryData<string> Notebooks()
-    {
-        var data = new TheoryData<string>();
-        foreach (var path in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "notebooks"), "*.ipynb").Order())
-            data.Add(Path.GetFileName(path));
-        return data;
-    }
+    /// <summary>
+    /// Notebooks whose experiments train for minutes (together ≈ 10 min of the ≈ 16 that all notebooks take on 2
+    /// cores): executed when <see cref="AllVariable"/> is <c>all</c>, compiled always. What they call is tested by the
+    /// reproduction and ablation tests at smaller sizes.
+    /// </summary>
+    public static readonly string[] ExperimentNotebooks = ["04-ablations.ipynb", "04b-related-methods.ipynb", "05-paper-tables.ipynb"];
+
+    public const string AllVariable = "SEMIDPO_NOTEBOOKS";
+
+    public static TheoryData<string> Notebooks() => new(AllNotebooks());
+
+    public static TheoryData<string> NotebooksOfEveryRun() => new(AllNotebooks().Except(ExperimentNotebooks));
+
+    public static TheoryData<string> ExperimentNotebookNames() => new(ExperimentNotebooks);
+
+    static IEnumerable<string> AllNotebooks() =>
+        Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "notebooks"), "*.ipynb").Order().Select(path => Path.GetFileName(path));
 
     [Theory]
-    [MemberData(nameof(Notebooks))]
-    public void Notebook_RunsTopToBottomWithoutAFailingCell(string notebook)
+    [MemberData(nameof(NotebooksOfEveryRun))]
+    public void Notebook_RunsTopToBottomWithoutAFailingCell(string notebook) => Execute(notebook);
+
+    [ExperimentNotebookTheory]
+    [MemberData(nameof(ExperimentNotebookNames))]
+    public void ExperimentNotebook_RunsTopToBottomWithoutAFailingCell(string notebook) => Execute(notebook);
+
+    [Fact]
+    public void ExperimentNotebooks_AreNotebooksOfTheFolder() =>
+        Assert.All(ExperimentNotebooks, name => Assert.Contains(name, AllNotebooks()));
+
+    /// <summary>A theory that runs only when <c>SEMIDPO_NOTEBOOKS=all</c>, and is reported as skipped otherwise.</summary>
+    sealed class ExperimentNotebookTheoryAttribute : TheoryAttribute
+    {
+        public ExperimentNotebookTheoryAttribute()
+        {
+            if (Environment.GetEnvironmentVariable(AllVariable) != "all")
+                Skip = $"an experiment notebook (minutes of training): executed with {AllVariable}=all, compiled in every run";
+        }
+    }
+
+    static void Execute(string notebook)
     {
         var notebooks = Path.Combine(TestPaths.RepoRoot, "notebooks");
         var outputDir = Directory.CreateDirectory(Path.Combine(TestPaths.RepoRoot, "artifacts", "notebooks")).FullName;

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using SemiDpo.Torch;
+using SemiDpo.Training;
 using SemiDpo.World.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -56,7 +57,7 @@ public sealed class BenchDpoStepCommand : Command<BenchDpoStepCommand.Settings>
         using var policy = reference.Copy();
         reference.UNet.eval();
         var parameters = policy.UNet.parameters().ToList();
-        using var optimizer = optim.AdamW(parameters, 1e-5, weight_decay: 1e-2);
+        using var optimizer = new AdamW(parameters, 1e-5, weightDecay: 1e-2);
         var b = settings.Batch;
         using var w = rand(b, 3, 32, 32) * 2 - 1;
         using var l = rand(b, 3, 32, 32) * 2 - 1;

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
+using SemiDpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
@@ -59,7 +60,7 @@ public static class SdStepBench
         }
         using var reference = copy;
         var parameters = policy.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.AdamW(parameters, 1e-5, weight_decay: 1e-2);
+        using var optimizer = new AdamW(parameters, 1e-5, weightDecay: 1e-2);
         var (b, c, side) = (settings.Batch, config.InChannels, settings.Latent);
         using var w = randn(b, c, side, side);
         using var l = randn(b, c, side, side);

@@ -26,7 +26,7 @@ internal sealed class TrainingStage : IDisposable
     {
         (this.name, this.config, this.policy, this.runJson, this.checkpoint, this.stateful) = (name, config, policy, runJson, checkpoint, stateful);
         parameters = policy.Network.parameters().Where(p => p.requires_grad).ToList();
-        optimizer = optim.AdamW(parameters, config.PeakLearningRate, weight_decay: config.WeightDecay);
+        optimizer = new AdamW(parameters, config.PeakLearningRate, weightDecay: config.WeightDecay);
         // The stage's own generator draws its noise (and latent samples): a run does not depend on, nor change, torch's global random state.
         Generator = new Generator((ulong)config.Seed);
         Log = new TrainingLog(name, [], []);

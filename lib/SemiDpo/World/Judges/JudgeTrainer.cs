@@ -1,6 +1,7 @@
 using SemiDpo.Data;
 using SemiDpo.Imaging;
 using SemiDpo.Torch;
+using SemiDpo.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -82,7 +83,7 @@ public static class JudgeTrainer
     {
         Seeding.Everything(config.Seed);
         net.to(device).train();
-        using var optimizer = optim.AdamW(net.parameters(), config.LearningRate, weight_decay: config.WeightDecay);
+        using var optimizer = new AdamW(net.parameters(), config.LearningRate, weightDecay: config.WeightDecay);
         var generator = new Random(config.Seed);
         for (var epoch = 1; epoch <= config.Epochs; epoch++)
         {

@@ -24,7 +24,7 @@ public sealed class Pretrainer(DiffusionModel model, PretrainConfig config)
     {
         config.Validate();
         var parameters = model.UNet.parameters().ToList();
-        using var optimizer = optim.AdamW(parameters, config.LearningRate, weight_decay: config.WeightDecay);
+        using var optimizer = new AdamW(parameters, config.LearningRate, weightDecay: config.WeightDecay);
         long step = 0;
         if (checkpoint is not null && File.Exists(checkpoint))
             step = model.Resume(checkpoint, optimizer, RunConfigJson).Step;

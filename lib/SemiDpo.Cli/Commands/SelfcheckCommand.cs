@@ -32,8 +32,17 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
         [CommandOption("--pairs <N>"), Description("Pairs in the world that is filtered.")]
         public int Pairs { get; init; } = 200;
 
-        [CommandOption("--lora-only"), Description("Skip full fine-tuning (at SD1.5's size it outgrew 24 GB of memory here, with the references in float16 too).")]
-        public bool LoraOnly { get; init; }
+        [CommandOption("--fine-tuning <WHICH>"), Description("lora | full | both: which trainings to run (full fine-tuning at SD1.5's size needs ≈ 16 GB of memory and writes 10 GB checkpoints).")]
+        public string FineTuning { get; init; } = "both";
+
+        /// <summary>The trainings to run: (name, --lora rank).</summary>
+        public (string Name, string Lora)[]? Trainings => FineTuning switch
+        {
+            "lora" => [("LoRA", "4")],
+            "full" => [("full UNet", "0")],
+            "both" => [("LoRA", "4"), ("full UNet", "0")],
+            _ => null,
+        };
 
         [CommandOption("--reference-dtype <T>"), Description("train's --reference-dtype: float32 | float16 | bfloat16 (float16 halves the reference UNets, but libtorch's CPU float16 made the tiny run's train step 6.6× slower here).")]
         public string ReferenceDType { get; init; } = "float32";
@@ -42,6 +51,7 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
 
         public override ValidationResult Validate() =>
             FolderSize is null ? ValidationResult.Error($"--size: '{Size}' is not sd15 or tiny.")
+            : Trainings is null ? ValidationResult.Error($"--fine-tuning: '{FineTuning}' is not lora, full or both.")
             : Resolution < 16 || Resolution % 8 != 0 ? ValidationResult.Error("--resolution is a multiple of 8, at least 16.")
             : DTypeOption.Named(ReferenceDType) is null ? ValidationResult.Error($"--reference-dtype: '{ReferenceDType}' is not {DTypeOption.Choices}.")
             : Pairs < 100 ? ValidationResult.Error("--pairs: at least 100, so that the filter leaves clean training and test pairs.")
@@ -74,7 +84,7 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
         await Step("latents", ["latents", "--filter", In("filter"), "--model", sd, "--resolution", size, "--chunk", "16"]);
 
         string[] files = ["iter0.ckpt", "iter1.ckpt", "train-log.csv", "official/iter1/pseudo_labels.json", "final/unet/diffusion_pytorch_model.safetensors"];
-        foreach (var (name, lora) in settings.LoraOnly ? [("LoRA", "4")] : new[] { ("LoRA", "4"), ("full UNet", "0") })
+        foreach (var (name, lora) in settings.Trainings!)
         {
             var key = lora == "0" ? "full" : "lora";
             string[] Train(string output) => ["train", "--filter", In("filter"), "--model", sd, "--lora", lora, "--resolution", size,

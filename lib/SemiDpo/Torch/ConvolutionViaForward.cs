@@ -56,7 +56,7 @@ public sealed class ConvolutionViaForward : SingleTensorFunction<ConvolutionViaF
         returned?.ForEach(t => t.Dispose());
         // Everything this backward makes but returns — g's and the saved tensors' handles, the flipped weight, the
         // weight gradient's uncropped convolution — is freed here, not when the collector gets to it: on SD1.5's UNet
-        // that was two copies of the convolution weights (4.3 GB) alive after each backward.
+        // that was two copies of the convolution weights (4.5 GB) alive after each backward.
         using var gradOutput = g;
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();

@@ -8,7 +8,8 @@ namespace SemiDpo.Training;
 /// checkpoint sections and arithmetic, bit for bit — with a step that frees each parameter's temporaries before the
 /// next parameter. TorchSharp 0.107's step keeps every parameter's √v̂ and denominator alive until the whole step ends
 /// (one dispose scope), twice the trained weights at once: 6.9 GB on SD1.5's UNet, which took a full fine-tuning step
-/// to a 20 GB peak over 13.8 GB of weights, gradients and moments. PyTorch frees them per parameter, as this does.
+/// to a 21 GB peak over 13.8 GB of weights, gradients and moments (bench/step-memory.cs). PyTorch frees them per
+/// parameter, as this does.
 /// It keeps the name AdamW because TorchSharp writes the optimizer's type name into its state and refuses another
 /// name on load: checkpoints move between the two either way.
 /// </summary>

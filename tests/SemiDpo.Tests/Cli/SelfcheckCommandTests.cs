@@ -7,7 +7,7 @@ public class SelfcheckCommandTests
     public void TheSelfcheck_OnTheTinyArchitectures_RunsEveryStep_AndResumesAKilledTrainingByteIdentically()
     {
         using var temp = TestPaths.NewTempFolder();
-        var run = CliProcess.Run(TestPaths.RepoRoot, ["selfcheck", "sd15", "--size", "tiny", "--lora-only", "--out", temp.Path], timeoutSeconds: 600);
+        var run = CliProcess.Run(TestPaths.RepoRoot, ["selfcheck", "sd15", "--size", "tiny", "--fine-tuning", "lora", "--out", temp.Path], timeoutSeconds: 600);
 
         Assert.True(run.ExitCode == 0, run.Error + run.Output);
         Assert.Contains("byte-identical", run.Output);
@@ -16,11 +16,13 @@ public class SelfcheckCommandTests
         Assert.True(File.Exists(Path.Combine(temp.Path, "stable-diffusion", "tokenizer", "merges.txt")));
     }
 
-    [Fact]
-    public void AnUnknownSize_IsAOneLineUsageError()
+    [Theory]
+    [InlineData("--size", "huge", "--size: 'huge' is not sd15 or tiny")]
+    [InlineData("--fine-tuning", "partial", "--fine-tuning: 'partial' is not lora, full or both")]
+    public void AnUnknownChoice_IsAOneLineUsageError(string option, string value, string message)
     {
-        var run = CliProcess.Run(TestPaths.RepoRoot, ["selfcheck", "sd15", "--size", "huge"]);
+        var run = CliProcess.Run(TestPaths.RepoRoot, ["selfcheck", "sd15", option, value]);
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("--size: 'huge' is not sd15 or tiny", run.Error + run.Output);
+        Assert.Contains(message, run.Error + run.Output);
     }
 }

@@ -15,7 +15,7 @@ public class NotebookExecutionTests
     static readonly TimeSpan Limit = TimeSpan.FromMinutes(30);   // a hang guard, not a speed check: a busy 2-core machine took 15 min for notebook 04
 
     /// <summary>
-    /// Notebooks whose experiments train for minutes (together ≈ 10 min of the ≈ 16 that all notebooks take on 2
+    /// Notebooks whose experiments train for minutes (together 10–15 min, most of the time all notebooks take on 2
     /// cores): executed when <see cref="AllVariable"/> is <c>all</c>, compiled always. What they call is tested by the
     /// reproduction and ablation tests at smaller sizes.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace SemiDpo.Cli.Common;
 
@@ -22,21 +23,24 @@ internal static class SelfProcess
         foreach (var arg in args) start.ArgumentList.Add(arg);
         var clock = Stopwatch.StartNew();
         using var child = Process.Start(start)!;
-        var output = child.StandardOutput.ReadToEndAsync(cancellation);
-        var error = child.StandardError.ReadToEndAsync(cancellation);
+        var output = child.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var error = child.StandardError.ReadToEndAsync(CancellationToken.None);
         var (peak, killed) = (0L, false);
-        while (!child.HasExited)
+        await StoppedWith(child, cancellation, async () =>
         {
-            peak = Math.Max(peak, PeakMb(child.Id));
-            if (killWhen?.Invoke() == true)
+            while (!child.HasExited)
             {
-                child.Kill();
-                killed = true;
-                break;
+                peak = Math.Max(peak, PeakMb(child.Id));
+                if (killWhen?.Invoke() == true)
+                {
+                    child.Kill();
+                    killed = true;
+                    break;
+                }
+                await Task.Delay(50, cancellation);
             }
-            await Task.Delay(50, cancellation);
-        }
-        await child.WaitForExitAsync(cancellation);
+            await child.WaitForExitAsync(cancellation);
+        });
         if (killWhen is not null && !killed) throw new InvalidDataException($"semidpo {string.Join(" ", args)} ended before it was to be killed: {await error}");
         if (!killed && child.ExitCode != 0) throw new InvalidDataException($"semidpo {string.Join(" ", args)} failed: {await error}");
         return (await output, clock.Elapsed.TotalSeconds, peak);
@@ -55,13 +59,38 @@ internal static class SelfProcess
         start.Environment["OMP_NUM_THREADS"] = $"{threads}";
         var clock = Stopwatch.StartNew();
         using var child = Process.Start(start)!;
-        var output = child.StandardOutput.ReadToEndAsync(cancellation);
-        var error = child.StandardError.ReadToEndAsync(cancellation);
-        await child.WaitForExitAsync(cancellation);
+        var output = child.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var error = child.StandardError.ReadToEndAsync(CancellationToken.None);
+        await StoppedWith(child, cancellation, () => child.WaitForExitAsync(cancellation));
         var seconds = clock.Elapsed.TotalSeconds;
         if (child.ExitCode != 0) throw new InvalidDataException($"{(ranks > 0 ? $"mpiexec -n {ranks} " : "")}semidpo {string.Join(" ", args)} failed: {await error}{await output}");
         return seconds;
     }
+
+    /// <summary>
+    /// Waits as <paramref name="wait"/> does; when this command is interrupted (Ctrl+C or SIGTERM cancel it, see
+    /// Program.cs), the child gets SIGTERM too — it stops where a run can resume, as this command does — and is waited
+    /// for (SIGKILL after <see cref="StopGrace"/>), so that no step runs on without its command.
+    /// </summary>
+    static async Task StoppedWith(Process child, CancellationToken cancellation, Func<Task> wait)
+    {
+        try
+        {
+            await wait();
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            if (!child.HasExited && (OperatingSystem.IsWindows() || kill(child.Id, SigTerm) != 0)) child.Kill(entireProcessTree: true);
+            if (!child.WaitForExit(StopGrace)) child.Kill(entireProcessTree: true);
+            throw;
+        }
+    }
+
+    static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(60);
+    const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill")]
+    static extern int kill(int pid, int signal);
 
     static long PeakMb(int pid)
     {

@@ -16,6 +16,48 @@ public class SelfcheckCommandTests
         Assert.True(File.Exists(Path.Combine(temp.Path, "stable-diffusion", "tokenizer", "merges.txt")));
     }
 
+    [Fact]
+    public async Task SigtermToTheSelfcheck_StopsTheStepItIsRunning_BeforeItExits()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        using var selfcheck = CliProcess.Start(TestPaths.RepoRoot, "selfcheck", "sd15", "--size", "tiny", "--fine-tuning", "lora", "--out", temp.Path);
+        var error = selfcheck.StandardError.ReadToEndAsync();
+        var output = new List<string>();
+        while (await selfcheck.StandardOutput.ReadLineAsync() is { } line)
+        {
+            output.Add(line);
+            if (line.StartsWith("world pairs:", StringComparison.Ordinal)) break;   // printed as the step's process starts
+        }
+
+        System.Diagnostics.Process.Start("kill", ["-TERM", $"{selfcheck.Id}"])!.WaitForExit();
+        output.Add(await selfcheck.StandardOutput.ReadToEndAsync());
+        await selfcheck.WaitForExitAsync();
+
+        var log = string.Join("\n", output) + await error;
+        Assert.True(selfcheck.ExitCode == 3, $"exit code {selfcheck.ExitCode}\n{log}");   // interrupted
+        Assert.Empty(ProcessesNaming(temp.Path));   // every step's --out lies in the folder: none runs on
+    }
+
+    /// <summary>Processes (not zombies) whose command line contains <paramref name="text"/>.</summary>
+    static List<string> ProcessesNaming(string text)
+    {
+        var found = new List<string>();
+        foreach (var folder in Directory.GetDirectories("/proc").Where(f => Path.GetFileName(f).All(char.IsDigit)))
+        {
+            try
+            {
+                var command = File.ReadAllText(Path.Combine(folder, "cmdline")).Replace('\0', ' ');
+                var stat = File.ReadAllText(Path.Combine(folder, "stat"));
+                if (command.Contains(text, StringComparison.Ordinal) && stat[stat.LastIndexOf(')') + 2] != 'Z') found.Add(command);
+            }
+            catch (IOException)
+            {
+                // it ended meanwhile
+            }
+        }
+        return found;
+    }
+
     [Theory]
     [InlineData("--size", "huge", "--size: 'huge' is not sd15 or tiny")]
     [InlineData("--fine-tuning", "partial", "--fine-tuning: 'partial' is not lora, full or both")]

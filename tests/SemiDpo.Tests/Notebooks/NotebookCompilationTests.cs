@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -65,14 +64,7 @@ public class NotebookCompilationTests
             References.Value, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary), previous, typeof(object));
 
     /// <summary>The C# code cells, numbered from 1 among all cells, without their <c>#r "nuget: …"</c> lines.</summary>
-    static List<(int Index, string Code)> CodeCells(string path)
-    {
-        using var json = JsonDocument.Parse(File.ReadAllText(path));
-        return json.RootElement.GetProperty("cells").EnumerateArray()
-            .Select((cell, i) => (Cell: cell, Index: i + 1))
-            .Where(c => c.Cell.GetProperty("cell_type").GetString() == "code")
-            .Select(c => (c.Index, Code: string.Join("\n", string.Concat(c.Cell.GetProperty("source").EnumerateArray().Select(l => l.GetString()))
-                .Split('\n').Where(line => !line.TrimStart().StartsWith("#r \"nuget:", StringComparison.Ordinal)))))
-            .ToList();
-    }
+    static List<(int Index, string Code)> CodeCells(string path) =>
+        NotebookCells.Of(path, "code").Select(c => (c.Index, string.Join("\n",
+            c.Source.Split('\n').Where(line => !line.TrimStart().StartsWith("#r \"nuget:", StringComparison.Ordinal))))).ToList();
 }

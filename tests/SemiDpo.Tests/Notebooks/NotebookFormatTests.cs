@@ -11,10 +11,7 @@ public partial class NotebookFormatTests
     public void EveryRelativeLink_InTheMarkdown_PointsToAFileThatExists(string notebook)
     {
         var folder = Path.Combine(TestPaths.RepoRoot, "notebooks");
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, notebook)));
-        var markdown = json.RootElement.GetProperty("cells").EnumerateArray()
-            .Where(c => c.GetProperty("cell_type").GetString() == "markdown")
-            .Select(c => string.Concat(c.GetProperty("source").EnumerateArray().Select(l => l.GetString())));
+        var markdown = NotebookCells.Of(Path.Combine(folder, notebook), "markdown").Select(c => c.Source);
         var targets = markdown.SelectMany(m => MarkdownLink().Matches(m).Select(x => x.Groups[1].Value))
             .Where(t => !t.Contains("://") && !t.StartsWith('#')).Select(t => t.Split('#')[0]).ToList();
         Assert.All(targets, t => Assert.True(File.Exists(Path.Combine(folder, t)) || Directory.Exists(Path.Combine(folder, t)), $"{notebook}: link to '{t}' does not resolve"));

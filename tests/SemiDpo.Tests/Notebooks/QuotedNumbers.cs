@@ -28,22 +28,17 @@ public static partial class QuotedNumbers
             if (!cell.TryGetProperty("outputs", out var outputs)) continue;
             foreach (var output in outputs.EnumerateArray())
             {
-                if (output.TryGetProperty("text", out var stream)) texts.Add(Joined(stream));
+                if (output.TryGetProperty("text", out var stream)) texts.Add(NotebookCells.Text(stream));
                 if (!output.TryGetProperty("data", out var data)) continue;
-                if (data.TryGetProperty("text/html", out var html)) texts.Add(WithoutTags(Joined(html)));
-                else if (data.TryGetProperty("text/plain", out var plain)) texts.Add(Joined(plain));
+                if (data.TryGetProperty("text/html", out var html)) texts.Add(WithoutTags(NotebookCells.Text(html)));
+                else if (data.TryGetProperty("text/plain", out var plain)) texts.Add(NotebookCells.Text(plain));
             }
         }
         return string.Join("\n", texts);
     }
 
     /// <summary>The markdown cells of a notebook, joined.</summary>
-    public static string Markdown(string notebook)
-    {
-        using var json = JsonDocument.Parse(File.ReadAllText(notebook));
-        return string.Join("\n\n", json.RootElement.GetProperty("cells").EnumerateArray()
-            .Where(c => c.GetProperty("cell_type").GetString() == "markdown").Select(c => Joined(c.GetProperty("source"))));
-    }
+    public static string Markdown(string notebook) => string.Join("\n\n", NotebookCells.Of(notebook, "markdown").Select(c => c.Source));
 
     /// <summary>A rendered page (docs/notebooks/*.md) split into its prose and the text of its outputs (HTML tables, plain-text blocks).</summary>
     public static (string Prose, string Outputs) SplitRendered(string page)
@@ -68,8 +63,6 @@ public static partial class QuotedNumbers
         return (string.Join("\n", prose), string.Join("\n", outputs));
     }
 
-    static string Joined(JsonElement value) =>
-        value.ValueKind == JsonValueKind.Array ? string.Concat(value.EnumerateArray().Select(l => l.GetString())) : value.GetString() ?? "";
 
     static string WithoutTags(string html) => WebUtility.HtmlDecode(Regex.Replace(html, "<[^>]+>", " "));
 

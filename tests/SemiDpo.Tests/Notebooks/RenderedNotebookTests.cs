@@ -1,4 +1,3 @@
-using System.Text.Json;
 
 namespace SemiDpo.Tests.Notebooks;
 
@@ -15,10 +14,7 @@ public class RenderedNotebookTests
         var page = Path.Combine(TestPaths.RepoRoot, "docs", "notebooks", Path.ChangeExtension(notebook, ".md"));
         Assert.True(File.Exists(page), $"{notebook} has no rendered page: run `python3 environment/render_notebooks.py` after the tests.");
         var rendered = File.ReadAllText(page);
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "notebooks", notebook)));
-        var code = json.RootElement.GetProperty("cells").EnumerateArray()
-            .Where(c => c.GetProperty("cell_type").GetString() == "code")
-            .Select(c => string.Concat(c.GetProperty("source").EnumerateArray().Select(l => l.GetString())))
+        var code = NotebookCells.Of(Path.Combine(TestPaths.RepoRoot, "notebooks", notebook), "code").Select(c => c.Source)
             .Where(s => !s.StartsWith("#r ", StringComparison.Ordinal));
         Assert.All(code, source => Assert.True(rendered.Contains("```csharp\n" + source + "\n```"),
             $"{notebook}: the rendered page is older than this cell; run `python3 environment/render_notebooks.py`:\n{source}"));

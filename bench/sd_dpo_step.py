@@ -26,6 +26,7 @@ parser.add_argument("--steps", type=int, default=5)
 parser.add_argument("--warmup", type=int, default=3)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--lora-rank", type=int, default=0, help="train LoRA adapters of this rank on to_q/to_k/to_v/to_out.0 (alpha = rank) against the same UNet with them off")
+parser.add_argument("--gradient-checkpointing", action="store_true", help="unet.enable_gradient_checkpointing() (diffusers recomputes each resnet and transformer in the backward)")
 args = parser.parse_args()
 
 reference_stubs.install(os.path.abspath(args.reference))
@@ -57,6 +58,8 @@ else:
     reference.eval()
     for p in reference.parameters():
         p.requires_grad_(False)
+if args.gradient_checkpointing:
+    policy.enable_gradient_checkpointing()
 optimizer = torch.optim.AdamW([p for p in policy.parameters() if p.requires_grad], lr=1e-5, weight_decay=1e-2)
 betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000, dtype=torch.float64) ** 2
 alphas_cumprod = torch.cumprod(1 - betas, 0)
@@ -73,4 +76,5 @@ def step(mark):
 
 times, phases = time_steps(step, args.warmup, args.steps)
 trained = sum(p.numel() for p in policy.parameters() if p.requires_grad)
-report(f"diffusers 0.25.1 on PyTorch {torch.__version__}" + (f", LoRA rank {args.lora_rank} ({trained:,} trained)" if args.lora_rank else ""), times, phases)
+report(f"diffusers 0.25.1 on PyTorch {torch.__version__}" + (f", LoRA rank {args.lora_rank} ({trained:,} trained)" if args.lora_rank else "")
+       + (", gradient checkpointing" if args.gradient_checkpointing else ""), times, phases)

@@ -37,6 +37,9 @@ public static class SdStepBench
         [CommandOption("--rounds <N>"), Description("Alternating rounds of each side (the ratio is the median of the per-round ratios).")]
         public int Rounds { get; init; } = 5;
 
+        [CommandOption("--gradient-checkpointing"), Description("Train the UNet with gradient checkpointing (every resnet and transformer recomputed in the backward; diffusers' enable_gradient_checkpointing on the peer's side).")]
+        public bool GradientCheckpointing { get; init; }
+
         public override ValidationResult Validate() =>
             Batch < 1 || Latent < 8 || Steps < 1 || Rounds < 1 ? ValidationResult.Error("--batch, --steps and --rounds must be ≥ 1, --latent ≥ 8.") : ValidationResult.Success();
     }
@@ -48,7 +51,7 @@ public static class SdStepBench
     internal static (PeerBench.Round Round, long TrainedParameters) Measure(UNet2DConditionConfig config, Settings settings, LoraConfig? lora)
     {
         Seeding.Everything(0);
-        using var policy = new UNet2DConditionModel(config);
+        using var policy = new UNet2DConditionModel(config) { GradientCheckpointing = settings.GradientCheckpointing };
         UNet2DConditionModel? copy = null;
         if (lora is not null) policy.AddLora(lora);
         else

@@ -62,6 +62,9 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--reference-dtype <T>"), Description("With --model: dtype of a UNet from the moment it is only a DPO reference (the base after Iter0 starts, each iteration's model after the next starts): float32 | float16 | bfloat16 (the official bf16 run holds its reference UNet in bf16: half the memory; the policy copies the float32 weights first). Default float32; under --preset bfloat16 on CUDA, float16 on the CPU (libtorch's CPU bfloat16 UNet drifts 12 % from float32, float16 0.05 %).")]
         public string ReferenceDType { get; init; } = "float32";
 
+        [CommandOption("--gradient-checkpointing"), Description("With --model: recompute each UNet block's forward in the backward instead of keeping its activations (diffusers' enable_gradient_checkpointing; SD1.5 full fine-tuning at 512²: see docs/real-data.md for the memory it saves and the time it costs).")]
+        public bool GradientCheckpointing { get; init; }
+
         [CommandOption("--export <DIR>"), Description("With --model: write the final model as a diffusers folder here (LoRA merged into the UNet).")]
         public string? Export { get; init; }
 
@@ -162,7 +165,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         /// The options that do not shape the configuration, so --config may come with them (--baseline with a Semi-DPO
         /// run's config.json trains that method with the run's budget).
         /// </summary>
-        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--lora-init", "--lora-iterations", "--resolution", "--frozen-dtype", "--reference-dtype", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
+        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--lora-init", "--lora-iterations", "--resolution", "--frozen-dtype", "--reference-dtype", "--gradient-checkpointing", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
             "--baseline", "--poly-alpha", "--smoothing"];
 
         /// <summary>The options <c>--preset</c> sets (one source of truth: the preset, or these options without it).</summary>
@@ -201,8 +204,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Model is null && (Lora != 0 || LoraInit is not null || Resolution is not null || Export is not null || FrozenDType != "float32" || ReferenceDType != "float32" || Preset is not null))
-                return ValidationResult.Error("--lora, --lora-init, --resolution, --frozen-dtype, --reference-dtype, --preset and --export need --model (a diffusers Stable Diffusion folder).");
+            if (Model is null && (Lora != 0 || LoraInit is not null || Resolution is not null || Export is not null || FrozenDType != "float32" || ReferenceDType != "float32" || Preset is not null || GradientCheckpointing))
+                return ValidationResult.Error("--lora, --lora-init, --resolution, --frozen-dtype, --reference-dtype, --gradient-checkpointing, --preset and --export need --model (a diffusers Stable Diffusion folder).");
             if (LoraIterations is not ("fuse" or "continue")) return ValidationResult.Error($"--lora-iterations: '{LoraIterations}' is not fuse or continue.");
             if (Preset is not null && Preset != OfficialPreset.Sd15) return ValidationResult.Error($"--preset: unknown preset '{Preset}'; known: {OfficialPreset.Sd15}.");
             if (Warmup < 0) return ValidationResult.Error("--warmup is a number of steps ≥ 0.");
@@ -242,7 +245,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         var skipped = new SkippedRows();
         if (settings.Model is { } folder)
         {
-            using var model = StableDiffusionModel.Load(folder, device, new StableDiffusionOptions(FrozenDType: DTypeOption.Named(frozenDType)!.Value));
+            using var model = StableDiffusionModel.Load(folder, device, new StableDiffusionOptions(FrozenDType: DTypeOption.Named(frozenDType)!.Value, GradientCheckpointing: settings.GradientCheckpointing));
             if (settings.LoraInit is { } init)
             {
                 model.EnableLora(init);
@@ -256,7 +259,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             using var data = loaded;
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
                 $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² {source}"));
-            PrintSchedule(config, $"UNet float32 (trained), reference UNets {referenceDType}, VAE and text encoder {frozenDType} (frozen)");
+            PrintSchedule(config, $"UNet float32 (trained{(settings.GradientCheckpointing ? ", gradient checkpointing" : "")}), reference UNets {referenceDType}, VAE and text encoder {frozenDType} (frozen)");
             // Fused iterations change the frozen weights: the base is then the loaded model itself (its adapters stay at B = 0),
             // and the previous model is the policy with its adapters off (the same merged weights), so it is not kept.
             var baseView = model.Lora is null || fuse ? null : (Func<StableDiffusionModel, IDiffusionModel>)(m => m.AdaptersOff());

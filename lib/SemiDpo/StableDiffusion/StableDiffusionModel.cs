@@ -11,8 +11,9 @@ namespace SemiDpo.StableDiffusion;
 /// <param name="FrozenDType">dtype of the VAE and text encoder (float16 / bfloat16 on a GPU is the usual set-up).</param>
 /// <param name="Variant">Weight-file variant, e.g. "fp16" for <c>*.fp16.safetensors</c>; null = the plain files.</param>
 /// <param name="SampleLatents">x_0 = a sample of the VAE's latent distribution (Diffusion-DPO's training script) or its mean.</param>
+/// <param name="GradientCheckpointing">The UNets train with <see cref="UNet2DConditionModel.GradientCheckpointing"/>.</param>
 public sealed record StableDiffusionOptions(ScalarType TrainedDType = ScalarType.Float32, ScalarType FrozenDType = ScalarType.Float32,
-    string? Variant = null, bool SampleLatents = true);
+    string? Variant = null, bool SampleLatents = true, bool GradientCheckpointing = false);
 
 /// <summary>
 /// Stable Diffusion (1.x / 2.x ε-prediction) as an <see cref="IDiffusionModel"/>: CLIP tokenizer + frozen text encoder
@@ -32,6 +33,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
     {
         SourceFolder = frozen.Source;
         UNet = unet;
+        unet.GradientCheckpointing = options.GradientCheckpointing;
         this.frozen = frozen;
         this.scheduler = scheduler;
         this.options = options;

@@ -1,3 +1,4 @@
+using SemiDpo.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -28,13 +29,16 @@ public sealed class UNetDownBlock : Module<Tensor, Tensor, Tensor, (Tensor, List
         RegisterComponents();
     }
 
+    /// <summary>Checkpoint each resnet and transformer (<see cref="ActivationCheckpoint"/>), as diffusers' gradient_checkpointing.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     public override (Tensor, List<Tensor>) forward(Tensor x, Tensor temb, Tensor context)
     {
         var skips = new List<Tensor>();
         for (var j = 0; j < resnets.Count; j++)
         {
-            x = resnets[j].forward(x, temb);
-            if (attentions is not null) x = attentions[j].forward(x, context);
+            x = ActivationCheckpoint.Forward(GradientCheckpointing, resnets[j], x, temb);
+            if (attentions is not null) x = ActivationCheckpoint.Forward(GradientCheckpointing, attentions[j], x, context);
             skips.Add(x);
         }
         if (downsamplers is not null)
@@ -61,10 +65,14 @@ public sealed class UNetMidBlock2DCrossAttn : Module<Tensor, Tensor, Tensor, Ten
         RegisterComponents();
     }
 
+    /// <summary>Checkpoint each resnet and transformer (<see cref="ActivationCheckpoint"/>), as diffusers' gradient_checkpointing.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     public override Tensor forward(Tensor x, Tensor temb, Tensor context)
     {
-        x = resnets[0].forward(x, temb);
-        for (var i = 0; i < attentions.Count; i++) x = resnets[i + 1].forward(attentions[i].forward(x, context), temb);
+        x = ActivationCheckpoint.Forward(GradientCheckpointing, resnets[0], x, temb);
+        for (var i = 0; i < attentions.Count; i++)
+            x = ActivationCheckpoint.Forward(GradientCheckpointing, resnets[i + 1], ActivationCheckpoint.Forward(GradientCheckpointing, attentions[i], x, context), temb);
         return x;
     }
 }
@@ -98,6 +106,9 @@ public sealed class UNetUpBlock : Module<Tensor, List<Tensor>, Tensor, Tensor, T
 
     public int Layers => resnets.Count;
 
+    /// <summary>Checkpoint each resnet and transformer (<see cref="ActivationCheckpoint"/>), as diffusers' gradient_checkpointing.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>
     /// x, the skip connections still unused (this block takes its <see cref="Layers"/> from the end), temb, context.
     /// The upsampler matches the size of the next block's skip connection, so odd latent sizes work as in diffusers.
@@ -108,8 +119,8 @@ public sealed class UNetUpBlock : Module<Tensor, List<Tensor>, Tensor, Tensor, T
         {
             var skip = skips[^1];
             skips.RemoveAt(skips.Count - 1);
-            x = resnets[j].forward(cat([x, skip], 1), temb);
-            if (attentions is not null) x = attentions[j].forward(x, context);
+            x = ActivationCheckpoint.Forward(GradientCheckpointing, resnets[j], cat([x, skip], 1), temb);
+            if (attentions is not null) x = ActivationCheckpoint.Forward(GradientCheckpointing, attentions[j], x, context);
         }
         return upsamplers is null ? x : upsamplers[0].forward(x, skips.Count > 0 ? skips[^1].shape[2..] : null);
     }

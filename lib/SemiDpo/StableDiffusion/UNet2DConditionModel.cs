@@ -41,6 +41,23 @@ public sealed class UNet2DConditionModel : Module<Tensor, Tensor, Tensor, Tensor
 
     public UNet2DConditionConfig Config { get; }
 
+    /// <summary>
+    /// diffusers' <c>enable_gradient_checkpointing()</c>: while gradients are recorded, every resnet and transformer of
+    /// the down, mid and up blocks keeps only its inputs and recomputes its forward in the backward
+    /// (<see cref="ActivationCheckpoint"/>): less activation memory for one more forward. Off by default, as in
+    /// diffusers; the official SD1.5 run trains without it (its SDXL run with it).
+    /// </summary>
+    public bool GradientCheckpointing
+    {
+        get => mid_block.GradientCheckpointing;
+        set
+        {
+            foreach (var block in down_blocks) block.GradientCheckpointing = value;
+            mid_block.GradientCheckpointing = value;
+            foreach (var block in up_blocks) block.GradientCheckpointing = value;
+        }
+    }
+
     /// <summary>ε̂(x_t, t, c): sample (B, C_in, H, W), timesteps (B) int64, context (B, L, D) → (B, C_out, H, W).</summary>
     public override Tensor forward(Tensor sample, Tensor timesteps, Tensor context)
     {

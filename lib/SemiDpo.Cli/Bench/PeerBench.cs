@@ -81,6 +81,7 @@ internal static class PeerBench
         for (var round = 0; round < rounds; round++)
         {
             oursRounds.Add(ours());
+            MallocDefaults.Release();   // the freed heap of our round, before the peer needs the memory
             if (peer() is not { } result) return 1;
             var phases = result.GetProperty("phases_ms");
             peerRounds.Add(new Round(result.GetProperty("median_ms").GetDouble(), names.Select(n => phases.GetProperty(n).GetDouble()).ToArray()));

@@ -38,6 +38,9 @@ public sealed class LatentsCommand : AsyncCommand<LatentsCommand.Settings>
         [CommandOption("--world-size <N>"), Description("Number of shards (default: SLURM_ARRAY_TASK_COUNT or WORLD_SIZE, else 1).")]
         public int? WorldSize { get; init; }
 
+        [CommandOption("--hflip"), Description("Also encode each pair's images mirrored left–right (twice the time and the cache), so that `train --hflip` (Diffusion-DPO's flip augmentation) trains from the cache instead of encoding images every step.")]
+        public bool HorizontalFlip { get; init; }
+
         [CommandOption("--device <DEVICE>"), Description("cpu, cuda or cuda:N (default: cuda when available).")]
         public string? Device { get; init; }
 
@@ -62,15 +65,15 @@ public sealed class LatentsCommand : AsyncCommand<LatentsCommand.Settings>
         await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async ctx =>
             {
-                var task = ctx.AddTask($"shard {shard.Rank} of {shard.WorldSize}: chunks of {settings.Chunk} pairs at {resolution}²");
-                written = await LatentCache.EncodeAsync(model, files, resolution, shard, settings.Batch, settings.Chunk,
+                var task = ctx.AddTask($"shard {shard.Rank} of {shard.WorldSize}: chunks of {settings.Chunk} pairs at {resolution}²{(settings.HorizontalFlip ? ", mirrored too" : "")}");
+                written = await LatentCache.EncodeAsync(model, files, resolution, shard, settings.Batch, settings.Chunk, settings.HorizontalFlip,
                     new Progress<(int Done, int Total)>(p => (task.MaxValue, task.Value) = (Math.Max(1, p.Total), p.Done)), cancellation);
                 task.Value = task.MaxValue;
             });
         AnsiConsole.MarkupLine(Markup.Escape($"shard {shard.Rank}: wrote {written} chunk(s) to {LatentCache.Folder(files)}"));
         try
         {
-            var index = await LatentCache.CompleteAsync(model, files, resolution, settings.Chunk, cancellation);
+            var index = await LatentCache.CompleteAsync(model, files, resolution, settings.Chunk, settings.HorizontalFlip, cancellation);
             AnsiConsole.MarkupLine(Markup.Escape($"cache complete: {string.Join(", ", index.Pairs.Select(p => $"{p.Value:N0} {p.Key}"))} pairs; index.json written"));
         }
         catch (InvalidDataException e)

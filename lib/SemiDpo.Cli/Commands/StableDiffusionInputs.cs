@@ -9,16 +9,17 @@ namespace SemiDpo.Cli.Commands;
 static class StableDiffusionInputs
 {
     /// <summary>
-    /// The cached latents of <paramref name="files"/> (unless <paramref name="mirrored"/>: the cache holds latents of
-    /// unmirrored images), or the images resized and centre-cropped to <paramref name="resolution"/>², with a line that
-    /// says which.
+    /// The cached latents of <paramref name="files"/> (with <paramref name="mirrored"/>, only a cache that holds the
+    /// mirrored images' latents too), or the images resized and centre-cropped to <paramref name="resolution"/>², with
+    /// a line that says which.
     /// </summary>
     public static async Task<(StageTwoData Data, string Source)> LoadAsync(StableDiffusionModel model, ConsensusFiles files, int resolution, bool mirrored,
         PickapicReadOptions options, SkippedRows skipped, CancellationToken cancellation)
     {
-        var cached = mirrored ? null : await LatentCache.TryLoadAsync(model, files, resolution, model.SamplesLatents, cancellation);
-        if (cached is not null) return (cached, "(cached latents)");
+        var cached = await LatentCache.TryLoadAsync(model, files, resolution, model.SamplesLatents, mirrored, cancellation);
+        if (cached is not null) return (cached, mirrored ? "(cached latents, mirrored ones included)" : "(cached latents)");
         var data = await StageTwoData.LoadAsync(files, model.Tokenizer, cancellation, resolution, options, skipped);
-        return (data, mirrored ? "(images, mirrored at random and encoded every step)" : "(images, encoded every step: run `semidpo latents` to cache them)");
+        return (data, mirrored ? "(images, mirrored at random and encoded every step: run `semidpo latents --hflip` to cache both orientations)"
+            : "(images, encoded every step: run `semidpo latents` to cache them)");
     }
 }

@@ -30,7 +30,7 @@ public sealed class DiffusionKtoTrainer(DpoTrainConfig config, DiffusionKtoLoss 
         var images = KtoImages.From(sets);
         if (images.Images.Count == 0) throw new TrainingException($"{stage}: no images to train on.");
         if (sets.Select(s => s.IsLatent).Distinct().Count() > 1) throw new ArgumentException("The sets must all hold images or all cached latents.", nameof(sets));
-        config.CheckFlips(stage, sets.Any(s => s.IsLatent));
+        config.CheckFlips(stage, [.. sets]);
         var runJson = JsonSerializer.Serialize(new
         {
             Stage = stage, Loss = loss.Name, Data = "single images (desirable: ever won)", PositiveRatio = positiveRatio, Config = config,
@@ -85,14 +85,10 @@ public sealed class DiffusionKtoTrainer(DpoTrainConfig config, DiffusionKtoLoss 
         {
             var of = Enumerable.Range(0, members.Length).Where(i => members[i].Set == s).ToArray();
             if (of.Length == 0) continue;
-            var (w, l, tokens) = sets[s].Batch(tensor(of.Select(i => (long)members[i].Pair).ToArray()), policy.Device, generator);
+            var (w, l, tokens) = sets[s].Batch(tensor(of.Select(i => (long)members[i].Pair).ToArray()), policy.Device, generator,
+                config.HorizontalFlip ? of.Select(i => mirrored[i]).ToArray() : null);
             var side = tensor(of.Select(i => members[i].Winner).ToArray(), device: policy.Device).view(-1, 1, 1, 1);
             var x = where(side, w, l);
-            if (config.HorizontalFlip)
-            {
-                var across = tensor(of.Select(i => mirrored[i]).ToArray(), device: policy.Device).view(-1, 1, 1, 1);
-                x = where(across, x.flip(-1), x);
-            }
             parts.Add((sets[s].IsLatent ? x : policy.ToTrainingSpace(x, generator), tokens));
             order.AddRange(of);
         }

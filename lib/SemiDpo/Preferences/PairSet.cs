@@ -16,10 +16,12 @@ namespace SemiDpo.Preferences;
 public sealed class PairSet : IDisposable
 {
     readonly (PairRows Winners, PairRows Losers)? latentStd;
+    readonly MirroredLatents? mirrored;
 
     PairSet(PairRows winners, PairRows losers, Tensor tokens, bool[]? humanIsTrue, string[] captions, long[] rows, (string Winner, string Loser)[] imageUids,
-        double[][]? truthGaps = null, bool latent = false, (PairRows Winners, PairRows Losers)? latentStd = null)
+        double[][]? truthGaps = null, bool latent = false, (PairRows Winners, PairRows Losers)? latentStd = null, MirroredLatents? mirrored = null)
     {
+        this.mirrored = mirrored;
         Rows = rows;
         ImageUids = imageUids;
         IsLatent = latent;
@@ -38,6 +40,8 @@ public sealed class PairSet : IDisposable
     public PairRows Losers { get; }
     /// <summary>True when the set holds cached latents (training space) rather than pixels.</summary>
     public bool IsLatent { get; }
+    /// <summary>Can batches mirror pairs: an image set, or cached latents with their mirrored images' (<see cref="MirroredLatents"/>).</summary>
+    public bool CanMirror => !IsLatent || mirrored is not null;
     /// <summary>Caption token ids (N, L).</summary>
     public Tensor Tokens { get; }
     /// <summary>Per pair: does the human label agree with the world's true preference? Null without ground truth.</summary>
@@ -141,20 +145,22 @@ public sealed class PairSet : IDisposable
     /// Latent pairs from a cache (see <c>LatentCache</c>): the non-tie <paramref name="pairs"/> (read without their
     /// images) with their human winners' and losers' latent means in the training space, and the standard deviations
     /// when each batch should draw a fresh sample as the uncached path does. The set owns the rows (mapped chunks or
-    /// tensors) and disposes them.
+    /// tensors) and disposes them. <paramref name="mirrored"/>: the latents of the mirrored images, for flips.
     /// </summary>
-    public static PairSet FromLatents(IReadOnlyList<EncodedPair> pairs, IPromptTokenizer tokenizer, PairRows winnerMean, PairRows loserMean, (PairRows Winners, PairRows Losers)? std)
+    public static PairSet FromLatents(IReadOnlyList<EncodedPair> pairs, IPromptTokenizer tokenizer, PairRows winnerMean, PairRows loserMean, (PairRows Winners, PairRows Losers)? std,
+        MirroredLatents? mirrored = null)
     {
         if (pairs.Any(p => p.IsTie)) throw new ArgumentException("Latent pair sets hold non-tie pairs only.", nameof(pairs));
-        if (new[] { winnerMean, loserMean, std?.Winners, std?.Losers }.Any(r => r is not null && r.Count != pairs.Count))
+        if (new[] { winnerMean, loserMean, std?.Winners, std?.Losers, mirrored?.Winners, mirrored?.Losers, mirrored?.Std?.Winners, mirrored?.Std?.Losers }
+            .Any(r => r is not null && r.Count != pairs.Count))
             throw new ArgumentException($"{pairs.Count} pairs but {winnerMean.Count} / {loserMean.Count} cached latents.");
         var (tokens, truth, gaps) = Labels(pairs.Select(p => (p.Caption, Math.Sign(p.Label0 - p.Label1), p.Truth)).ToList(), tokenizer);
         return new PairSet(winnerMean, loserMean, tokens, truth, pairs.Select(p => p.Caption).ToArray(), pairs.Select(p => p.Row).ToArray(),
-            pairs.Select(p => OrientedUids(Math.Sign(p.Label0 - p.Label1), p.Metadata)).ToArray(), gaps, latent: true, std);
+            pairs.Select(p => OrientedUids(Math.Sign(p.Label0 - p.Label1), p.Metadata)).ToArray(), gaps, latent: true, std, mirrored);
     }
 
     /// <summary>
-    /// Like <see cref="Batch(Tensor, Device, Generator?)"/>, but a latent pair's draw comes from its own generator seeded
+    /// Like <see cref="Batch(Tensor, Device, Generator?, bool[])"/>, but a latent pair's draw comes from its own generator seeded
     /// by (<paramref name="seed"/>, pair index): a pair gets the same x_0 in any batch, run or process (confidence,
     /// gradient analysis). Image sets and latent means have nothing to draw.
     /// </summary>
@@ -172,18 +178,33 @@ public sealed class PairSet : IDisposable
     /// <summary>
     /// The given pairs on <paramref name="device"/>: images as floats in −1…1, or — latent sets — x_0 in the training
     /// space (the mean, or a draw mean + std·ε from <paramref name="generator"/>, or torch's global generator without one);
-    /// (winners, losers, tokens).
+    /// (winners, losers, tokens). <paramref name="mirror"/> (one flag per index): those pairs' two images mirrored
+    /// left–right together — the pixels flipped, or the cached latents of the mirrored images (<see cref="CanMirror"/>).
     /// </summary>
-    public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(Tensor indices, Device device, Generator? generator = null)
+    public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(Tensor indices, Device device, Generator? generator = null, bool[]? mirror = null)
     {
+        if (mirror is not null && mirror.Length != indices.shape[0]) throw new ArgumentException($"{mirror.Length} mirror flags for {indices.shape[0]} pairs.", nameof(mirror));
+        if (mirror is not null && mirror.Any(m => m) && !CanMirror)
+            throw new InvalidOperationException("These pairs are cached latents of unmirrored images: encode the cache with `semidpo latents --hflip` to train with flips.");
+        using var across = mirror is not null && mirror.Any(m => m) ? tensor(mirror, device: device).view(-1, 1, 1, 1) : null;
         var tokens = Tokens.index_select(0, indices).to(device);
-        if (!IsLatent) return (ToFloat(Winners.Select(indices), device), ToFloat(Losers.Select(indices), device), tokens);
-        Tensor Draw(PairRows mean, PairRows? std)
+        if (!IsLatent)
         {
-            var m = mean.Select(indices).to(device).to_type(ScalarType.Float32);
-            return std is null ? m : m + std.Select(indices).to(device).to_type(ScalarType.Float32) * Noise.Like(m, generator);
+            var (w, l) = (ToFloat(Winners.Select(indices), device), ToFloat(Losers.Select(indices), device));
+            return across is null ? (w, l, tokens) : (where(across, w.flip(-1), w), where(across, l.flip(-1), l), tokens);
         }
-        return (Draw(Winners, latentStd?.Winners), Draw(Losers, latentStd?.Losers), tokens);
+        Tensor Rows(PairRows rows, PairRows? mirroredRows)
+        {
+            var plain = rows.Select(indices).to(device).to_type(ScalarType.Float32);
+            return across is null ? plain : where(across, mirroredRows!.Select(indices).to(device).to_type(ScalarType.Float32), plain);
+        }
+        Tensor Draw(PairRows mean, PairRows? std, PairRows? mirroredMean, PairRows? mirroredStd)
+        {
+            var m = Rows(mean, mirroredMean);
+            return std is null ? m : m + Rows(std, mirroredStd) * Noise.Like(m, generator);
+        }
+        return (Draw(Winners, latentStd?.Winners, mirrored?.Winners, mirrored?.Std?.Winners),
+            Draw(Losers, latentStd?.Losers, mirrored?.Losers, mirrored?.Std?.Losers), tokens);
     }
 
     /// <summary>The human winners (or losers) of the listed pairs as RGB images, e.g. for the judges.</summary>
@@ -211,7 +232,7 @@ public sealed class PairSet : IDisposable
         return new PairSet(Pick(Winners), Pick(Losers), Tokens.index_select(0, index),
             HumanIsTrue is null ? null : chosen.Select(i => HumanIsTrue[i]).ToArray(), chosen.Select(i => Captions[i]).ToArray(), chosen.Select(i => Rows[i]).ToArray(),
             chosen.Select(i => ImageUids[i]).ToArray(), TruthGaps is null ? null : chosen.Select(i => TruthGaps[i]).ToArray(), IsLatent,
-            latentStd is { } std ? (Pick(std.Winners), Pick(std.Losers)) : null);
+            latentStd is { } std ? (Pick(std.Winners), Pick(std.Losers)) : null, mirrored?.Pick(rows));
     }
 
     static Tensor ToFloat(Tensor bytes, Device device) => bytes.to(device).to_type(ScalarType.Float32) / 127.5f - 1f;
@@ -223,5 +244,6 @@ public sealed class PairSet : IDisposable
         Tokens.Dispose();
         latentStd?.Winners.Dispose();
         latentStd?.Losers.Dispose();
+        mirrored?.Dispose();
     }
 }

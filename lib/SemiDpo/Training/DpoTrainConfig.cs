@@ -1,3 +1,4 @@
+using SemiDpo.Preferences;
 using SemiDpo.Losses;
 
 namespace SemiDpo.Training;
@@ -32,8 +33,8 @@ public enum TermMixing
 /// <param name="UnlabeledWeight">λ of <see cref="TermMixing.PerTerm"/>.</param>
 /// <param name="HorizontalFlip">
 /// Diffusion-DPO's augmentation (its reference script flips by default; <c>--no_hflip</c> turns it off there): each
-/// drawn pair's two images mirrored left–right together with probability ½, from the step's seeded draw. Images only:
-/// a latent cache holds the latents of unmirrored images.
+/// drawn pair's two images mirrored left–right together with probability ½, from the step's seeded draw. From images,
+/// or from a latent cache that holds the mirrored images' latents too (<c>semidpo latents --hflip</c>).
 /// </param>
 /// <param name="ScaleLearningRate">The official <c>scale_lr</c>: the peak rate is <paramref name="LearningRate"/> × per-device batch × accumulation × processes, i.e. × the global <paramref name="BatchSize"/> (the paper's 4e-9 × 512).</param>
 public sealed record DpoTrainConfig(
@@ -52,11 +53,11 @@ public sealed record DpoTrainConfig(
     double UnlabeledWeight = 1,
     bool HorizontalFlip = false)
 {
-    /// <summary>Refuses flips on cached latents: those are the latents of unmirrored images.</summary>
-    public void CheckFlips(string stage, bool latent)
+    /// <summary>Refuses flips on cached latents of unmirrored images only.</summary>
+    public void CheckFlips(string stage, params PairSet?[] sets)
     {
-        if (HorizontalFlip && latent)
-            throw new TrainingException($"{stage}: horizontal flips mirror images, and these pairs are cached latents of unmirrored images: train from the images or without flips.");
+        if (HorizontalFlip && sets.Any(s => s is { CanMirror: false }))
+            throw new TrainingException($"{stage}: horizontal flips mirror images, and these pairs are cached latents of unmirrored images: encode the cache with `semidpo latents --hflip`, train from the images, or train without flips.");
     }
 
     /// <summary>The rate AdamW reaches after warm-up.</summary>

@@ -29,7 +29,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         if (examples.Count == 0) throw new TrainingException($"{stage}: no training pairs (empty clean set, and no pseudo-label accepted).");
         if (unlabeled is null && examples.Any(e => e.FromUnlabeled)) throw new ArgumentException("Examples refer to an unlabeled set that was not given.", nameof(unlabeled));
         if (unlabeled is not null && unlabeled.IsLatent != labeled.IsLatent) throw new ArgumentException("The labeled and unlabeled sets must both hold images or both cached latents.", nameof(unlabeled));
-        config.CheckFlips(stage, labeled.IsLatent);
+        config.CheckFlips(stage, labeled, unlabeled);
         var loss = objective ?? new DiffusionDpoLoss(config.Beta);
         using var run = new TrainingStage(stage, config, policy, RunConfigJson(stage, loss, examples), checkpoint, loss as IStatefulPreferenceLoss);
 
@@ -124,7 +124,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         {
             var members = Enumerable.Range(0, micro.Length).Where(i => micro[i].FromUnlabeled == fromUnlabeled).ToArray();
             if (members.Length == 0) continue;
-            parts.Add(set!.Batch(tensor(members.Select(i => (long)micro[i].Index).ToArray()), device, generator));
+            parts.Add(set!.Batch(tensor(members.Select(i => (long)micro[i].Index).ToArray()), device, generator, mirror ? members.Select(i => mirrored[i]).ToArray() : null));
             order.AddRange(members);
         }
         var w = cat(parts.Select(p => p.W).ToList(), 0);
@@ -133,11 +133,6 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         var t = tensor(order.Select(i => timesteps[i]).ToArray(), device: device);
         var swapped = tensor(order.Select(i => swap[i]).ToArray(), device: device).view(-1, 1, 1, 1);
         (w, l) = (where(swapped, l, w), where(swapped, w, l));
-        if (mirror)
-        {
-            var across = tensor(order.Select(i => mirrored[i]).ToArray(), device: device).view(-1, 1, 1, 1);
-            (w, l) = (where(across, w.flip(-1), w), where(across, l.flip(-1), l));
-        }
         return (w, l, tokens, t);
     }
 

@@ -5,6 +5,7 @@ using SemiDpo.Rewards;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Tests.Cli;
 using SemiDpo.Torch;
+using SemiDpo.Training;
 using SemiDpo.World;
 using static TorchSharp.torch;
 
@@ -87,5 +88,63 @@ public class LatentCacheTests
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => LatentCache.TryLoadAsync(model, files, 64, sample: true));
 
         Assert.Contains("at 32² (this run: 64²)", e.Message);
+    }
+
+    [Fact]
+    public async Task AMirroredCache_HoldsTheMirroredImagesLatents_AndBatchesTakeThemForTheFlippedPairsOnly()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var files = await StageOne(temp.Path, 18);
+        using var model = SdFixture.Load(new StableDiffusionOptions(SampleLatents: false));
+        await LatentCache.EncodeAsync(model, files, 32, Shard.Single, batch: 4, chunkPairs: 4, mirrored: true);
+        var index = await LatentCache.CompleteAsync(model, files, 32, chunkPairs: 4, mirrored: true);
+        using var cached = (await LatentCache.TryLoadAsync(model, files, 32, sample: false, mirrored: true))!;
+
+        using var pixels = PairSet.From(await PickapicFile.ReadPairsAsync(files.CleanTrain), model.Tokenizer, 32);
+        var rows = arange(pixels.Count, dtype: ScalarType.Int64);
+        var flips = Enumerable.Range(0, pixels.Count).Select(i => i % 3 == 0).ToArray();
+        var (pw, pl, _) = pixels.Batch(rows, CPU, mirror: flips);
+        var (w, l) = (model.ToTrainingSpace(pw, null), model.ToTrainingSpace(pl, null));   // the flipped images, encoded now
+        var (cw, cl, _) = cached.CleanTrain.Batch(rows, CPU, mirror: flips);
+
+        Assert.True(index.Mirrored && cached.CleanTrain.CanMirror);
+        SdFixture.AssertClose(w, cw, "winners, some mirrored, cached vs encoded now", 2e-3);
+        SdFixture.AssertClose(l, cl, "losers, some mirrored, cached vs encoded now", 2e-3);
+        var (plain, _, _) = cached.CleanTrain.Batch(rows, CPU);
+        Assert.False(cw[0].equal(plain[0]).all().item<bool>(), "a flipped pair takes the mirrored images' latents");
+        Assert.True(cw[1].equal(plain[1]).all().item<bool>(), "an unflipped pair keeps its own");
+    }
+
+    [Fact]
+    public async Task FlipsOnACacheWithoutMirroredLatents_AreRefused_AndSoIsAddingMirroredChunksToIt()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var files = await StageOne(temp.Path, 12);
+        using var model = SdFixture.Load();
+        await LatentCache.EncodeAsync(model, files, 32, Shard.Single, batch: 4);
+        await LatentCache.CompleteAsync(model, files, 32);
+        using var plain = (await LatentCache.TryLoadAsync(model, files, 32, sample: true))!;
+
+        var refused = Assert.Throws<TrainingException>(() => new DpoTrainConfig(HorizontalFlip: true).CheckFlips("Iter0", plain.CleanTrain));
+        Assert.StartsWith("Iter0: horizontal flips mirror images", refused.Message);
+        new DpoTrainConfig(HorizontalFlip: false).CheckFlips("Iter0", plain.CleanTrain);
+        Assert.Null(await LatentCache.TryLoadAsync(model, files, 32, sample: true, mirrored: true));   // train --hflip then reads the images
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => LatentCache.EncodeAsync(model, files, 32, Shard.Single, batch: 4, mirrored: true));
+        Assert.Contains("holds no mirrored latents (encoded without --hflip)", e.Message);
+    }
+
+    [Fact]
+    public async Task TrainWithFlips_ReadsACacheThatLatentsHflipWrote()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var files = await StageOne(Path.Combine(temp.Path, "filter"), 24);
+
+        var latents = CliProcess.Run(TestPaths.RepoRoot, ["latents", "--filter", files.Folder, "--model", SdFixture.TinySd, "--resolution", "32", "--hflip"]);
+        var train = CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", files.Folder, "--model", SdFixture.TinySd, "--resolution", "32", "--hflip",
+            "--iterations", "1", "--steps0", "2", "--batch", "4", "--micro-batch", "4", "--out", Path.Combine(temp.Path, "train")]);
+
+        Assert.True(latents.ExitCode == 0, latents.Error);
+        Assert.True(train.ExitCode == 0, train.Error + train.Output);
+        Assert.Contains("(cached latents, mirrored ones included)", train.Output);
     }
 }

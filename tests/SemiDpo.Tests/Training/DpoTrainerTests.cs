@@ -54,15 +54,6 @@ public class DpoTrainerTests
     }
 
     [Fact]
-    public void HorizontalFlip_OnCachedLatents_IsRefusedNamingTheStage()
-    {
-        var e = Assert.Throws<TrainingException>(() => new DpoTrainConfig(HorizontalFlip: true).CheckFlips("Iter0", latent: true));
-        Assert.StartsWith("Iter0: horizontal flips mirror images", e.Message);
-        new DpoTrainConfig(HorizontalFlip: true).CheckFlips("Iter0", latent: false);
-        new DpoTrainConfig(HorizontalFlip: false).CheckFlips("Iter0", latent: true);
-    }
-
-    [Fact]
     public void NonFiniteLoss_StopsWithStepAndPairs_AndLeavesTheWeights()
     {
         Seeding.Everything(7);

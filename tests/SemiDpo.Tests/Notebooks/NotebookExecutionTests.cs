@@ -19,7 +19,7 @@ public class NotebookExecutionTests
     /// cores): executed when <see cref="AllVariable"/> is <c>all</c>, compiled always. What they call is tested by the
     /// reproduction and ablation tests at smaller sizes.
     /// </summary>
-    public static readonly string[] ExperimentNotebooks = ["04-ablations.ipynb", "04b-related-methods.ipynb", "05-paper-tables.ipynb"];
+    public static readonly string[] ExperimentNotebooks = ["04-ablations.ipynb", "04b-related-methods.ipynb", "05-paper-tables.ipynb", "09-sd15-iterations.ipynb"];
 
     public const string AllVariable = "SEMIDPO_NOTEBOOKS";
 

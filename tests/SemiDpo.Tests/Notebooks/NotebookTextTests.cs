@@ -10,7 +10,7 @@ namespace SemiDpo.Tests.Notebooks;
 public partial class NotebookTextTests
 {
     static readonly string[] Order = ["00-quickstart", "00b-miniature-world", "01-consensus-filtering", "02-iterative-training", "03-variance-bound",
-        "04-ablations", "04b-related-methods", "05-paper-tables", "06-stable-diffusion", "07-real-judges", "08-real-data"];
+        "04-ablations", "04b-related-methods", "05-paper-tables", "06-stable-diffusion", "07-real-judges", "08-real-data", "09-sd15-iterations"];
 
     static string Notebook(string name) => Path.Combine(TestPaths.RepoRoot, "notebooks", name + ".ipynb");
     static string Page(string name) => Path.Combine(TestPaths.RepoRoot, "docs", "notebooks", name + ".md");

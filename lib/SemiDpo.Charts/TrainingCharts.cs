@@ -17,7 +17,9 @@ public static class TrainingCharts
         {
             var values = accuracy ? report.Log.Accuracy : report.Log.Loss;
             var smoothed = values.Select((_, i) => values.Skip(Math.Max(0, i - window + 1)).Take(Math.Min(window, i + 1)).Average()).ToArray();
-            lines.Add(Chart.Line<int, double, string>(x: Enumerable.Range(offset + 1, values.Count).ToArray(), y: smoothed, Name: report.Name));
+            // An iteration of one step is a single point: drawn as a marker, or a line chart would not show it.
+            lines.Add(Chart.Line<int, double, string>(x: Enumerable.Range(offset + 1, values.Count).ToArray(), y: smoothed, Name: report.Name,
+                ShowMarkers: values.Count == 1));
             offset += values.Count;
         }
         return Chart.Combine(lines)

@@ -27,6 +27,15 @@ public class LatentCacheTests
         return files;
     }
 
+    /// <summary>A complete cache of 12 pairs at 32², without mirrored latents.</summary>
+    static async Task<ConsensusFiles> CachedAt32(string folder, StableDiffusionModel model)
+    {
+        var files = await StageOne(folder, 12);
+        await LatentCache.EncodeAsync(model, files, 32, Shard.Single, batch: 4);
+        await LatentCache.CompleteAsync(model, files, 32);
+        return files;
+    }
+
     [Fact]
     public async Task CachedLatents_AreTheVaesEncoding_InTheTrainingSpace_OrientedByTheHumanLabel()
     {
@@ -80,10 +89,8 @@ public class LatentCacheTests
     public async Task ACacheOfAnotherResolution_IsRefused()
     {
         using var temp = TestPaths.NewTempFolder();
-        var files = await StageOne(temp.Path, 12);
         using var model = SdFixture.Load();
-        await LatentCache.EncodeAsync(model, files, 32, Shard.Single, batch: 4);
-        await LatentCache.CompleteAsync(model, files, 32);
+        var files = await CachedAt32(temp.Path, model);
 
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => LatentCache.TryLoadAsync(model, files, 64, sample: true));
 
@@ -119,10 +126,8 @@ public class LatentCacheTests
     public async Task FlipsOnACacheWithoutMirroredLatents_AreRefused_AndSoIsAddingMirroredChunksToIt()
     {
         using var temp = TestPaths.NewTempFolder();
-        var files = await StageOne(temp.Path, 12);
         using var model = SdFixture.Load();
-        await LatentCache.EncodeAsync(model, files, 32, Shard.Single, batch: 4);
-        await LatentCache.CompleteAsync(model, files, 32);
+        var files = await CachedAt32(temp.Path, model);
         using var plain = (await LatentCache.TryLoadAsync(model, files, 32, sample: true))!;
 
         var refused = Assert.Throws<TrainingException>(() => new DpoTrainConfig(HorizontalFlip: true).CheckFlips("Iter0", plain.CleanTrain));

@@ -102,7 +102,7 @@ public sealed class ConfidenceCommand : AsyncCommand<ConfidenceCommand.Settings>
             using var model = StableDiffusionModel.Load(settings.Model, device);
             using var reference = StableDiffusionModel.Load(settings.Reference!, device);
             var resolution = settings.Resolution ?? model.DefaultImageSize;
-            var (loaded, source) = await StableDiffusionInputs.LoadAsync(model, files, resolution, mirrored: false, options, skipped, cancellation);
+            var (loaded, source) = await StableDiffusionInputs.LoadAsync(model, files, resolution, mirrored: false, streamImages: false, options, skipped, cancellation);
             using var data = loaded;
             AnsiConsole.MarkupLine(Markup.Escape($"{settings.Model} against {settings.Reference}: pairs at {resolution}² {source}"));
             return Run(settings, model, reference, data, skipped, cancellation);

@@ -68,8 +68,11 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--export <DIR>"), Description("With --model: write the final model as a diffusers folder here (LoRA merged into the UNet).")]
         public string? Export { get; init; }
 
-        [CommandOption("--hflip"), Description("Mirror each drawn pair's two images left–right together with probability ½ (Diffusion-DPO's augmentation, on by default in its reference script). Images only: with it, a latent cache is not used.")]
+        [CommandOption("--hflip"), Description("Mirror each drawn pair's two images left–right together with probability ½ (Diffusion-DPO's augmentation, on by default in its reference script). A latent cache is used only when it holds the mirrored images' latents (`semidpo latents --hflip`).")]
         public bool HorizontalFlip { get; init; }
+
+        [CommandOption("--stream-images"), Description("With --model and no latent cache: read every set's images from its shards a batch at a time instead of holding them (automatic for a set whose images at the resolution exceed 4 GiB).")]
+        public bool StreamImages { get; init; }
 
         [CommandOption("--scale-lr"), Description("The official scale_lr: the learning rates are multiplied by the global batch (per-device batch × accumulation × processes).")]
         public bool ScaleLr { get; init; }
@@ -165,7 +168,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         /// The options that do not shape the configuration, so --config may come with them (--baseline with a Semi-DPO
         /// run's config.json trains that method with the run's budget).
         /// </summary>
-        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--lora-init", "--lora-iterations", "--resolution", "--frozen-dtype", "--reference-dtype", "--gradient-checkpointing", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
+        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--lora-init", "--lora-iterations", "--resolution", "--frozen-dtype", "--reference-dtype", "--gradient-checkpointing", "--stream-images", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
             "--baseline", "--poly-alpha", "--smoothing"];
 
         /// <summary>The options <c>--preset</c> sets (one source of truth: the preset, or these options without it).</summary>
@@ -204,8 +207,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Model is null && (Lora != 0 || LoraInit is not null || Resolution is not null || Export is not null || FrozenDType != "float32" || ReferenceDType != "float32" || Preset is not null || GradientCheckpointing))
-                return ValidationResult.Error("--lora, --lora-init, --resolution, --frozen-dtype, --reference-dtype, --gradient-checkpointing, --preset and --export need --model (a diffusers Stable Diffusion folder).");
+            if (Model is null && (Lora != 0 || LoraInit is not null || Resolution is not null || Export is not null || FrozenDType != "float32" || ReferenceDType != "float32" || Preset is not null || GradientCheckpointing || StreamImages))
+                return ValidationResult.Error("--lora, --lora-init, --resolution, --frozen-dtype, --reference-dtype, --gradient-checkpointing, --stream-images, --preset and --export need --model (a diffusers Stable Diffusion folder).");
             if (LoraIterations is not ("fuse" or "continue")) return ValidationResult.Error($"--lora-iterations: '{LoraIterations}' is not fuse or continue.");
             if (Preset is not null && Preset != OfficialPreset.Sd15) return ValidationResult.Error($"--preset: unknown preset '{Preset}'; known: {OfficialPreset.Sd15}.");
             if (Warmup < 0) return ValidationResult.Error("--warmup is a number of steps ≥ 0.");
@@ -255,7 +258,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             var fuse = model.Lora is not null && settings.LoraIterations == "fuse" && settings.Baseline is null;
             var resolution = settings.Resolution ?? model.DefaultImageSize;
             var (loaded, source) = await StableDiffusionInputs.LoadAsync(model, files, resolution, config.Iter0.HorizontalFlip || config.Later.HorizontalFlip,
-                new PickapicReadOptions(settings.SkipBadRows), skipped, cancellation);
+                settings.StreamImages, new PickapicReadOptions(settings.SkipBadRows), skipped, cancellation);
             using var data = loaded;
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
                 $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² {source}"));

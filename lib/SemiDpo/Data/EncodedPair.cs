@@ -21,6 +21,10 @@ public sealed record EncodedPair(
     /// <summary>Where the row sits in its own file (for messages about it).</summary>
     public long FileRowIndex { get; init; }
     public int RowGroupIndex { get; init; }
+    /// <summary>The row's position in its row group (where <see cref="Preferences.ShardImages"/> finds its images).</summary>
+    public int GroupRowIndex { get; init; }
+    /// <summary>The file the row was read from ("" when it was not read from one).</summary>
+    public string File { get; init; } = "";
 
     /// <summary>
     /// The pair with both images decoded; an image that is not readable PNG or JPEG is a

@@ -164,7 +164,7 @@ public sealed class PickapicReader : IAsyncDisposable
         if (CheckLabels(c, i, group, fileRow) is { } problem) return Reject<EncodedPair>(problem);
         if (c.Idx(i) is < 0) return Reject<EncodedPair>(new(file, group, fileRow, C.Idx.Name, $"idx {c.Idx(i)} is negative"));
         return new EncodedPair(c.Idx(i) ?? idx, c.Caption[i]!, c.Jpg0 is null ? null : c.Jpg0[i] ?? [], c.Jpg1 is null ? null : c.Jpg1[i] ?? [],
-            c.Label0[i]!.Value, c.Label1[i]!.Value, metadata, c.Truth(i)) { FileRowIndex = fileRow, RowGroupIndex = group };
+            c.Label0[i]!.Value, c.Label1[i]!.Value, metadata, c.Truth(i)) { FileRowIndex = fileRow, RowGroupIndex = group, GroupRowIndex = i, File = file };
     }
 
     PreferencePair? Decode(EncodedPair e)
@@ -206,6 +206,19 @@ public sealed class PickapicReader : IAsyncDisposable
         if (!options.SkipBadRows) throw problem;
         Skipped.Add(problem);
         return null;
+    }
+
+    /// <summary>Row group <paramref name="group"/>'s two image columns alone, as stored (what streamed image sets read).</summary>
+    internal async Task<(byte[]?[] Jpg0, byte[]?[] Jpg1)> ReadImagesAsync(int group, CancellationToken cancellation)
+    {
+        try
+        {
+            return await RowGroupColumns.ImagesAsync(this, group, cancellation);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or PreferenceDataException))
+        {
+            throw new PreferenceDataException(file, $"row group {group}: the image columns cannot be read (corrupt page?): {e.GetType().Name}: {e.Message}", e);
+        }
     }
 
     internal DataField? Field(string name) => reader.Schema.GetDataFields().FirstOrDefault(f => f.Name == name);

@@ -59,6 +59,14 @@ internal sealed class RowGroupColumns
         return (await new Loader(reader, group, index, checked((int)group.RowCount), cancellation).Doubles(C.Label0.Name))!;
     }
 
+    /// <summary>Row group <paramref name="index"/>'s jpg_0 and jpg_1 columns alone.</summary>
+    public static async Task<(byte[]?[] Jpg0, byte[]?[] Jpg1)> ImagesAsync(PickapicReader reader, int index, CancellationToken cancellation)
+    {
+        using var group = reader.RowGroup(index);
+        var loader = new Loader(reader, group, index, checked((int)group.RowCount), cancellation);
+        return ((await loader.Bytes(C.Jpg0.Name))!, (await loader.Bytes(C.Jpg1.Name))!);
+    }
+
     public PairMetadata Metadata(int i) => new(
         image0Uid?[i] ?? "", image1Uid?[i] ?? "", model0?[i] ?? "", model1?[i] ?? "",
         userId?[i] ?? 0, rankingId?[i] ?? 0, areDifferent?[i] ?? true, hasLabel?[i] ?? true, createdAt?[i] ?? default);

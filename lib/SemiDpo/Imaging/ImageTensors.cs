@@ -24,6 +24,15 @@ public static class ImageTensors
         return tensor(data, [images.Count, 3, h, w], device: device);
     }
 
+    /// <summary>Interleaved RGB bytes (H, W, 3) written planar (3, H, W) into <paramref name="planar"/>.</summary>
+    public static void ToPlanar(byte[] interleaved, Span<byte> planar)
+    {
+        var n = interleaved.Length / 3;
+        for (var i = 0; i < n; i++)
+        for (var c = 0; c < 3; c++)
+            planar[c * n + i] = interleaved[3 * i + c];
+    }
+
     /// <summary>(N, 3, H, W) in −1…1 (values outside are clipped) → RGB images.</summary>
     public static RgbImage[] ToImages(Tensor images)
     {

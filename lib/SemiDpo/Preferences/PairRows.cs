@@ -5,15 +5,17 @@ namespace SemiDpo.Preferences;
 
 /// <summary>
 /// One side of a pair set (winners or losers; images or latents) as consecutive chunks along the pair axis: one
-/// in-memory tensor, or a latent cache's chunk files mapped from disk (<see cref="Torch.SafeTensors.Map"/>), so that a
-/// set larger than memory is read a batch at a time and never concatenated. A subset (<see cref="Pick"/>) lists rows of
-/// the same chunks instead of copying them.
+/// in-memory tensor, or a latent cache's chunk files mapped from disk (<see cref="Torch.SafeTensors.Map"/>) — or rows
+/// read on demand (<see cref="IRowSource"/>: images streamed from their shards) — so that a set larger than memory is read
+/// a batch at a time and never concatenated. A subset (<see cref="Pick"/>) lists rows of the same chunks or source
+/// instead of copying them.
 /// </summary>
 public sealed class PairRows : IDisposable
 {
     readonly Tensor[] chunks;
     readonly long[] starts;
     readonly long[]? picked;
+    readonly IRowSource? source;
 
     /// <summary>Rows in chunk order; every chunk has the same row shape and dtype. The rows own the chunks.</summary>
     public PairRows(IReadOnlyList<Tensor> chunks) : this(chunks, null)
@@ -37,14 +39,25 @@ public sealed class PairRows : IDisposable
     {
     }
 
+    /// <summary>Rows read on demand; the rows own the source.</summary>
+    public PairRows(IRowSource source) : this(source, null)
+    {
+    }
+
+    PairRows(IRowSource source, long[]? picked) => (chunks, starts, this.source, this.picked) = ([], [0, source.Count], source, picked);
+
     public long Count => picked?.Length ?? starts[^1];
 
     /// <summary>The shape of the whole side, (N, …).</summary>
-    public long[] Shape => [Count, .. chunks[0].shape[1..]];
+    public long[] Shape => [Count, .. source?.RowShape ?? chunks[0].shape[1..]];
+
+    /// <summary>True when the rows are read on demand (<see cref="IRowSource"/>) rather than held or mapped.</summary>
+    public bool IsStreamed => source is not null;
 
     /// <summary>The listed rows (int64 indices on the CPU), in their order, as one new tensor in the stored dtype.</summary>
     public Tensor Select(Tensor indices)
     {
+        if (source is not null) return source.Read(indices.data<long>().Select(SourceRow).ToArray());
         if (chunks.Length == 1 && picked is null) return chunks[0].index_select(0, indices);
         var wanted = indices.data<long>().Select(SourceRow).ToArray();
         if (chunks.Length == 1)
@@ -70,8 +83,9 @@ public sealed class PairRows : IDisposable
     }
 
     /// <summary>The listed rows (indices into these rows) as rows of their own that share the chunks: nothing is copied.</summary>
-    public PairRows Pick(IReadOnlyList<long> rows) =>
-        new(chunks.Select(c => c.alias()).ToList(), rows.Select(SourceRow).ToArray());
+    public PairRows Pick(IReadOnlyList<long> rows) => source is not null
+        ? new(source.Share(), rows.Select(SourceRow).ToArray())
+        : new(chunks.Select(c => c.alias()).ToList(), rows.Select(SourceRow).ToArray());
 
     /// <summary>Row <paramref name="i"/> of these rows as a row of the chunks (checked).</summary>
     long SourceRow(long i) =>
@@ -80,5 +94,6 @@ public sealed class PairRows : IDisposable
     public void Dispose()
     {
         foreach (var chunk in chunks) chunk.Dispose();
+        source?.Dispose();
     }
 }

@@ -42,6 +42,8 @@ public sealed class PairSet : IDisposable
     public bool IsLatent { get; }
     /// <summary>Can batches mirror pairs: an image set, or cached latents with their mirrored images' (<see cref="MirroredLatents"/>).</summary>
     public bool CanMirror => !IsLatent || mirrored is not null;
+    /// <summary>True when the images are read from their shards a batch at a time (<see cref="FromShards"/>) rather than held.</summary>
+    public bool StreamsImages => Winners.IsStreamed;
     /// <summary>Caption token ids (N, L).</summary>
     public Tensor Tokens { get; }
     /// <summary>Per pair: does the human label agree with the world's true preference? Null without ground truth.</summary>
@@ -97,8 +99,8 @@ public sealed class PairSet : IDisposable
             {
                 var p = kept[first + i];
                 var (w0, l0) = p.HumanPreference > 0 ? (p.Image0, p.Image1) : (p.Image1, p.Image0);
-                Planar(Fit(w0).Pixels, win.bytes.Slice(i * size, size));
-                Planar(Fit(l0).Pixels, lose.bytes.Slice(i * size, size));
+                ImageTensors.ToPlanar(Fit(w0).Pixels, win.bytes.Slice(i * size, size));
+                ImageTensors.ToPlanar(Fit(l0).Pixels, lose.bytes.Slice(i * size, size));
             });
         }
         var (tokens, truth, gaps) = Labels(kept.Select(p => (p.Caption, p.HumanPreference, p.Truth)).ToList(), tokenizer);
@@ -133,12 +135,18 @@ public sealed class PairSet : IDisposable
     /// <summary>Bytes of one chunk of images (1 GiB: 1,365 pairs' images at 512²).</summary>
     internal const int ChunkBytes = 1 << 30;
 
-    static void Planar(byte[] interleaved, Span<byte> planar)
+    /// <summary>
+    /// The non-tie <paramref name="pairs"/> (rows read from shards, without their images) with their images left in the
+    /// shards and read a batch at a time (<see cref="ShardImages"/>), resized and centre-cropped to
+    /// <paramref name="resolution"/>²: a set of any size in bounded memory.
+    /// </summary>
+    public static PairSet FromShards(IReadOnlyList<EncodedPair> pairs, IPromptTokenizer tokenizer, int resolution, long cacheBytes = ShardImages.DefaultCacheBytes)
     {
-        var n = interleaved.Length / 3;
-        for (var i = 0; i < n; i++)
-        for (var c = 0; c < 3; c++)
-            planar[c * n + i] = interleaved[3 * i + c];
+        if (pairs.Count == 0) throw new ArgumentException("No non-tie pairs.", nameof(pairs));
+        var images = new ShardImages(pairs, resolution, cacheBytes);
+        var (tokens, truth, gaps) = Labels(pairs.Select(p => (p.Caption, Math.Sign(p.Label0 - p.Label1), p.Truth)).ToList(), tokenizer);
+        return new PairSet(images.Side(winners: true), images.Side(winners: false), tokens, truth, pairs.Select(p => p.Caption).ToArray(), pairs.Select(p => p.Row).ToArray(),
+            pairs.Select(p => OrientedUids(Math.Sign(p.Label0 - p.Label1), p.Metadata)).ToArray(), gaps);
     }
 
     /// <summary>

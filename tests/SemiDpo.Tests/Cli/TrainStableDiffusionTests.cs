@@ -12,7 +12,7 @@ public class TrainStableDiffusionTests
     static void Ok((int ExitCode, string Output, string Error) run) => Assert.True(run.ExitCode == 0, run.Error + run.Output);
 
     [Fact]
-    public async Task LoraTraining_OnATinySdFolder_RunsTwoIterations_WithGradientCheckpointing_AndExportsALoadableDiffusersFolder()
+    public async Task LoraTraining_OnATinySdFolder_RunsTwoIterations_WithGradientCheckpointingAndStreamedImages_AndExportsALoadableDiffusersFolder()
     {
         using var temp = TestPaths.NewTempFolder();
         string In(string name) => Path.Combine(temp.Path, name);
@@ -21,10 +21,11 @@ public class TrainStableDiffusionTests
 
         var run = CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", In("filter"), "--model", SdFixture.TinySd, "--lora", "2",
             "--iterations", "2", "--steps0", "4", "--steps", "3", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--lr", "1e-2",
-            "--resolution", "32", "--unlabeled-sample", "40", "--threshold", "fixed", "--percentile", "50", "--gradient-checkpointing", "--out", In("train"), "--export", In("export")]);
+            "--resolution", "32", "--unlabeled-sample", "40", "--threshold", "fixed", "--percentile", "50", "--gradient-checkpointing", "--stream-images", "--out", In("train"), "--export", In("export")]);
 
         Ok(run);
         Assert.Contains("LoRA rank 2", run.Output);
+        Assert.Contains("images streamed from the shards a batch at a time", run.Output);
         Assert.Contains("trained, gradient checkpointing", run.Output);
         Assert.Equal(1 + 4 + 3, File.ReadAllLines(In("train/train-log.csv")).Length);
         Assert.True(File.Exists(In("train/iter1.ckpt")));

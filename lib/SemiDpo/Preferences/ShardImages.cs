@@ -105,7 +105,7 @@ public sealed class ShardImages
     RgbImage Decode(int p, byte[]?[] column, bool image0) =>
         ImageCodec.TryDecode(column[groupRow[p]] ?? [])
         ?? throw new PreferenceDataException(files[file[p]], group[p], fileRow[p], image0 ? PickapicColumns.Jpg0.Name : PickapicColumns.Jpg1.Name,
-            "image bytes could not be decoded as PNG or JPEG (streamed images are decoded when a batch reads them; `semidpo latents --skip-bad-rows` decodes every image once and leaves bad ones out)");
+            "image bytes could not be decoded as PNG or JPEG (streamed images are decoded only when a batch reads them, so --skip-bad-rows cannot leave the pair out)");
 
     /// <summary>The image columns of a row group: from the cache, or read (evicting the least recently used beyond <see cref="CacheBytes"/>).</summary>
     CachedGroup Group(int f, int g)

@@ -29,9 +29,12 @@ public sealed record ConsensusFiles(string Folder)
     /// <summary>The rows left out (file, row group, row, column, reason), bad and excluded alike.</summary>
     public string SkippedRowsCsv => Path.Combine(Folder, "skipped-rows.csv");
 
-    /// <summary>Rows per output row group, and the most image bytes one may hold (real Pick-a-Pic images are large).</summary>
+    /// <summary>
+    /// Rows per output row group, and the most image bytes one may hold: 32 MiB (≈ 27 Pick-a-Pic pairs), because a set
+    /// that streams its images (<see cref="Preferences.ShardImages"/>) reads a whole row group's image columns for one pair.
+    /// </summary>
     const int RowGroupRows = 2048;
-    const long RowGroupBytes = 256L << 20;
+    const long RowGroupBytes = 32L << 20;
 
     public static ConsensusStats Summarise(IReadOnlyList<PreferencePair> pairs, ConsensusSplit split) =>
         Summarise(pairs.Select(p => (sbyte)p.HumanPreference).ToArray(),

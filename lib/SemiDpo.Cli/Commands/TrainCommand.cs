@@ -59,8 +59,11 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--frozen-dtype <T>"), Description("With --model: dtype of the frozen VAE and text encoder: float32 | float16 | bfloat16 (half precision saves memory on a GPU; the UNet trains in float32 — TorchSharp has no autocast).")]
         public string FrozenDType { get; init; } = "float32";
 
-        [CommandOption("--reference-dtype <T>"), Description("With --model: dtype of a UNet from the moment it is only a DPO reference (the base after Iter0 starts, each iteration's model after the next starts): float32 | float16 | bfloat16 (the official bf16 run holds its reference UNet in bf16: half the memory; the policy copies the float32 weights first). Default float32; under --preset bfloat16 on CUDA, float16 on the CPU (libtorch's CPU bfloat16 UNet drifts 12 % from float32, float16 0.05 %).")]
+        [CommandOption("--reference-dtype <T>"), Description("With --model: dtype of a UNet from the moment it is only a DPO reference (the base after Iter0 starts, each iteration's model after the next starts): float32 | float16 | bfloat16 (the official bf16 run holds its reference UNet in bf16: half the memory; the policy copies the float32 weights first). Default float32; bfloat16 under --preset.")]
         public string ReferenceDType { get; init; } = "float32";
+
+        [CommandOption("--mixed-precision <T>"), Description("With --model: no | bfloat16 — the UNets compute in bfloat16 while the trained weights, their gradients and AdamW stay float32 (accelerate's mixed_precision=\"bf16\", the official run's; autocast by hand: convolutions and linear layers in bfloat16, norms in float32). Default no; bfloat16 under --preset.")]
+        public string MixedPrecision { get; init; } = "no";
 
         [CommandOption("--gradient-checkpointing"), Description("With --model: recompute each UNet block's forward in the backward instead of keeping its activations (diffusers' enable_gradient_checkpointing; SD1.5 full fine-tuning at 512²: see docs/real-data.md for the memory it saves and the time it costs).")]
         public bool GradientCheckpointing { get; init; }
@@ -168,7 +171,7 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         /// The options that do not shape the configuration, so --config may come with them (--baseline with a Semi-DPO
         /// run's config.json trains that method with the run's budget).
         /// </summary>
-        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--lora-init", "--lora-iterations", "--resolution", "--frozen-dtype", "--reference-dtype", "--gradient-checkpointing", "--stream-images", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
+        public static readonly string[] RunOptions = ["--filter", "--base", "--model", "--lora", "--lora-init", "--lora-iterations", "--resolution", "--frozen-dtype", "--reference-dtype", "--mixed-precision", "--gradient-checkpointing", "--stream-images", "--export", "--out", "--skip-bad-rows", "--device", "--log-dir", "--pseudo-labels",
             "--baseline", "--poly-alpha", "--smoothing"];
 
         /// <summary>The options <c>--preset</c> sets (one source of truth: the preset, or these options without it).</summary>
@@ -177,12 +180,12 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         /// <summary>The frozen parts' dtype: --frozen-dtype, or bfloat16 under the official preset (its bf16 mixed precision).</summary>
         public string FrozenDTypeOrPreset(IReadOnlyList<string> arguments) => PresetChooses(arguments, "--frozen-dtype") ? "bfloat16" : FrozenDType;
 
-        /// <summary>
-        /// The references' dtype: --reference-dtype, or under the official preset half precision as its bf16 mixed precision
-        /// keeps ref_unet: bfloat16 on CUDA, float16 on the CPU (where libtorch's bfloat16 UNet drifts 12 % from float32).
-        /// </summary>
-        public string ReferenceDTypeOrPreset(IReadOnlyList<string> arguments, bool cuda) =>
-            PresetChooses(arguments, "--reference-dtype") ? (cuda ? "bfloat16" : "float16") : ReferenceDType;
+        /// <summary>The references' dtype: --reference-dtype, or bfloat16 under the official preset (its bf16 mixed precision keeps ref_unet in bf16).</summary>
+        public string ReferenceDTypeOrPreset(IReadOnlyList<string> arguments) => PresetChooses(arguments, "--reference-dtype") ? "bfloat16" : ReferenceDType;
+
+        /// <summary>The UNets' compute dtype: --mixed-precision (null for no), or bfloat16 under the official preset (its mixed_precision bf16).</summary>
+        public ScalarType? MixedPrecisionOrPreset(IReadOnlyList<string> arguments) =>
+            PresetChooses(arguments, "--mixed-precision") ? ScalarType.BFloat16 : MixedPrecision == "no" ? null : ScalarType.BFloat16;
 
         /// <summary>Whether the preset sets <paramref name="option"/>: a preset is given and the option is not.</summary>
         bool PresetChooses(IReadOnlyList<string> arguments, string option) => Preset is not null && !arguments.Any(a => a.Split('=', 2)[0] == option);
@@ -207,8 +210,10 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Model is null && (Lora != 0 || LoraInit is not null || Resolution is not null || Export is not null || FrozenDType != "float32" || ReferenceDType != "float32" || Preset is not null || GradientCheckpointing || StreamImages))
-                return ValidationResult.Error("--lora, --lora-init, --resolution, --frozen-dtype, --reference-dtype, --gradient-checkpointing, --stream-images, --preset and --export need --model (a diffusers Stable Diffusion folder).");
+            if (Model is null && (Lora != 0 || LoraInit is not null || Resolution is not null || Export is not null || FrozenDType != "float32" || ReferenceDType != "float32" || MixedPrecision != "no" || Preset is not null || GradientCheckpointing || StreamImages))
+                return ValidationResult.Error("--lora, --lora-init, --resolution, --frozen-dtype, --reference-dtype, --mixed-precision, --gradient-checkpointing, --stream-images, --preset and --export need --model (a diffusers Stable Diffusion folder).");
+            if (MixedPrecision is not ("no" or "bfloat16"))
+                return ValidationResult.Error($"--mixed-precision: '{MixedPrecision}' is not no or bfloat16 (float16 would need loss scaling, which is not built).");
             if (LoraIterations is not ("fuse" or "continue")) return ValidationResult.Error($"--lora-iterations: '{LoraIterations}' is not fuse or continue.");
             if (Preset is not null && Preset != OfficialPreset.Sd15) return ValidationResult.Error($"--preset: unknown preset '{Preset}'; known: {OfficialPreset.Sd15}.");
             if (Warmup < 0) return ValidationResult.Error("--warmup is a number of steps ≥ 0.");
@@ -241,14 +246,16 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             throw new ArgumentException($"{string.Join(", ", set)} cannot be combined with --preset {preset}: the preset sets them (drop --preset to choose every value yourself).");
         var frozenDType = settings.FrozenDTypeOrPreset(context.Arguments);
         var device = TorchDevice.Default(DistributedRun.Device(world, settings.Device));
-        var referenceDType = settings.ReferenceDTypeOrPreset(context.Arguments, device.type == TorchSharp.DeviceType.CUDA);
+        var referenceDType = settings.ReferenceDTypeOrPreset(context.Arguments);
+        var mixedPrecision = settings.MixedPrecisionOrPreset(context.Arguments);
         var board = settings.LogDir is null || !world.IsRoot ? null : new TensorBoardLog(settings.LogDir);
         var clock = Stopwatch.StartNew();
         var files = new ConsensusFiles(settings.Filter);
         var skipped = new SkippedRows();
         if (settings.Model is { } folder)
         {
-            using var model = StableDiffusionModel.Load(folder, device, new StableDiffusionOptions(FrozenDType: DTypeOption.Named(frozenDType)!.Value, GradientCheckpointing: settings.GradientCheckpointing));
+            using var model = StableDiffusionModel.Load(folder, device, new StableDiffusionOptions(FrozenDType: DTypeOption.Named(frozenDType)!.Value, GradientCheckpointing: settings.GradientCheckpointing,
+                MixedPrecision: mixedPrecision));
             if (settings.LoraInit is { } init)
             {
                 model.EnableLora(init);
@@ -262,7 +269,8 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             using var data = loaded;
             AnsiConsole.MarkupLine(Markup.Escape($"{folder}: {(model.Lora is { } lora ? $"LoRA rank {lora.Rank}" : "full UNet")}, " +
                 $"{model.UNet.parameters().Where(p => p.requires_grad).Sum(p => p.numel()):N0} trained parameters, pairs at {resolution}² {source}"));
-            PrintSchedule(config, $"UNet float32 (trained{(settings.GradientCheckpointing ? ", gradient checkpointing" : "")}), reference UNets {referenceDType}, VAE and text encoder {frozenDType} (frozen)");
+            PrintSchedule(config, $"UNet float32 (trained{(mixedPrecision is null ? "" : ", computing in bfloat16: mixed precision")}{(settings.GradientCheckpointing ? ", gradient checkpointing" : "")}), " +
+                $"reference UNets {referenceDType}, VAE and text encoder {frozenDType} (frozen)");
             // Fused iterations change the frozen weights: the base is then the loaded model itself (its adapters stay at B = 0),
             // and the previous model is the policy with its adapters off (the same merged weights), so it is not kept.
             var baseView = model.Lora is null || fuse ? null : (Func<StableDiffusionModel, IDiffusionModel>)(m => m.AdaptersOff());

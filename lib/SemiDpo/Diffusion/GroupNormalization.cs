@@ -26,5 +26,6 @@ public sealed class GroupNormalization : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => functional.group_norm(x, groups, weight, bias, eps: eps);
+    /// <summary>The normalised x; in float32 inside an <see cref="Torch.Autocast"/> scope (autocast's float32 ops).</summary>
+    public override Tensor forward(Tensor x) => functional.group_norm(Torch.Autocast.Float32(x), groups, weight, bias, eps: eps);
 }

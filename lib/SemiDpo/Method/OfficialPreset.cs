@@ -8,7 +8,8 @@ namespace SemiDpo.Method;
 /// global batch of 512 pairs (32 GPUs × 4 × accumulation 4), β = 2500 (official convention), scale_lr (the rate is
 /// multiplied by the global batch), constant rate after 400 warm-up steps, Iter0 at 4e-9 for 1,600 steps, Iter1 and
 /// Iter2 at 4e-10 (a tenth) for 4,000 steps each, a checkpoint every 100 steps, bf16 mixed precision (here: the frozen
-/// VAE and text encoder in bfloat16, the UNet in float32 — TorchSharp has no autocast), the previous iteration's model
+/// VAE and text encoder in bfloat16, the trained UNet's float32 weights computing in bfloat16 — autocast by hand, see
+/// <see cref="Torch.Autocast"/> — and the references in bfloat16; the CLI sets these), the previous iteration's model
 /// as the DPO reference of Iter i &gt; 0, three iterations.
 /// </summary>
 public static class OfficialPreset

@@ -58,7 +58,7 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
     }
 
     static Tensor Project(Linear layer, LoraAdapter? adapter, Tensor x) =>
-        adapter is { Enabled: true } ? layer.forward(x) + adapter.forward(x) : layer.forward(x);
+        adapter is { Enabled: true } ? Autocast.Linear(layer, x) + adapter.forward(x) : Autocast.Linear(layer, x);
 
     /// <summary>Adds LoRA adapters to to_q, to_k, to_v and to_out.0 (registered as lora_q, lora_k, lora_v, lora_out), on the layers' device and dtype.</summary>
     public void AddLora(LoraConfig config, Generator generator)
@@ -99,7 +99,7 @@ public sealed class FeedForward : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => net.Aggregate(x, (h, layer) => layer.forward(h));
+    public override Tensor forward(Tensor x) => net.Aggregate(x, (h, layer) => Autocast.Forward(layer, h));
 }
 
 /// <summary>GEGLU (Shazeer 2020): proj(x) split into value and gate; value · GELU(gate).</summary>
@@ -115,7 +115,7 @@ public sealed class GEGLU : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var parts = proj.forward(x).chunk(2, -1);
+        var parts = Autocast.Linear(proj, x).chunk(2, -1);
         return parts[0] * functional.gelu(parts[1]);
     }
 }

@@ -1,3 +1,4 @@
+using SemiDpo.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -37,7 +38,7 @@ public sealed class TimestepEmbedding : Module<Tensor, Tensor>
         var angles = t.to_type(ScalarType.Float32).unsqueeze(1) * exp(exponent).unsqueeze(0);
         var features = flipSinToCos ? cat([cos(angles), sin(angles)], 1) : cat([sin(angles), cos(angles)], 1);
         if (channels % 2 == 1) features = functional.pad(features, [0, 1]);
-        var h = linear_1.forward(features.to_type(linear_1.weight!.dtype));
-        return linear_2.forward(functional.silu(h));
+        var h = Autocast.Linear(linear_1, features.to_type(linear_1.weight!.dtype));
+        return Autocast.Linear(linear_2, functional.silu(h));
     }
 }

@@ -46,7 +46,7 @@ public sealed class LoraAdapter : Module<Tensor, Tensor>
     public bool Enabled { get; set; } = true;
 
     /// <summary>(α/r)·B·A·x (the caller adds it only while <see cref="Enabled"/>).</summary>
-    public override Tensor forward(Tensor x) => lora_B.forward(lora_A.forward(x)) * scale;
+    public override Tensor forward(Tensor x) => Torch.Autocast.Linear(lora_B, Torch.Autocast.Linear(lora_A, x)) * scale;
 
     /// <summary>This adapter as diffusers' file holds it: down = A, up = (α/r)·B (copies).</summary>
     public LoraLayer Layer()

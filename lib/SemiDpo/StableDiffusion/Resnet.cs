@@ -39,7 +39,7 @@ public sealed class ResnetBlock2D : Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();   // free this block's temporaries now, not at the caller's scope end
         var h = conv1.forward(functional.silu(norm1.forward(x)));
         if (time_emb_proj is not null && temb is not null)
-            h = h + time_emb_proj.forward(functional.silu(temb)).unsqueeze(-1).unsqueeze(-1);
+            h = h + Autocast.Linear(time_emb_proj, functional.silu(temb)).unsqueeze(-1).unsqueeze(-1);
         h = conv2.forward(functional.silu(norm2.forward(h)));
         return ((conv_shortcut?.forward(x) ?? x) + h).MoveToOuterDisposeScope();
     }

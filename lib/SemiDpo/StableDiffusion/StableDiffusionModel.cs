@@ -12,8 +12,9 @@ namespace SemiDpo.StableDiffusion;
 /// <param name="Variant">Weight-file variant, e.g. "fp16" for <c>*.fp16.safetensors</c>; null = the plain files.</param>
 /// <param name="SampleLatents">x_0 = a sample of the VAE's latent distribution (Diffusion-DPO's training script) or its mean.</param>
 /// <param name="GradientCheckpointing">The UNets train with <see cref="UNet2DConditionModel.GradientCheckpointing"/>.</param>
+/// <param name="MixedPrecision">The UNets compute in this dtype (bfloat16) with their weights kept in <paramref name="TrainedDType"/> (float32 master weights): <see cref="UNet2DConditionModel.ComputeDType"/>, accelerate's mixed_precision; null: the weights' dtype.</param>
 public sealed record StableDiffusionOptions(ScalarType TrainedDType = ScalarType.Float32, ScalarType FrozenDType = ScalarType.Float32,
-    string? Variant = null, bool SampleLatents = true, bool GradientCheckpointing = false);
+    string? Variant = null, bool SampleLatents = true, bool GradientCheckpointing = false, ScalarType? MixedPrecision = null);
 
 /// <summary>
 /// Stable Diffusion (1.x / 2.x ε-prediction) as an <see cref="IDiffusionModel"/>: CLIP tokenizer + frozen text encoder
@@ -34,6 +35,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
         SourceFolder = frozen.Source;
         UNet = unet;
         unet.GradientCheckpointing = options.GradientCheckpointing;
+        unet.ComputeDType = options.MixedPrecision;
         this.frozen = frozen;
         this.scheduler = scheduler;
         this.options = options;

@@ -36,9 +36,9 @@ public sealed class BasicTransformerBlock : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor context)
     {
         using var scope = NewDisposeScope();   // free this block's temporaries now, not at the caller's scope end
-        x = attn1.forward(norm1.forward(x), null) + x;
-        x = attn2.forward(norm2.forward(x), context) + x;
-        return (ff.forward(norm3.forward(x)) + x).MoveToOuterDisposeScope();
+        x = attn1.forward(norm1.forward(Autocast.Float32(x)), null) + x;
+        x = attn2.forward(norm2.forward(Autocast.Float32(x)), context) + x;
+        return (ff.forward(norm3.forward(Autocast.Float32(x))) + x).MoveToOuterDisposeScope();
     }
 }
 
@@ -71,11 +71,11 @@ public sealed class Transformer2DModel : Module<Tensor, Tensor, Tensor>
         var (b, c, hh, ww) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
         var h = norm.forward(x);
         h = linearProjection
-            ? proj_in.forward(h.permute(0, 2, 3, 1).reshape(b, hh * ww, c))
+            ? Autocast.Forward(proj_in, h.permute(0, 2, 3, 1).reshape(b, hh * ww, c))
             : proj_in.forward(h).permute(0, 2, 3, 1).reshape(b, hh * ww, c);
         foreach (var block in transformer_blocks) h = block.forward(h, context);
         h = linearProjection
-            ? proj_out.forward(h).reshape(b, hh, ww, c).permute(0, 3, 1, 2)
+            ? Autocast.Forward(proj_out, h).reshape(b, hh, ww, c).permute(0, 3, 1, 2)
             : proj_out.forward(h.reshape(b, hh, ww, c).permute(0, 3, 1, 2).contiguous());
         return h + x;
     }

@@ -58,8 +58,23 @@ public sealed class UNet2DConditionModel : Module<Tensor, Tensor, Tensor, Tensor
         }
     }
 
+    /// <summary>
+    /// Mixed precision: the dtype the forward computes in (bfloat16 or float16) while the weights stay as they are — float32
+    /// master weights, as accelerate's <c>mixed_precision</c> trains (<see cref="Autocast"/>); the output is float32, as
+    /// accelerate converts it. Null (the default): the weights' dtype.
+    /// </summary>
+    public ScalarType? ComputeDType { get; set; }
+
     /// <summary>ε̂(x_t, t, c): sample (B, C_in, H, W), timesteps (B) int64, context (B, L, D) → (B, C_out, H, W).</summary>
     public override Tensor forward(Tensor sample, Tensor timesteps, Tensor context)
+    {
+        if (ComputeDType is null) return Predict(sample, timesteps, context);
+        using var autocast = Autocast.Enter(ComputeDType);
+        using var scope = NewDisposeScope();
+        return Predict(sample, timesteps, context).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    Tensor Predict(Tensor sample, Tensor timesteps, Tensor context)
     {
         var temb = time_embedding.forward(timesteps);
         var x = conv_in.forward(sample);

@@ -39,6 +39,7 @@ public sealed class ActivationCheckpoint : SingleTensorFunction<ActivationCheckp
         ctx.save_for_backward([a, b]);
         ctx.save_data(nameof(block), block);
         ctx.save_data(nameof(Needs), new Needs(a.requires_grad, b.requires_grad));
+        ctx.save_data(nameof(Autocast), Autocast.DType);   // the recompute runs in the same precision, as torch.utils.checkpoint keeps autocast's state
         using var scope = NewDisposeScope();
         return block.forward(a, b).MoveToOuterDisposeScope();
     }
@@ -58,6 +59,7 @@ public sealed class ActivationCheckpoint : SingleTensorFunction<ActivationCheckp
         var a = saved[0].detach().requires_grad_(needs.A);
         var b = saved[1].detach().requires_grad_(needs.B);
         using (enable_grad())
+        using (Autocast.Enter((ScalarType?)ctx.get_data(nameof(Autocast))))
         {
             var output = block.forward(a, b);
             autograd.backward([output], [g]);

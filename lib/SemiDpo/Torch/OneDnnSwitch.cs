@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace SemiDpo.Torch;
 
 /// <summary>
@@ -56,6 +58,25 @@ public static class OneDnnSwitch
         LibTorchContext.Set(LibTorchFlag.Mkldnn, true);
         return new Scope(previous);
     }
+
+    /// <summary>
+    /// <see cref="ForForward()"/> for one convolution: oneDNN on, except for the bfloat16 convolutions libtorch 2.10's
+    /// oneDNN computes wrongly on this CPU (kernels larger than 1×1 whose output channels are not a multiple of 16:
+    /// relative error 8–32 % against float32, where the native kernel's is 0.3 %, bfloat16's rounding; float16 and
+    /// float32 are right), which run natively — among them the UNet's conv_out (4 channels) and the VAE encoder's (8).
+    /// </summary>
+    public static IDisposable ForConvolution(ScalarType dtype, long outputChannels, long kernelArea)
+    {
+        if (!OneDnnBfloat16Flaw(dtype, outputChannels, kernelArea)) return ForForward();
+        var previous = Enabled();
+        if (previous is false or null) return new Scope(null);
+        LibTorchContext.Set(LibTorchFlag.Mkldnn, false);
+        return new Scope(previous);
+    }
+
+    /// <summary>Is this one of the bfloat16 convolution shapes oneDNN gets wrong (see <see cref="ForConvolution"/>)?</summary>
+    public static bool OneDnnBfloat16Flaw(ScalarType dtype, long outputChannels, long kernelArea) =>
+        dtype == ScalarType.BFloat16 && kernelArea > 1 && outputChannels % 16 != 0;
 
     sealed class Scope(bool? restore) : IDisposable
     {

@@ -59,7 +59,7 @@ public class TrainStableDiffusionTests
     }
 
     [Fact]
-    public void AdaptiveDpoBaseline_OnATinySdFolder_TrainsLoraAdaptersThroughTheSameTrainer_WithFlipsAndBfloat16FrozenParts_AndExports()
+    public void AdaptiveDpoBaseline_OnATinySdFolder_TrainsLoraAdaptersThroughTheSameTrainer_WithFlipsBfloat16FrozenPartsAndMixedPrecision_AndExports()
     {
         using var temp = TestPaths.NewTempFolder();
         string In(string name) => Path.Combine(temp.Path, name);
@@ -67,11 +67,12 @@ public class TrainStableDiffusionTests
 
         var run = CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", filter, "--model", SdFixture.TinySd, "--lora", "2", "--baseline", "adaptive",
             "--iterations", "1", "--steps0", "4", "--batch", "4", "--micro-batch", "2", "--lr0", "1e-2", "--resolution", "32", "--hflip", "--frozen-dtype", "bfloat16",
-            "--out", In("train"), "--export", In("export")]);
+            "--mixed-precision", "bfloat16", "--out", In("train"), "--export", In("export")]);
 
         Ok(run);
         Assert.Contains("LoRA rank 2", run.Output);
         Assert.Contains("mirrored at random", run.Output);
+        Assert.Contains("computing in bfloat16: mixed precision", run.Output);
         Assert.Equal(1 + 4, File.ReadAllLines(In("train/train-log.csv")).Length);
         Assert.True(File.Exists(In("train/adaptive.ckpt")));
         using var exported = StableDiffusionModel.Load(In("export"), CPU);

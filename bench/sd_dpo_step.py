@@ -27,7 +27,16 @@ parser.add_argument("--warmup", type=int, default=3)
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--lora-rank", type=int, default=0, help="train LoRA adapters of this rank on to_q/to_k/to_v/to_out.0 (alpha = rank) against the same UNet with them off")
 parser.add_argument("--gradient-checkpointing", action="store_true", help="unet.enable_gradient_checkpointing() (diffusers recomputes each resnet and transformer in the backward)")
+parser.add_argument("--mixed-precision", action="store_true", help="forwards under torch.autocast(bfloat16), outputs back to float32 (accelerate's mixed_precision='bf16')")
 args = parser.parse_args()
+
+if args.mixed_precision:
+    # CUDA's autocast runs group_norm and layer_norm in float32; PyTorch 1.13's CPU autocast does not list them and
+    # fails on a bfloat16 input with float32 weights, so they take float32 inputs here, as on the official GPUs.
+    import torch.nn.functional as F
+    _group_norm, _layer_norm = F.group_norm, F.layer_norm
+    F.group_norm = lambda x, *a, **k: _group_norm(x.float(), *a, **k)
+    F.layer_norm = lambda x, *a, **k: _layer_norm(x.float(), *a, **k)
 
 reference_stubs.install(os.path.abspath(args.reference))
 from diffusers import UNet2DConditionModel  # noqa: E402
@@ -70,11 +79,18 @@ winners, losers = torch.randn(b, c, s, s), torch.randn(b, c, s, s)
 context = torch.randn(b, args.tokens, config["cross_attention_dim"])
 
 
+def forward(model, xt, t, c):
+    if not args.mixed_precision:
+        return model(xt, t, encoder_hidden_states=c).sample
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        return model(xt, t, encoder_hidden_states=c).sample.float()
+
+
 def step(mark):
-    dpo_step(mark, lambda model, xt, t, c: model(xt, t, encoder_hidden_states=c).sample, policy, reference, optimizer, winners, losers, context, (sqrt_a, sqrt_1ma))
+    dpo_step(mark, forward, policy, reference, optimizer, winners, losers, context, (sqrt_a, sqrt_1ma))
 
 
 times, phases = time_steps(step, args.warmup, args.steps)
 trained = sum(p.numel() for p in policy.parameters() if p.requires_grad)
 report(f"diffusers 0.25.1 on PyTorch {torch.__version__}" + (f", LoRA rank {args.lora_rank} ({trained:,} trained)" if args.lora_rank else "")
-       + (", gradient checkpointing" if args.gradient_checkpointing else ""), times, phases)
+       + (", gradient checkpointing" if args.gradient_checkpointing else "") + (", bfloat16 autocast" if args.mixed_precision else ""), times, phases)

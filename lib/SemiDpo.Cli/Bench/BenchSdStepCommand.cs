@@ -56,11 +56,12 @@ public sealed class BenchSdStepCommand : Command<BenchSdStepCommand.Settings>
         {
             string[] peer = [Path.Combine("bench", "sd_dpo_step.py"), "--reference", settings.Reference!, "--config", configFile, "--batch", $"{settings.Batch}",
                 "--latent", $"{settings.Latent}", "--steps", $"{settings.Steps}", "--threads", $"{report.Threads}", "--lora-rank", $"{settings.Lora}",
-                .. settings.GradientCheckpointing ? ["--gradient-checkpointing"] : Array.Empty<string>()];
+                .. settings.GradientCheckpointing ? ["--gradient-checkpointing"] : Array.Empty<string>(),
+                .. settings.MixedPrecision ? ["--mixed-precision"] : Array.Empty<string>()];
             var lora = settings.Lora > 0 ? new LoraConfig(settings.Lora, settings.Lora) : null;
             return PeerBench.Compare(settings.Rounds, () => SdStepBench.Measure(config, settings, lora).Round,
                 () => PeerBench.RunPeer(settings.Python, peer, "The peer needs python3-torch (apt) and diffusers v0.25.1 under --reference; run from the repository root."),
-                $"UNet {string.Join("/", config.BlockOutChannels)} channels, {(lora is null ? "full" : $"LoRA rank {lora.Rank}")}{(settings.GradientCheckpointing ? ", gradient checkpointing" : "")}, batch {settings.Batch} pairs, {settings.Latent}² latents, {report.Threads} threads");
+                $"UNet {string.Join("/", config.BlockOutChannels)} channels, {(lora is null ? "full" : $"LoRA rank {lora.Rank}")}{(settings.GradientCheckpointing ? ", gradient checkpointing" : "")}{(settings.MixedPrecision ? ", bfloat16 mixed precision" : "")}, batch {settings.Batch} pairs, {settings.Latent}² latents, {report.Threads} threads");
         }
         finally
         {

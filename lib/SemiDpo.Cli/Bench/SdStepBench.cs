@@ -40,6 +40,9 @@ public static class SdStepBench
         [CommandOption("--gradient-checkpointing"), Description("Train the UNet with gradient checkpointing (every resnet and transformer recomputed in the backward; diffusers' enable_gradient_checkpointing on the peer's side).")]
         public bool GradientCheckpointing { get; init; }
 
+        [CommandOption("--mixed-precision"), Description("bfloat16 mixed precision: both UNets compute in bfloat16 over float32 weights (UNet2DConditionModel.ComputeDType; torch.autocast(bfloat16) on the peer's side, with group and layer norms in float32 as CUDA's autocast runs them).")]
+        public bool MixedPrecision { get; init; }
+
         public override ValidationResult Validate() =>
             Batch < 1 || Latent < 8 || Steps < 1 || Rounds < 1 ? ValidationResult.Error("--batch, --steps and --rounds must be ≥ 1, --latent ≥ 8.") : ValidationResult.Success();
     }
@@ -51,12 +54,13 @@ public static class SdStepBench
     internal static (PeerBench.Round Round, long TrainedParameters) Measure(UNet2DConditionConfig config, Settings settings, LoraConfig? lora)
     {
         Seeding.Everything(0);
-        using var policy = new UNet2DConditionModel(config) { GradientCheckpointing = settings.GradientCheckpointing };
+        var compute = settings.MixedPrecision ? ScalarType.BFloat16 : (ScalarType?)null;
+        using var policy = new UNet2DConditionModel(config) { GradientCheckpointing = settings.GradientCheckpointing, ComputeDType = compute };
         UNet2DConditionModel? copy = null;
         if (lora is not null) policy.AddLora(lora);
         else
         {
-            copy = new UNet2DConditionModel(config);
+            copy = new UNet2DConditionModel(config) { ComputeDType = compute };
             copy.load_state_dict(policy.state_dict());
             foreach (var p in copy.parameters()) p.requires_grad = false;
             copy.eval();

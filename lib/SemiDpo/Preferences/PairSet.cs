@@ -192,9 +192,10 @@ public sealed class PairSet : IDisposable
     public (Tensor Winners, Tensor Losers, Tensor Tokens) Batch(Tensor indices, Device device, Generator? generator = null, bool[]? mirror = null)
     {
         if (mirror is not null && mirror.Length != indices.shape[0]) throw new ArgumentException($"{mirror.Length} mirror flags for {indices.shape[0]} pairs.", nameof(mirror));
-        if (mirror is not null && mirror.Any(m => m) && !CanMirror)
+        var mirrors = mirror is not null && mirror.Any(m => m);
+        if (mirrors && !CanMirror)
             throw new InvalidOperationException("These pairs are cached latents of unmirrored images: encode the cache with `semidpo latents --hflip` to train with flips.");
-        using var across = mirror is not null && mirror.Any(m => m) ? tensor(mirror, device: device).view(-1, 1, 1, 1) : null;
+        using var across = mirrors ? tensor(mirror!, device: device).view(-1, 1, 1, 1) : null;
         var tokens = Tokens.index_select(0, indices).to(device);
         if (!IsLatent)
         {

@@ -89,18 +89,18 @@ public static class LatentCache
 
     /// <summary>
     /// Checks that every chunk of every set is on disk (with <paramref name="mirrored"/>, with the mirrored latents) and
-    /// writes index.json (the merge step); names the first missing chunk.
+    /// writes index.json (the merge step); names the first missing chunk. The index says the cache holds mirrored latents
+    /// when every chunk does, whether or not this run asked for them (a plain re-run keeps a mirrored cache usable).
     /// </summary>
     public static async Task<LatentCacheIndex> CompleteAsync(StableDiffusionModel model, ConsensusFiles files, int resolution,
         int chunkPairs = DefaultChunkPairs, bool mirrored = false, CancellationToken cancellation = default)
     {
         var counts = await CountAsync(files, cancellation);
-        foreach (var (set, _) in Sets)
-            for (var c = 0; c < Chunks(counts[set], chunkPairs); c++)
-                if (!File.Exists(ChunkPath(files, set, c)))
-                    throw new InvalidDataException($"{ChunkPath(files, set, c)} is missing: its shard has not finished `semidpo latents`.");
-        if (mirrored) CheckMirrored(Sets.SelectMany(s => Enumerable.Range(0, Chunks(counts[s.Name], chunkPairs)).Select(c => ChunkPath(files, s.Name, c))));
-        var index = new LatentCacheIndex(VaeFingerprint(model), resolution, chunkPairs, counts, mirrored);
+        var chunks = Sets.SelectMany(s => Enumerable.Range(0, Chunks(counts[s.Name], chunkPairs)).Select(c => ChunkPath(files, s.Name, c))).ToList();
+        if (chunks.FirstOrDefault(c => !File.Exists(c)) is { } missing)
+            throw new InvalidDataException($"{missing} is missing: its shard has not finished `semidpo latents`.");
+        if (mirrored) CheckMirrored(chunks);
+        var index = new LatentCacheIndex(VaeFingerprint(model), resolution, chunkPairs, counts, mirrored || chunks.All(HoldsMirrored));
         AtomicFile.Write(Path.Combine(Folder(files), IndexFile), s => JsonSerializer.Serialize(s, index, new JsonSerializerOptions { WriteIndented = true }));
         return index;
     }
@@ -153,9 +153,11 @@ public static class LatentCache
     /// <summary>Refuses chunks on disk that hold no mirrored latents (encoded without --hflip).</summary>
     static void CheckMirrored(IEnumerable<string> chunks)
     {
-        if (chunks.FirstOrDefault(c => !SafeTensors.ReadHeader(c).Any(e => e.Name == "winner_mean" + MirroredSuffix)) is { } plain)
+        if (chunks.FirstOrDefault(c => !HoldsMirrored(c)) is { } plain)
             throw new InvalidDataException($"{plain} holds no mirrored latents (encoded without --hflip): delete {Path.GetDirectoryName(plain)} and encode again with --hflip.");
     }
+
+    static bool HoldsMirrored(string chunk) => SafeTensors.ReadHeader(chunk).Any(e => e.Name == "winner_mean" + MirroredSuffix);
 
     static void WriteChunk(StableDiffusionModel model, List<EncodedPair> pairs, string file, int resolution, int batch, bool mirrored, string path)
     {

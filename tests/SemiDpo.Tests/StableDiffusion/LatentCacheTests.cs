@@ -139,16 +139,18 @@ public class LatentCacheTests
     }
 
     [Fact]
-    public async Task TrainWithFlips_ReadsACacheThatLatentsHflipWrote()
+    public async Task TrainWithFlips_ReadsACacheThatLatentsHflipWrote_EvenAfterAPlainRerun()
     {
         using var temp = TestPaths.NewTempFolder();
         var files = await StageOne(Path.Combine(temp.Path, "filter"), 24);
 
         var latents = CliProcess.Run(TestPaths.RepoRoot, ["latents", "--filter", files.Folder, "--model", SdFixture.TinySd, "--resolution", "32", "--hflip"]);
+        var rerun = CliProcess.Run(TestPaths.RepoRoot, ["latents", "--filter", files.Folder, "--model", SdFixture.TinySd, "--resolution", "32"]);   // nothing to encode
         var train = CliProcess.Run(TestPaths.RepoRoot, ["train", "--filter", files.Folder, "--model", SdFixture.TinySd, "--resolution", "32", "--hflip",
             "--iterations", "1", "--steps0", "2", "--batch", "4", "--micro-batch", "4", "--out", Path.Combine(temp.Path, "train")]);
 
         Assert.True(latents.ExitCode == 0, latents.Error);
+        Assert.True(rerun.ExitCode == 0, rerun.Error);
         Assert.True(train.ExitCode == 0, train.Error + train.Output);
         Assert.Contains("(cached latents, mirrored ones included)", train.Output);
     }

@@ -44,12 +44,7 @@ public class GradientCheckpointingTests
     public void CheckpointedBackward_OfLoraAdapters_GivesThePlainGradients_EvenBehindTheFrozenFirstLayers()
     {
         // conv_in and the time embedding are frozen: the first transformer's inputs require no gradient, yet its adapters must get one.
-        Seeding.Everything(3);
-        using var model = SdFixture.Load();
-        model.EnableLora(new LoraConfig(Rank: 4));
-        using (no_grad())
-            foreach (var (name, p) in model.UNet.named_parameters())
-                if (name.Contains("lora_B")) nn.init.normal_(p, 0, 0.05);
+        using var model = SdFixture.LoadWithLora();
         AssertSameGradients(model);
     }
 

@@ -63,12 +63,7 @@ public class MixedPrecisionTests
     [Fact]
     public void Bfloat16Compute_OfLoraAdapters_GivesThemFloat32Gradients()
     {
-        Seeding.Everything(3);
-        using var model = SdFixture.Load();
-        model.EnableLora(new LoraConfig(Rank: 4));
-        using (no_grad())
-            foreach (var (name, p) in model.UNet.named_parameters())
-                if (name.Contains("lora_B")) nn.init.normal_(p, 0, 0.05);
+        using var model = SdFixture.LoadWithLora();
         var (_, _, full) = Backward(model, compute: null);
         var (_, _, mixed) = Backward(model, ScalarType.BFloat16);
 

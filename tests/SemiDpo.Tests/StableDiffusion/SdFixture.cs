@@ -28,6 +28,18 @@ internal static class SdFixture
 
     public static StableDiffusionModel Load(StableDiffusionOptions? options = null) => StableDiffusionModel.Load(TinySd, CPU, options);
 
+    /// <summary>The tiny SD with rank-4 LoRA adapters whose B is drawn (fresh adapters start at B = 0 and change nothing yet).</summary>
+    public static StableDiffusionModel LoadWithLora(int seed = 3)
+    {
+        Seeding.Everything(seed);
+        var model = Load();
+        model.EnableLora(new LoraConfig(Rank: 4));
+        using (no_grad())
+            foreach (var (name, p) in model.UNet.named_parameters())
+                if (name.Contains("lora_B")) nn.init.normal_(p, 0, 0.05);
+        return model;
+    }
+
     /// <summary>max |actual − expected| / max(max |expected|, 1) &lt; tolerance.</summary>
     public static void AssertClose(Tensor expected, Tensor actual, string what, double tolerance = 1e-4)
     {

@@ -144,9 +144,7 @@ public sealed class PairSet : IDisposable
     {
         if (pairs.Count == 0) throw new ArgumentException("No non-tie pairs.", nameof(pairs));
         var images = new ShardImages(pairs, resolution, cacheBytes);
-        var (tokens, truth, gaps) = Labels(pairs.Select(p => (p.Caption, Math.Sign(p.Label0 - p.Label1), p.Truth)).ToList(), tokenizer);
-        return new PairSet(images.Side(winners: true), images.Side(winners: false), tokens, truth, pairs.Select(p => p.Caption).ToArray(), pairs.Select(p => p.Row).ToArray(),
-            pairs.Select(p => OrientedUids(Math.Sign(p.Label0 - p.Label1), p.Metadata)).ToArray(), gaps);
+        return FromEncoded(pairs, tokenizer, images.Side(winners: true), images.Side(winners: false));
     }
 
     /// <summary>
@@ -162,9 +160,17 @@ public sealed class PairSet : IDisposable
         if (new[] { winnerMean, loserMean, std?.Winners, std?.Losers, mirrored?.Winners, mirrored?.Losers, mirrored?.Std?.Winners, mirrored?.Std?.Losers }
             .Any(r => r is not null && r.Count != pairs.Count))
             throw new ArgumentException($"{pairs.Count} pairs but {winnerMean.Count} / {loserMean.Count} cached latents.");
-        var (tokens, truth, gaps) = Labels(pairs.Select(p => (p.Caption, Math.Sign(p.Label0 - p.Label1), p.Truth)).ToList(), tokenizer);
-        return new PairSet(winnerMean, loserMean, tokens, truth, pairs.Select(p => p.Caption).ToArray(), pairs.Select(p => p.Row).ToArray(),
-            pairs.Select(p => OrientedUids(Math.Sign(p.Label0 - p.Label1), p.Metadata)).ToArray(), gaps, latent: true, std, mirrored);
+        return FromEncoded(pairs, tokenizer, winnerMean, loserMean, latent: true, std, mirrored);
+    }
+
+    /// <summary>A set of rows read without their images (non-tie, in the set's order) whose winners and losers are <paramref name="winners"/> and <paramref name="losers"/>.</summary>
+    static PairSet FromEncoded(IReadOnlyList<EncodedPair> pairs, IPromptTokenizer tokenizer, PairRows winners, PairRows losers, bool latent = false,
+        (PairRows Winners, PairRows Losers)? std = null, MirroredLatents? mirrored = null)
+    {
+        var preferences = pairs.Select(p => Math.Sign(p.Label0 - p.Label1)).ToArray();
+        var (tokens, truth, gaps) = Labels(pairs.Select((p, i) => (p.Caption, preferences[i], p.Truth)).ToList(), tokenizer);
+        return new PairSet(winners, losers, tokens, truth, pairs.Select(p => p.Caption).ToArray(), pairs.Select(p => p.Row).ToArray(),
+            pairs.Select((p, i) => OrientedUids(preferences[i], p.Metadata)).ToArray(), gaps, latent, std, mirrored);
     }
 
     /// <summary>

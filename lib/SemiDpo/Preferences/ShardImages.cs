@@ -9,9 +9,9 @@ namespace SemiDpo.Preferences;
 /// trains from images (and mirrors them: <c>--hflip</c>) in bounded memory. Each pair keeps only where its row is
 /// (file, row group, row); a batch reads the two image columns of every row group it touches — once: the other side of
 /// the batch, and later batches, find the row group among the last ones read (at most <see cref="CacheBytes"/> of encoded
-/// images, and at least one row group) — then decodes, resizes and centre-crops just its rows as
-/// <c>PairSet.From</c> does. An image that cannot be
-/// decoded stops the batch with its file, row group, row and column. Safe to call from several threads (one at a time).
+/// images, and at least one row group) — then decodes, resizes and centre-crops just its rows as <c>PairSet.From</c>
+/// does. An image that cannot be decoded stops the batch with its file, row group, row and column. Safe to call from
+/// several threads (one at a time).
 /// </summary>
 public sealed class ShardImages
 {
@@ -41,9 +41,10 @@ public sealed class ShardImages
         if (pairs.FirstOrDefault(p => p.IsTie) is { } tie) throw new ArgumentException($"Row {tie.FileRowIndex} of {tie.File} is a tie: image sets hold non-tie pairs only.", nameof(pairs));
         if (pairs.Any(p => p.File.Length == 0)) throw new ArgumentException("Streamed images need pairs read from shard files.", nameof(pairs));
         if (resolution < 1) throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "An image side of at least 1 pixel.");
-        files = pairs.Select(p => Path.GetFullPath(p.File)).Distinct().ToArray();
+        var paths = pairs.Select(p => Path.GetFullPath(p.File)).ToArray();
+        files = paths.Distinct().ToArray();
         var index = files.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i);
-        file = pairs.Select(p => index[Path.GetFullPath(p.File)]).ToArray();
+        file = paths.Select(p => index[p]).ToArray();
         group = pairs.Select(p => p.RowGroupIndex).ToArray();
         groupRow = pairs.Select(p => p.GroupRowIndex).ToArray();
         fileRow = pairs.Select(p => p.FileRowIndex).ToArray();
@@ -83,7 +84,8 @@ public sealed class ShardImages
                     Parallel.For(0, slots.Length, s =>
                     {
                         var p = (int)pairs[slots[s]];
-                        var image = Decode(p, winners == winnerIsImage0[p] ? columns.Jpg0 : columns.Jpg1, winners == winnerIsImage0[p]);
+                        var image0 = winners == winnerIsImage0[p];
+                        var image = Decode(p, image0 ? columns.Jpg0 : columns.Jpg1, image0);
                         ImageTensors.ToPlanar(PilResize.Fit(image, resolution, InterpolationMode.Bilinear).Pixels, output.bytes.Slice(slots[s] * size, size));
                     });
                 }

@@ -33,11 +33,11 @@ public sealed class Conv2dLayer : Module<Tensor, Tensor>
     /// <summary>The convolution; inside an <see cref="Autocast"/> scope in its dtype (input, weight and bias cast).</summary>
     public override Tensor forward(Tensor x)
     {
-        var (input, w, b) = Autocast.DType is null ? (x, (Tensor)weight, (Tensor)bias) : (Autocast.Lower(x), Autocast.Lower(weight), Autocast.Lower(bias));
+        var (input, w, b) = (Autocast.Lower(x), Autocast.Lower(weight), Autocast.Lower(bias));
         if (x.device.type == TorchSharp.DeviceType.CPU && is_grad_enabled() && OneDnnSwitch.ForwardOnly
             && (input.requires_grad || w.requires_grad || b.requires_grad))
             return ConvolutionViaForward.Apply(input, w, b, stride, padding);
-        using var oneDnn = OneDnnSwitch.ForConvolution(w.dtype, w.shape[0], w.shape[2] * w.shape[3]);
+        using var oneDnn = OneDnnSwitch.ForConvolution(w);
         return F.conv2d(input, w, b, strides: [stride, stride], padding: [padding, padding]);
     }
 }

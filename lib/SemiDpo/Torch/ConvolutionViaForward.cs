@@ -40,7 +40,7 @@ public sealed class ConvolutionViaForward : SingleTensorFunction<ConvolutionViaF
         ctx.save_data("kernel", weight.shape[2]);
         ctx.save_data(nameof(stride), stride);
         ctx.save_data(nameof(padding), padding);
-        using var oneDnn = OneDnnSwitch.ForConvolution(weight.dtype, weight.shape[0], weight.shape[2] * weight.shape[3]);
+        using var oneDnn = OneDnnSwitch.ForConvolution(weight);
         return F.conv2d(x, weight, bias, strides: [stride, stride], padding: [padding, padding]);
     }
 
@@ -81,8 +81,9 @@ public sealed class ConvolutionViaForward : SingleTensorFunction<ConvolutionViaF
         // Dilate g by s (zeros after each row and column; the trailing ones play output_padding), then correlate with
         // the flipped, channel-transposed kernel.
         var dilated = s == 1 ? g : F.pad(g.reshape(n, outChannels, oh, 1, ow, 1), [0, s - 1, 0, 0, 0, s - 1]).reshape(n, outChannels, oh * s, ow * s);
-        using var oneDnn = OneDnnSwitch.ForConvolution(weight.dtype, weight.shape[1], k * k);
-        var gradInput = F.conv2d(dilated, weight.transpose(0, 1).flip(2, 3), padding: [k - 1 - p, k - 1 - p]);
+        var kernel = weight.transpose(0, 1).flip(2, 3);
+        using var oneDnn = OneDnnSwitch.ForConvolution(kernel);
+        var gradInput = F.conv2d(dilated, kernel, padding: [k - 1 - p, k - 1 - p]);
         return gradInput.shape[2] != h || gradInput.shape[3] != w ? gradInput[.., .., ..(int)h, ..(int)w] : gradInput;
     }
 
@@ -98,8 +99,9 @@ public sealed class ConvolutionViaForward : SingleTensorFunction<ConvolutionViaF
                 .view(outChannels, x.shape[1], 1, 1);
         }
         // Batch and channel axes swapped: the input's channels become the batch, g's the kernels (dilated by s).
-        using var oneDnn = OneDnnSwitch.ForConvolution(g.dtype, outChannels, g.shape[2] * g.shape[3]);
-        var gradWeight = F.conv2d(x.transpose(0, 1), g.transpose(0, 1), padding: [p, p], dilation: [s, s]);
+        var kernels = g.transpose(0, 1);
+        using var oneDnn = OneDnnSwitch.ForConvolution(kernels);
+        var gradWeight = F.conv2d(x.transpose(0, 1), kernels, padding: [p, p], dilation: [s, s]);
         return gradWeight[.., .., ..(int)k, ..(int)k].transpose(0, 1);
     }
 }

@@ -65,9 +65,10 @@ public static class OneDnnSwitch
     /// relative error 8–32 % against float32, where the native kernel's is 0.3 %, bfloat16's rounding; float16 and
     /// float32 are right), which run natively — among them the UNet's conv_out (4 channels) and the VAE encoder's (8).
     /// </summary>
-    public static IDisposable ForConvolution(ScalarType dtype, long outputChannels, long kernelArea)
+    /// <param name="weight">The convolution's weight as passed to conv2d (output channels × input channels × kernel).</param>
+    public static IDisposable ForConvolution(Tensor weight)
     {
-        if (!OneDnnBfloat16Flaw(dtype, outputChannels, kernelArea)) return ForForward();
+        if (!OneDnnBfloat16Flaw(weight.dtype, weight.shape[0], weight.shape[2] * weight.shape[3])) return ForForward();
         var previous = Enabled();
         if (previous is false or null) return new Scope(null);
         LibTorchContext.Set(LibTorchFlag.Mkldnn, false);
@@ -75,7 +76,7 @@ public static class OneDnnSwitch
     }
 
     /// <summary>Is this one of the bfloat16 convolution shapes oneDNN gets wrong (see <see cref="ForConvolution"/>)?</summary>
-    public static bool OneDnnBfloat16Flaw(ScalarType dtype, long outputChannels, long kernelArea) =>
+    static bool OneDnnBfloat16Flaw(ScalarType dtype, long outputChannels, long kernelArea) =>
         dtype == ScalarType.BFloat16 && kernelArea > 1 && outputChannels % 16 != 0;
 
     sealed class Scope(bool? restore) : IDisposable

@@ -14,13 +14,15 @@ namespace SemiDpo.Cli.Commands;
 /// step a <c>semidpo</c> process as a user runs it — write the folder, sample from it, a world's pairs through the
 /// consensus filter, latents, then train (LoRA, and the full UNet) Iter0 → confidence and pseudo-labels → Iter1 with a
 /// checkpoint every step, once uninterrupted and once killed with SIGKILL mid-Iter0 and resumed (the files must be
-/// byte-identical), export, and sample from the export — printing each step's wall time and peak memory.
+/// byte-identical), export, and sample from the export — printing each step's wall time and peak memory. The runs'
+/// files are compared by SHA-256 and their checkpoints deleted once compared, so that full fine-tuning at SD1.5's size
+/// needs one run's files on disk (≈ 25 GB), not two.
 /// </summary>
 public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--out <DIR>"), Description("Working folder (the SD1.5-sized folder is 4.3 GB; a full fine-tuning checkpoint 10.3 GB).")]
+        [CommandOption("--out <DIR>"), Description("Working folder (the SD1.5-sized folder is 4.3 GB; a full fine-tuning run's checkpoints and export ≈ 25 GB, deleted once compared but the export).")]
         public string Out { get; init; } = Path.Combine("data", "cache", "selfcheck-sd15");
 
         [CommandOption("--size <SIZE>"), Description("sd15 (the real architectures: 860M-parameter UNet) | tiny (the same steps in seconds).")]
@@ -69,7 +71,8 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
         async Task Step(string step, string[] args, Func<bool>? killWhen = null)
         {
             AnsiConsole.MarkupLine(Markup.Escape($"{step}: semidpo {string.Join(" ", args)}"));
-            var (_, seconds, peak) = await SelfProcess.RunMeasuredAsync(args, killWhen, cancellation);
+            var (_, seconds, peak) = await SelfProcess.RunMeasuredAsync(args, killWhen, cancellation,
+                echo: line => AnsiConsole.MarkupLine($"[grey]  {Markup.Escape(line)}[/]"));
             Row(step, seconds, peak);
         }
 
@@ -90,15 +93,20 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
             string[] Train(string output) => ["train", "--filter", In("filter"), "--model", sd, "--lora", lora, "--resolution", size,
                 "--iterations", "2", "--steps0", "2", "--steps", "1", "--batch", "2", "--micro-batch", "1", "--lr0", "1e-6", "--lr", "1e-7",
                 "--checkpoint-every", "1", "--unlabeled-sample", "8", "--threshold", "fixed", "--percentile", "50", "--reference-dtype", settings.ReferenceDType, "--out", output, "--export", Path.Combine(output, "final")];
-            await Step($"train {name}: Iter0 → pseudo-labels → Iter1, export", Train(In($"{key}-whole")));
-            var checkpoint = In($"{key}-killed/iter0.ckpt");
-            await Step($"train {name}, killed after Iter0's first checkpoint", Train(In($"{key}-killed")),
+            var (whole, killed) = (In($"{key}-whole"), In($"{key}-killed"));
+            foreach (var run in new[] { whole, killed }.Where(Directory.Exists)) Directory.Delete(run, recursive: true);   // an earlier check's: start afresh
+            await Step($"train {name}: Iter0 → pseudo-labels → Iter1, export", Train(whole));
+            var uninterrupted = files.Select(f => Sha256(Path.Combine(whole, f))).ToList();
+            DeleteCheckpoints(whole);
+            var checkpoint = Path.Combine(killed, "iter0.ckpt");
+            await Step($"train {name}, killed after Iter0's first checkpoint", Train(killed),
                 () => File.Exists(checkpoint) && Checkpoint.ReadHeader(checkpoint).Step >= 1);
-            await Step($"train {name}, resumed", Train(In($"{key}-killed")));
-            var differ = files.Where(f => !SameBytes(In($"{key}-whole/{f}"), In($"{key}-killed/{f}"))).ToList();
+            await Step($"train {name}, resumed", Train(killed));
+            var differ = files.Where((f, i) => Sha256(Path.Combine(killed, f)) != uninterrupted[i]).ToList();
             if (differ.Count > 0) throw new InvalidDataException($"{name}: after kill -9 and resume, {string.Join(", ", differ)} differ from the uninterrupted run's.");
-            table.AddRow(Markup.Escape($"{name}: killed and resumed = uninterrupted"), "[green]byte-identical[/]", Markup.Escape(string.Join(", ", files)));
-            await Step($"reload the {name} export and sample", ["sample", "--model", In($"{key}-whole/final"), "--prompt", prompt, "--size", size, "--steps", "2", "-n", "1",
+            Directory.Delete(killed, recursive: true);
+            table.AddRow(Markup.Escape($"{name}: killed and resumed = uninterrupted"), "[green]byte-identical (SHA-256)[/]", Markup.Escape(string.Join(", ", files)));
+            await Step($"reload the {name} export and sample", ["sample", "--model", Path.Combine(whole, "final"), "--prompt", prompt, "--size", size, "--steps", "2", "-n", "1",
                 "--out", In($"{key}-export.png")]);
         }
         AnsiConsole.Write(table);
@@ -106,20 +114,17 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
         return 0;
     }
 
-    /// <summary>Compares two files a buffer at a time (an exported SD1.5 UNet is 3.4 GB: no whole-file arrays).</summary>
-    static bool SameBytes(string a, string b)
+    /// <summary>A file's SHA-256, read as a stream (an exported SD1.5 UNet is 3.4 GB, a checkpoint 10.3 GB: no whole-file arrays).</summary>
+    static string Sha256(string path)
     {
-        using var x = File.OpenRead(a);
-        using var y = File.OpenRead(b);
-        if (x.Length != y.Length) return false;
-        var (bx, by) = (new byte[1 << 20], new byte[1 << 20]);
-        int read;
-        while ((read = x.Read(bx)) > 0)
-        {
-            y.ReadExactly(by.AsSpan(0, read));
-            if (!bx.AsSpan(0, read).SequenceEqual(by.AsSpan(0, read))) return false;
-        }
-        return true;
+        using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file));
+    }
+
+    /// <summary>Deletes a compared run's checkpoints (10.3 GB each for full fine-tuning at SD1.5's size); its export stays for sampling.</summary>
+    static void DeleteCheckpoints(string run)
+    {
+        foreach (var checkpoint in Directory.GetFiles(run, "*.ckpt")) File.Delete(checkpoint);
     }
 
     static long DirectoryBytes(string folder) => Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);

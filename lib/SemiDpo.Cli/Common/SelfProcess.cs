@@ -15,15 +15,16 @@ internal static class SelfProcess
     /// clean up, as a node failure); its output, wall time and peak resident memory (the child's VmHWM, read every
     /// 50 ms). A run that fails, or ends before <paramref name="killWhen"/> held, is an error naming its standard error.
     /// </summary>
+    /// <param name="echo">Gets each line of the child's standard output as it comes (a long step's progress); null: none.</param>
     public static async Task<(string Output, double Seconds, long PeakMb)> RunMeasuredAsync(IReadOnlyList<string> args, Func<bool>? killWhen = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, Action<string>? echo = null)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(SelfProcess).Assembly.Location);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         var clock = Stopwatch.StartNew();
         using var child = Process.Start(start)!;
-        var output = child.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var output = echo is null ? child.StandardOutput.ReadToEndAsync(CancellationToken.None) : EchoedAsync(child.StandardOutput, echo);
         var error = child.StandardError.ReadToEndAsync(CancellationToken.None);
         var (peak, killed) = (0L, false);
         await StoppedWith(child, cancellation, async () =>
@@ -44,6 +45,17 @@ internal static class SelfProcess
         if (killWhen is not null && !killed) throw new InvalidDataException($"semidpo {string.Join(" ", args)} ended before it was to be killed: {await error}");
         if (!killed && child.ExitCode != 0) throw new InvalidDataException($"semidpo {string.Join(" ", args)} failed: {await error}");
         return (await output, clock.Elapsed.TotalSeconds, peak);
+    }
+
+    static async Task<string> EchoedAsync(StreamReader output, Action<string> echo)
+    {
+        var all = new System.Text.StringBuilder();
+        while (await output.ReadLineAsync() is { } line)
+        {
+            echo(line);
+            all.AppendLine(line);
+        }
+        return all.ToString();
     }
 
     /// <summary>

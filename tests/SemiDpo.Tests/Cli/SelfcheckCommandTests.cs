@@ -4,7 +4,7 @@ namespace SemiDpo.Tests.Cli;
 public class SelfcheckCommandTests
 {
     [Fact]
-    public void TheSelfcheck_OnTheTinyArchitectures_RunsEveryStep_AndResumesAKilledTrainingByteIdentically()
+    public void TheSelfcheck_OnTheTinyArchitectures_RunsEveryStep_AndResumesAKilledTrainingByteIdentically_KeepingOnlyTheExport()
     {
         using var temp = TestPaths.NewTempFolder();
         var run = CliProcess.Run(TestPaths.RepoRoot, ["selfcheck", "sd15", "--size", "tiny", "--fine-tuning", "lora", "--out", temp.Path], timeoutSeconds: 600);
@@ -14,6 +14,10 @@ public class SelfcheckCommandTests
         Assert.Contains("reload the LoRA export and sample", run.Output);
         Assert.True(File.Exists(Path.Combine(temp.Path, "lora-export.png")));
         Assert.True(File.Exists(Path.Combine(temp.Path, "stable-diffusion", "tokenizer", "merges.txt")));
+        Assert.Contains("confidence (clean)", run.Output);   // each step's own output (train's) is shown as it runs
+        Assert.True(File.Exists(Path.Combine(temp.Path, "lora-whole", "final", "unet", "diffusion_pytorch_model.safetensors")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(temp.Path, "lora-whole"), "*.ckpt"));   // compared, then deleted: disk for one run
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, "lora-killed")));
     }
 
     [Fact]

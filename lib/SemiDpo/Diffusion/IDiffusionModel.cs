@@ -23,6 +23,13 @@ public interface IDiffusionModel : IDisposable
     /// </summary>
     Tensor ToTrainingSpace(Tensor pixels, Generator? generator = null);
 
+    /// <summary>
+    /// Draws from <paramref name="generator"/> exactly what <see cref="ToTrainingSpace"/> of <paramref name="count"/> images
+    /// of <paramref name="height"/> × <paramref name="width"/> draws, encoding nothing (a data-parallel rank passing over
+    /// another rank's micro-batch); a model that draws nothing there does nothing here.
+    /// </summary>
+    void SkipTrainingSpaceDraws(int count, int height, int width, Generator generator) { }
+
     /// <summary>x_0 of the training space → images (B, 3, H, W) in about −1…1.</summary>
     Tensor ToPixels(Tensor x0);
 

@@ -222,6 +222,21 @@ public sealed class PairSet : IDisposable
             Draw(Losers, latentStd?.Losers, mirrored?.Losers, mirrored?.Std?.Losers), tokens);
     }
 
+    /// <summary>
+    /// Draws from <paramref name="generator"/> exactly what <see cref="Batch(Tensor, Device, Generator?, bool[])"/> of
+    /// <paramref name="count"/> pairs draws, reading nothing: a data-parallel rank passes over another rank's micro-batch
+    /// and its random stream stays one process's.
+    /// </summary>
+    public void SkipDraws(int count, Generator generator)
+    {
+        if (latentStd is null) return;
+        for (var side = 0; side < 2; side++)
+            randn([count, .. ItemShape], dtype: ScalarType.Float32, generator: generator).Dispose();
+    }
+
+    /// <summary>The shape of one pair's image (3, H, W) or cached latent (C, h, w).</summary>
+    public long[] ItemShape => Winners.Shape[1..];
+
     /// <summary>The human winners (or losers) of the listed pairs as RGB images, e.g. for the judges.</summary>
     public RgbImage[] Images(IReadOnlyList<int> indices, bool winners)
     {

@@ -16,6 +16,7 @@ internal sealed class LoraReference(StableDiffusionModel model) : IDiffusionMode
     public nn.Module Network => model.UNet;
 
     public Tensor ToTrainingSpace(Tensor pixels, Generator? generator = null) => model.ToTrainingSpace(pixels, generator);
+    public void SkipTrainingSpaceDraws(int count, int height, int width, Generator generator) => model.SkipTrainingSpaceDraws(count, height, width, generator);
     public Tensor ToPixels(Tensor x0) => model.ToPixels(x0);
     public long[] TrainingShape(int height, int width) => model.TrainingShape(height, width);
     public DdimSampler Sampler() => model.Sampler();

@@ -99,6 +99,12 @@ public sealed class StableDiffusionModel : IDiffusionModel
         return (latents * Vae.Config.ScalingFactor).to_type(ScalarType.Float32);
     }
 
+    /// <inheritdoc/>
+    public void SkipTrainingSpaceDraws(int count, int height, int width, Generator generator)
+    {
+        if (options.SampleLatents) randn([count, .. TrainingShape(height, width)], dtype: options.FrozenDType, generator: generator).Dispose();
+    }
+
     /// <summary>The VAE's latent distribution of images × the scaling factor: (mean, std) in float32, without grad (what the latent cache stores).</summary>
     public (Tensor Mean, Tensor Std) EncodeLatents(Tensor pixels)
     {

@@ -64,11 +64,14 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
                 {
                     using var scope = NewDisposeScope();
                     var micro = batch[start..Math.Min(batch.Length, start + config.MicroBatch)];
-                    // Every rank draws every micro-batch's timesteps and noise, so each one's draws are the single process's.
-                    var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng, run.Generator, config.HorizontalFlip);
-                    if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w, run.Generator), policy.ToTrainingSpace(l, run.Generator));
-                    var noise = Noise.Like(w, run.Generator);
-                    if (m % world.Size != world.Rank) continue;
+                    // Every rank draws every micro-batch's timesteps and noise, so each one's draws are the single process's;
+                    // another rank's micro-batch is drawn without reading or encoding its pairs.
+                    if (m % world.Size != world.Rank)
+                    {
+                        SkipInputs(micro, labeled, unlabeled, policy, rng, run.Generator, config.HorizontalFlip);
+                        continue;
+                    }
+                    var (w, l, tokens, t, noise) = Inputs(micro, labeled, unlabeled, policy, rng, run.Generator, config.HorizontalFlip);
                     var output = loss.Compute(policy, reference, w, l, tokens, t, noise);
                     var value = output.Loss.item<float>();
                     if (!float.IsFinite(value))
@@ -103,11 +106,38 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
     });
 
     /// <summary>
-    /// Winners, losers (after each example's swap at its drawn interval), tokens and timesteps of a micro-batch; with
-    /// <paramref name="mirror"/>, each pair's two images flipped left–right together with probability ½.
+    /// A micro-batch as the loss takes it: winners and losers as x_0 in the training space (see <see cref="Gather"/>),
+    /// tokens, timesteps and the noise, every draw from <paramref name="rng"/> and <paramref name="generator"/>.
     /// </summary>
-    internal static (Tensor W, Tensor L, Tensor Tokens, Tensor T) Gather(TrainingExample[] micro, PairSet labeled, PairSet? unlabeled, Device device, Random rng,
-        Generator generator, bool mirror = false)
+    internal static (Tensor W, Tensor L, Tensor Tokens, Tensor T, Tensor Noise) Inputs(TrainingExample[] micro, PairSet labeled, PairSet? unlabeled,
+        IDiffusionModel policy, Random rng, Generator generator, bool mirror)
+    {
+        var (w, l, tokens, t) = Gather(micro, labeled, unlabeled, policy.Device, rng, generator, mirror);
+        if (!labeled.IsLatent) (w, l) = (policy.ToTrainingSpace(w, generator), policy.ToTrainingSpace(l, generator));
+        return (w, l, tokens, t, Noise.Like(w, generator));
+    }
+
+    /// <summary>
+    /// Draws from <paramref name="rng"/> and <paramref name="generator"/> exactly what <see cref="Inputs"/> draws, reading
+    /// and encoding nothing: a data-parallel rank passes over the other ranks' micro-batches at the cost of their random
+    /// numbers, not of their images (32 ranks would otherwise each read, and without a latent cache VAE-encode, 32 times
+    /// the pairs they train on).
+    /// </summary>
+    internal static void SkipInputs(TrainingExample[] micro, PairSet labeled, PairSet? unlabeled, IDiffusionModel policy, Random rng, Generator generator, bool mirror)
+    {
+        DrawExamples(micro, rng, mirror);
+        var fromUnlabeled = micro.Count(e => e.FromUnlabeled);
+        if (micro.Length > fromUnlabeled) labeled.SkipDraws(micro.Length - fromUnlabeled, generator);
+        if (fromUnlabeled > 0) unlabeled!.SkipDraws(fromUnlabeled, generator);
+        var item = labeled.ItemShape;
+        if (!labeled.IsLatent)
+            for (var side = 0; side < 2; side++) policy.SkipTrainingSpaceDraws(micro.Length, (int)item[1], (int)item[2], generator);
+        var x0 = labeled.IsLatent ? item : policy.TrainingShape((int)item[1], (int)item[2]);
+        randn([micro.Length, .. x0], dtype: ScalarType.Float32, generator: generator).Dispose();   // the noise
+    }
+
+    /// <summary>Each example's timestep (uniform over its allowed intervals), whether its pair is swapped at that interval, and whether it is mirrored.</summary>
+    static (long[] Timesteps, bool[] Swap, bool[] Mirrored) DrawExamples(TrainingExample[] micro, Random rng, bool mirror)
     {
         var timesteps = new long[micro.Length];
         var swap = new bool[micro.Length];
@@ -118,6 +148,17 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
             swap[i] = (micro[i].Swap & (1 << interval)) != 0;
             mirrored[i] = mirror && rng.NextDouble() < 0.5;
         }
+        return (timesteps, swap, mirrored);
+    }
+
+    /// <summary>
+    /// Winners, losers (after each example's swap at its drawn interval), tokens and timesteps of a micro-batch; with
+    /// <paramref name="mirror"/>, each pair's two images flipped left–right together with probability ½.
+    /// </summary>
+    internal static (Tensor W, Tensor L, Tensor Tokens, Tensor T) Gather(TrainingExample[] micro, PairSet labeled, PairSet? unlabeled, Device device, Random rng,
+        Generator generator, bool mirror = false)
+    {
+        var (timesteps, swap, mirrored) = DrawExamples(micro, rng, mirror);
         var parts = new List<(Tensor W, Tensor L, Tensor Tokens)>();
         var order = new List<int>();
         foreach (var (set, fromUnlabeled) in new[] { (labeled, false), (unlabeled, true) })

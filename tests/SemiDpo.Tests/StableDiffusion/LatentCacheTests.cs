@@ -4,6 +4,7 @@ using SemiDpo.Preferences;
 using SemiDpo.Rewards;
 using SemiDpo.StableDiffusion;
 using SemiDpo.Tests.Cli;
+using SemiDpo.Tests.Training;
 using SemiDpo.Torch;
 using SemiDpo.Training;
 using SemiDpo.World;
@@ -83,6 +84,29 @@ public class LatentCacheTests
             "--iterations", "1", "--steps0", "2", "--batch", "4", "--micro-batch", "4", "--out", Path.Combine(temp.Path, "train")]);
         Assert.True(train.ExitCode == 0, train.Error + train.Output);
         Assert.Contains("(cached latents)", train.Output);
+    }
+
+    /// <summary>A data-parallel rank passes over the other ranks' micro-batches by drawing their random numbers only.</summary>
+    [Theory]
+    [InlineData("held images", ScalarType.Float32)]
+    [InlineData("held images", ScalarType.BFloat16)]   // the VAE's sample drawn in the frozen parts' dtype
+    [InlineData("streamed images", ScalarType.Float32)]
+    [InlineData("sampled mirrored latents", ScalarType.Float32)]
+    public async Task SkippingAnotherRanksMicroBatch_DrawsWhatReadingItDraws(string pairs, ScalarType frozen)
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var files = await StageOne(temp.Path, 18);
+        using var model = SdFixture.Load(new StableDiffusionOptions(FrozenDType: frozen));
+        if (pairs == "sampled mirrored latents")
+        {
+            await LatentCache.EncodeAsync(model, files, 32, Shard.Single, batch: 4, chunkPairs: 4, mirrored: true);
+            await LatentCache.CompleteAsync(model, files, 32, chunkPairs: 4, mirrored: true);
+        }
+        using var data = pairs == "sampled mirrored latents"
+            ? (await LatentCache.TryLoadAsync(model, files, 32, sample: true, mirrored: true))!
+            : await StageTwoData.LoadAsync(files, model.Tokenizer, resolution: 32, streamImages: pairs == "streamed images");
+
+        SkippedDraws.AssertSkipDrawsWhatInputsDraw(DpoTrainerTests.Interleaved(data.CleanTrain.Count, data.Unlabeled.Count), data.CleanTrain, data.Unlabeled, model, mirror: true, microBatch: 4);
     }
 
     [Fact]

@@ -53,6 +53,23 @@ public class DpoTrainerTests
         Assert.InRange(mirrored, 20, 44);                            // p = ½ over 64 pairs (±3 sd)
     }
 
+    /// <summary>Clean and pseudo-labeled examples interleaved, some pseudo-labels swapped at some intervals.</summary>
+    internal static TrainingExample[] Interleaved(int labeled, int unlabeled) =>
+        [.. Enumerable.Range(0, Math.Max(labeled, unlabeled)).SelectMany(i => new[]
+        {
+            i < labeled ? new TrainingExample(false, i, TimestepIntervals.All, 0) : (TrainingExample?)null,
+            i < unlabeled ? new TrainingExample(true, i, TimestepIntervals.All, (ushort)(i % 3 == 0 ? 0b0101 : 0)) : null,
+        }).OfType<TrainingExample>()];
+
+    [Fact]
+    public void SkippingAnotherRanksMicroBatch_DrawsWhatReadingItDraws_WorldImagesMirrored()
+    {
+        using var model = new DiffusionModel(Small, CPU);
+        using var labeled = WorldPairs(10, 3, model.Tokenizer);
+        using var unlabeled = WorldPairs(7, 4, model.Tokenizer);
+        SkippedDraws.AssertSkipDrawsWhatInputsDraw(Interleaved(labeled.Count, unlabeled.Count), labeled, unlabeled, model, mirror: true, microBatch: 3);
+    }
+
     [Fact]
     public void NonFiniteLoss_StopsWithStepAndPairs_AndLeavesTheWeights()
     {

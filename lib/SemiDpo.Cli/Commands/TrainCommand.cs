@@ -407,12 +407,12 @@ public sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     {
         var ranks = DataParallel.World.Size;
         string Line(string name, DpoTrainConfig c) =>
-            $"{name}: {c.Steps:N0} steps of {c.BatchSize} pairs (micro-batch {c.MicroBatch} × accumulation {c.BatchSize / c.MicroBatch}" +
+            $"{name}: {c.Steps:N0} step{(c.Steps == 1 ? "" : "s")} of {c.BatchSize} pairs (micro-batch {c.MicroBatch} × accumulation {c.BatchSize / c.MicroBatch}" +
             $"{(ranks > 1 ? $", ≈ {(double)c.BatchSize / c.MicroBatch / ranks:G3} per rank × {ranks} ranks" : "")}), " +
             $"learning rate {c.PeakLearningRate:G3}{(c.ScaleLearningRate ? $" ({c.LearningRate:G3} × batch {c.BatchSize}, scale_lr)" : "")} after {c.WarmupSteps} warm-up steps, " +
-            $"β {c.Beta:G4}, a checkpoint every {c.CheckpointEvery} steps";
+            $"β {c.Beta:G4}, a checkpoint every {(c.CheckpointEvery == 1 ? "step" : $"{c.CheckpointEvery} steps")}";
         AnsiConsole.MarkupLine(Markup.Escape(Line("Iter0", config.Iter0)));
-        if (config.Iterations > 1) AnsiConsole.MarkupLine(Markup.Escape(Line($"Iter1…Iter{config.Iterations - 1}", config.Later)));
+        if (config.Iterations > 1) AnsiConsole.MarkupLine(Markup.Escape(Line(config.Iterations == 2 ? "Iter1" : $"Iter1…Iter{config.Iterations - 1}", config.Later)));
         AnsiConsole.MarkupLine(Markup.Escape($"dtypes: {dtypes}"));
     }
 

@@ -74,6 +74,7 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
             var (_, seconds, peak) = await SelfProcess.RunMeasuredAsync(args, killWhen, cancellation,
                 echo: line => AnsiConsole.MarkupLine($"[grey]  {Markup.Escape(line)}[/]"));
             Row(step, seconds, peak);
+            AnsiConsole.MarkupLine(Markup.Escape($"  → {step}: {seconds:F1} s, peak {peak:N0} MB"));   // the table comes at the end
         }
 
         var clock = Stopwatch.StartNew();

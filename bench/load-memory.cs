@@ -11,20 +11,21 @@ using SemiDpo.StableDiffusion;
 using SemiDpo.Torch;
 using static TorchSharp.torch;
 var runtime = TorchRuntime.Init();
-static long Mb(string key) => long.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith(key)).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+static long ResidentMb() => Environment.WorkingSet >> 20;
+static long PeakMb() { using var self = System.Diagnostics.Process.GetCurrentProcess(); return self.PeakWorkingSet64 >> 20; }
 static long TensorMb(params nn.Module[] modules) => modules.Sum(m => m.parameters().Sum(p => p.numel() * p.element_size())) >> 20;
 var folder = args[0];
 Console.WriteLine($"{folder}{(args.Contains("lora") ? ", LoRA rank 4" : "")}; malloc {runtime.Malloc}");
 Console.WriteLine($"{"phase",-34} {"resident",9} {"after GC",9} {"after trim",10} {"tensors",9} {"peak",9}  (MB)");
 void Show(string phase, long tensorsMb)
 {
-    var resident = Mb("VmRSS");
+    var resident = ResidentMb();
     GC.Collect();
     GC.WaitForPendingFinalizers();
     GC.Collect();
-    var collected = Mb("VmRSS");
+    var collected = ResidentMb();
     MallocDefaults.Release();
-    Console.WriteLine($"{phase,-34} {resident,9:N0} {collected,9:N0} {Mb("VmRSS"),10:N0} {tensorsMb,9:N0} {Mb("VmHWM"),9:N0}");
+    Console.WriteLine($"{phase,-34} {resident,9:N0} {collected,9:N0} {ResidentMb(),10:N0} {tensorsMb,9:N0} {PeakMb(),9:N0}");
 }
 Show("start", 0);
 var model = StableDiffusionModel.Load(folder, CPU);

@@ -4,6 +4,7 @@ using System.Globalization;
 using SemiDpo.Cli.Common;
 using SemiDpo.Diffusion;
 using SemiDpo.StableDiffusion;
+using SemiDpo.Torch;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -34,7 +35,7 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
         [CommandOption("--pairs <N>"), Description("Pairs in the world that is filtered.")]
         public int Pairs { get; init; } = 200;
 
-        [CommandOption("--fine-tuning <WHICH>"), Description("lora | full | both: which trainings to run (full fine-tuning at SD1.5's size peaked at 23 GB of memory here with --reference-dtype float16, and writes 10 GB checkpoints).")]
+        [CommandOption("--fine-tuning <WHICH>"), Description("lora | full | both: which trainings to run (full fine-tuning at SD1.5's size peaked at 21 GB of memory here with bfloat16 references, and writes 10 GB checkpoints).")]
         public string FineTuning { get; init; } = "both";
 
         /// <summary>The trainings to run: (name, --lora rank).</summary>
@@ -46,8 +47,8 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
             _ => null,
         };
 
-        [CommandOption("--reference-dtype <T>"), Description("train's --reference-dtype: float32 | float16 | bfloat16 (float16 halves the reference UNets, but libtorch's CPU float16 made the tiny run's train step 6.6× slower here).")]
-        public string ReferenceDType { get; init; } = "float32";
+        [CommandOption("--reference-dtype <T>"), Description("train's --reference-dtype: bfloat16 | float16 | float32 (float32 references take 3.4 GB more at SD1.5's size: full fine-tuning then no longer fits 24 GB; libtorch's CPU float16 is slow).")]
+        public string ReferenceDType { get; init; } = "bfloat16";
 
         public RandomFolderSize? FolderSize => Size switch { "sd15" => RandomFolderSize.Sd15, "tiny" => RandomFolderSize.Tiny, _ => null };
 
@@ -79,6 +80,7 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
 
         var clock = Stopwatch.StartNew();
         RandomDiffusersFolder.Write(sd, settings.FolderSize!.Value);
+        MallocDefaults.Release();   // the freed random weights (3 GB at SD1.5's size) go back to the system, not beside each step's process
         Row($"write a random {settings.Size} diffusers folder ({DirectoryBytes(sd) / 1e9:F2} GB)", clock.Elapsed.TotalSeconds, 0);
         var size = settings.Resolution.ToString(CultureInfo.InvariantCulture);
         var prompt = "two red circles on a blue background";

@@ -26,7 +26,7 @@ public sealed class SelfcheckCommand : AsyncCommand<SelfcheckCommand.Settings>
         [CommandOption("--out <DIR>"), Description("Working folder (the SD1.5-sized folder is 4.3 GB; a full fine-tuning run's checkpoints and export ≈ 25 GB, deleted once compared but the export).")]
         public string Out { get; init; } = Path.Combine("data", "cache", "selfcheck-sd15");
 
-        [CommandOption("--size <SIZE>"), Description("sd15 (the real architectures: 860M-parameter UNet) | tiny (the same steps in seconds).")]
+        [CommandOption("--size <SIZE>"), Description("sd15 (the real architectures: 860M-parameter UNet) | tiny (the same steps in about two minutes).")]
         public string Size { get; init; } = "sd15";
 
         [CommandOption("--resolution <PX>"), Description("Image side (64 = 8×8 latents).")]

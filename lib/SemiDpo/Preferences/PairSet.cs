@@ -231,7 +231,7 @@ public sealed class PairSet : IDisposable
     {
         if (latentStd is null) return;
         for (var side = 0; side < 2; side++)
-            randn([count, .. ItemShape], dtype: ScalarType.Float32, generator: generator).Dispose();
+            Noise.Skip([count, .. ItemShape], ScalarType.Float32, generator);
     }
 
     /// <summary>The shape of one pair's image (3, H, W) or cached latent (C, h, w).</summary>

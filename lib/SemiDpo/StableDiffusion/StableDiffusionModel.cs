@@ -102,7 +102,7 @@ public sealed class StableDiffusionModel : IDiffusionModel
     /// <inheritdoc/>
     public void SkipTrainingSpaceDraws(int count, int height, int width, Generator generator)
     {
-        if (options.SampleLatents) randn([count, .. TrainingShape(height, width)], dtype: options.FrozenDType, generator: generator).Dispose();
+        if (options.SampleLatents) Noise.Skip([count, .. TrainingShape(height, width)], options.FrozenDType, generator);   // LatentDistribution.Sample's
     }
 
     /// <summary>The VAE's latent distribution of images × the scaling factor: (mean, std) in float32, without grad (what the latent cache stores).</summary>

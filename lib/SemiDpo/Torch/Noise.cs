@@ -12,4 +12,11 @@ public static class Noise
     /// </summary>
     public static Tensor Like(Tensor like, Generator? generator) =>
         generator is null ? randn_like(like) : randn(like.shape, dtype: like.dtype, generator: generator).to(like.device);
+
+    /// <summary>
+    /// Draws from <paramref name="generator"/> exactly what <see cref="Like"/> draws for a tensor of
+    /// <paramref name="shape"/> and <paramref name="dtype"/>, keeping nothing: a data-parallel rank passing over another
+    /// rank's micro-batch keeps the generator where one process would have it.
+    /// </summary>
+    public static void Skip(long[] shape, ScalarType dtype, Generator generator) => randn(shape, dtype: dtype, generator: generator).Dispose();
 }

@@ -133,7 +133,7 @@ public sealed class DpoTrainer(DpoTrainConfig config, IPreferenceLoss? objective
         if (!labeled.IsLatent)
             for (var side = 0; side < 2; side++) policy.SkipTrainingSpaceDraws(micro.Length, (int)item[1], (int)item[2], generator);
         var x0 = labeled.IsLatent ? item : policy.TrainingShape((int)item[1], (int)item[2]);
-        randn([micro.Length, .. x0], dtype: ScalarType.Float32, generator: generator).Dispose();   // the noise
+        Noise.Skip([micro.Length, .. x0], ScalarType.Float32, generator);   // the noise
     }
 
     /// <summary>Each example's timestep (uniform over its allowed intervals), whether its pair is swapped at that interval, and whether it is mirrored.</summary>
